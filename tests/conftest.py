@@ -1,0 +1,69 @@
+"""Shared fixtures: a fresh database per test on SQLite and, where configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from trainer import Collection
+
+FIXTURE_DECKS = Path(__file__).parent / "fixtures" / "decks"
+REPO_DECKS = Path(__file__).resolve().parent.parent / "decks"
+POSTGRES_ENV = "TRAINER_TEST_POSTGRES_URL"
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url and os.environ.get("TRAINER_REQUIRE_POSTGRES") == "1":
+        raise RuntimeError(f"{POSTGRES_ENV} must be set when TRAINER_REQUIRE_POSTGRES=1")
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file, or the test PostgreSQL server wiped clean."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'trainer.db'}"
+    url = _postgres_url()
+    if not url:
+        pytest.skip(f"set {POSTGRES_ENV} to run against PostgreSQL")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """An empty SQLite database file."""
+    return f"sqlite:///{tmp_path / 'trainer.db'}"
+
+
+@pytest.fixture
+def decks_dir(tmp_path: Path) -> Path:
+    """A writable copy of the small test decks."""
+    target = tmp_path / "decks"
+    shutil.copytree(FIXTURE_DECKS, target)
+    return target
+
+
+@pytest.fixture
+def col(db_url: str, decks_dir: Path) -> Iterator[Collection]:
+    """A collection on a fresh database with the small test decks synced."""
+    collection = Collection.open(db_url)
+    collection.sync_decks([decks_dir], now=NOW)
+    yield collection
+    collection.close()

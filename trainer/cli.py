@@ -1,0 +1,205 @@
+"""The `trainer` command: a thin click layer over `trainer.Collection`.
+
+Errors a user can cause become one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from .collection import DATABASE_ENV, Collection
+from .errors import DeckError, TrainerError
+from .paths import bundled_decks, default_database_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """What every command shares: where the database is and who is studying."""
+
+    def __init__(self, db: str | None, user: str | None):
+        self.db = db or os.environ.get(DATABASE_ENV) or default_database_url()
+        self.user = user
+
+    @contextmanager
+    def collection(self) -> Iterator[Collection]:
+        col = Collection.open(self.db, user=self.user)
+        try:
+            yield col
+        finally:
+            col.close()
+
+
+def friendly_errors(func: F) -> F:
+    """Turn trainer and database errors into a clean message and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DeckError as exc:
+            lines = [exc.summary, *(f"  {p}" for p in exc.problems)]
+            raise click.ClickException("\n".join(lines)) from None
+        except TrainerError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"database error: {exc.orig}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+decks_option = click.option(
+    "--decks",
+    "deck_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Deck folder or file to sync (repeatable). Default: the bundled decks.",
+)
+
+
+def _deck_paths(given: tuple[Path, ...]) -> list[Path]:
+    return list(given) or [bundled_decks()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="URL",
+    help=f"SQLAlchemy database URL (or ${DATABASE_ENV}). Default: a SQLite file in your data folder.",
+)
+@click.option("--user", metavar="NAME", help="Learner to study as (default: the local learner).")
+@click.version_option(package_name="ml-interview-trainer")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
+    """Adaptive spaced repetition for machine-learning interviews.
+
+    \b
+    Example:
+        trainer review            # study today's cards in the terminal
+        trainer serve             # or in the browser
+    """
+    ctx.obj = Context(db, user)
+
+
+@cli.command()
+@decks_option
+@click.pass_obj
+@friendly_errors
+def init(obj: Context, deck_paths: tuple[Path, ...]) -> None:
+    """Create or upgrade the database and sync the decks.
+
+    \b
+    Example:
+        trainer --db postgresql+psycopg://trainer@localhost/trainer init
+    """
+    with obj.collection() as col:
+        report = col.sync_decks(_deck_paths(deck_paths))
+    click.echo(f"Database ready at {obj.db}")
+    click.echo(f"Decks synced: {report}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--check", is_flag=True, help="Only validate the files; change nothing.")
+@click.pass_obj
+@friendly_errors
+def sync(obj: Context, paths: tuple[Path, ...], check: bool) -> None:
+    """Apply deck files (default: the bundled decks) to the database, all or nothing.
+
+    Give every deck folder you use: cards missing from them are retired (their history is
+    kept, and they return if the card comes back).
+
+    \b
+    Example:
+        trainer sync decks/
+        trainer sync --check decks/
+    """
+    targets = list(paths) or [bundled_decks()]
+    if check:
+        from .deckfile import load_decks
+
+        deck_set = load_decks(targets)
+        click.echo(
+            f"OK: {len(deck_set.decks)} decks, {len(deck_set.cards)} cards, {len(deck_set.concepts)} concepts"
+        )
+        return
+    with obj.collection() as col:
+        report = col.sync_decks(targets)
+    click.echo(f"Synced {len(report.decks)} decks: {report}")
+
+
+@cli.command()
+@click.option("--domain", metavar="DECK", help="Study one deck only.")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many answers.")
+@click.option("--no-sync", is_flag=True, help="Skip syncing the decks first.")
+@decks_option
+@click.pass_obj
+@friendly_errors
+def review(
+    obj: Context, domain: str | None, limit: int | None, no_sync: bool, deck_paths: tuple[Path, ...]
+) -> None:
+    """Study today's due cards in the terminal.
+
+    Keys: space or enter reveals, 1-4 rates (Again, Hard, Good, Easy), u undoes,
+    s suspends, b buries until tomorrow, q quits. Drills ask which rubric points
+    you covered and suggest a rating; enter accepts it.
+
+    \b
+    Example:
+        trainer review --domain finance --limit 20
+    """
+    from .terminal import run_session
+
+    with obj.collection() as col:
+        if not no_sync:
+            col.sync_decks(_deck_paths(deck_paths))
+        run_session(col, domain=domain, limit=limit)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_obj
+@friendly_errors
+def stats(obj: Context, as_json: bool) -> None:
+    """Show per-domain progress: due cards, retention, weak spots.
+
+    \b
+    Example:
+        trainer stats
+        trainer stats --json | jq '.[0]'
+    """
+    with obj.collection() as col:
+        frame = col.domain_stats()
+        counts = col.today_counts()
+    if as_json:
+        click.echo(frame.to_json(orient="records", indent=2))
+        return
+    click.echo(f"Today: {counts.new} new, {counts.learning} learning, {counts.review} review")
+    if frame.empty:
+        click.echo("No decks synced yet: run `trainer sync`.")
+        return
+    click.echo(frame.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+
+def main() -> None:
+    """Entry point for the `trainer` console script."""
+    try:
+        cli(prog_name="trainer")
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,388 @@
+"""`Collection`: the one entry point the CLI, the web UI and the exporters use.
+
+A collection is one learner's view of a database: the shared cards, and that learner's
+scheduling state, review log and settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating
+from sqlalchemy import Engine, Table, delete, insert, select
+
+from . import queue, scheduling, store
+from .clock import day_bounds, require_utc
+from .database import make_engine, migrate, read_transaction, write_transaction
+from .deckfile import DeckSet, load_decks
+from .errors import Conflict, NotFound, NothingToUndo, TrainerError
+from .model import Card, Memory, Preview, Queue, StudyCard, SyncReport
+from .paths import default_database_url
+from .schema import DeckRow
+from .settings import Settings
+from .sync import apply_decks
+
+DEFAULT_LEARNER = "local"
+DATABASE_ENV = "TRAINER_DATABASE_URL"
+decks_table: Table = DeckRow.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class DeckInfo:
+    """A synced deck as stored."""
+
+    slug: str
+    title: str
+    description: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One row of a card's review history."""
+
+    id: int
+    card_id: str
+    rating: Rating
+    reviewed_at: datetime
+    duration_ms: int | None
+    before: Memory
+    after: Memory
+    points_ticked: tuple[int, ...] | None
+
+
+class Collection:
+    """One learner's view of a trainer database."""
+
+    def __init__(self, engine: Engine, learner_id: int, learner_name: str):
+        self.engine = engine
+        self.learner_id = learner_id
+        self.learner_name = learner_name
+        self._last_deck: str | None = None
+        with read_transaction(engine) as conn:
+            self._settings = store.load_settings(conn, learner_id)
+        self._decks = self._load_deck_order()
+
+    # -- opening and closing ------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, url: str | None = None, user: str | None = None, *, engine: Engine | None = None
+    ) -> Collection:
+        """Open (creating or migrating the schema as needed) the database at `url`.
+
+        `url` defaults to $TRAINER_DATABASE_URL, then to a SQLite file in the user's data
+        folder. `user` picks the learner (created if new); the default is the local learner.
+        """
+        if engine is None:
+            engine = make_engine(url or os.environ.get(DATABASE_ENV) or default_database_url())
+        migrate(engine)
+        name = user or DEFAULT_LEARNER
+        with write_transaction(engine) as conn:
+            learner_id = store.ensure_learner(conn, name)
+        return cls(engine, learner_id, name)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- decks --------------------------------------------------------------------------------
+
+    def check_decks(self, paths: Iterable[str | Path]) -> DeckSet:
+        """Validate the deck files under `paths` without touching the database."""
+        return load_decks(list(paths))
+
+    def sync_decks(self, paths: Iterable[str | Path], now: datetime | None = None) -> SyncReport:
+        """Make the stored cards match the deck files under `paths`, all or nothing.
+
+        `paths` must name every deck: cards absent from them are retired. Raises `DeckError`
+        (every problem, with file and line) and changes nothing if any file is invalid.
+        """
+        deck_set = load_decks(list(paths))
+        with write_transaction(self.engine) as conn:
+            report = apply_decks(conn, deck_set, require_utc(now))
+        self._decks = self._load_deck_order()
+        return report
+
+    def decks(self) -> list[DeckInfo]:
+        """The synced decks, in order."""
+        with read_transaction(self.engine) as conn:
+            rows = conn.execute(select(decks_table).order_by(decks_table.c.position)).all()
+        return [DeckInfo(r.slug, r.title, r.description, r.path) for r in rows]
+
+    def _load_deck_order(self) -> list[str]:
+        with read_transaction(self.engine) as conn:
+            return list(conn.execute(select(decks_table.c.slug).order_by(decks_table.c.position)).scalars())
+
+    # -- settings -----------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        """The learner's current settings."""
+        return self._settings
+
+    def configure(self, now: datetime | None = None, **changes: Any) -> Settings:
+        """Change settings; every change is validated first and all problems reported at once."""
+        updated = self._settings.updated(**changes)
+        with write_transaction(self.engine) as conn:
+            store.save_settings(conn, self.learner_id, updated, require_utc(now))
+        self._settings = updated
+        return updated
+
+    # -- the study queue ----------------------------------------------------------------------
+
+    def day(self, now: datetime | None = None) -> queue.DayWindow:
+        """The current moment and the bounds of the learner's day."""
+        moment = require_utc(now)
+        start, end = day_bounds(moment, self._settings.zone, self._settings.rollover_hour)
+        return queue.DayWindow(moment, start, end)
+
+    def _limits(self) -> tuple[int, int]:
+        return self._settings.new_per_day, self._settings.reviews_per_day
+
+    def _domains(self, domain: str | None) -> list[str]:
+        if domain is None:
+            return self._decks
+        if domain not in self._decks:
+            raise NotFound(f"no deck named {domain!r}")
+        return [domain]
+
+    def next_card(self, now: datetime | None = None, domain: str | None = None) -> StudyCard | None:
+        """The next card to study now (in `domain` only, if given), or None if none is due."""
+        day = self.day(now)
+        with read_transaction(self.engine) as conn:
+            card_id = queue.next_card_id(
+                conn,
+                self.learner_id,
+                day,
+                decks=self._domains(domain),
+                last_deck=self._last_deck,
+                limits=self._limits(),
+            )
+            return self._study_card(conn, card_id) if card_id else None
+
+    def due_counts(self, now: datetime | None = None) -> dict[str, queue.Counts]:
+        """Per domain, the new, learning and review cards waiting today."""
+        day = self.day(now)
+        with read_transaction(self.engine) as conn:
+            return queue.due_counts(conn, self.learner_id, day, limits=self._limits())
+
+    def today_counts(self, now: datetime | None = None) -> queue.Counts:
+        """The new, learning and review cards waiting today over all domains."""
+        day = self.day(now)
+        with read_transaction(self.engine) as conn:
+            per_domain = queue.due_counts(conn, self.learner_id, day, limits=self._limits())
+            return queue.total_counts(per_domain, conn, self.learner_id, day, limits=self._limits())
+
+    def card(self, card_id: str) -> StudyCard:
+        """A card and this learner's memory of it; raises NotFound."""
+        with read_transaction(self.engine) as conn:
+            return self._study_card(conn, card_id)
+
+    def _study_card(self, conn: Any, card_id: str) -> StudyCard:
+        row = conn.execute(
+            select(*store.CARD_COLUMNS, *store.MEMORY_COLUMNS)
+            .join(store.states, store.states.c.card_id == store.cards.c.id)
+            .where(store.states.c.learner_id == self.learner_id, store.cards.c.id == card_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"no card {card_id!r}")
+        return StudyCard(store.card_from_row(row), store.memory_from_row(row))
+
+    def previews(self, card_id: str, now: datetime | None = None) -> list[Preview]:
+        """What each rating would schedule for the card now, exactly as `answer` would save it."""
+        moment = require_utc(now)
+        memory = self.card(card_id).memory
+        return scheduling.previews(
+            self._settings, memory, moment, card_id=card_id, learner_id=self.learner_id
+        )
+
+    # -- answering ----------------------------------------------------------------------------
+
+    def answer(
+        self,
+        card_id: str,
+        rating: Rating | int,
+        now: datetime | None = None,
+        duration_ms: int | None = None,
+        *,
+        points_ticked: Iterable[int] | None = None,
+        request_id: str | None = None,
+        expected_reps: int | None = None,
+    ) -> Memory:
+        """Record an answer and reschedule the card, in one transaction; returns the new memory.
+
+        `request_id` makes the call idempotent: a repeat with the same id returns the first
+        result and records nothing. `expected_reps` is the review count the caller saw; if the
+        card has been answered since, `Conflict` is raised and nothing is recorded.
+        """
+        moment = require_utc(now)
+        try:
+            rating = Rating(int(rating))
+        except ValueError:
+            raise TrainerError(f"rating must be 1 to 4, got {rating!r}") from None
+        if duration_ms is not None and not 0 <= duration_ms <= 86_400_000:
+            raise TrainerError("duration_ms must be between 0 and 86400000")
+        with write_transaction(self.engine) as conn:
+            if request_id is not None:
+                done = conn.execute(
+                    select(store.logs.c.after).where(
+                        store.logs.c.learner_id == self.learner_id, store.logs.c.request_id == request_id
+                    )
+                ).scalar()
+                if done is not None:
+                    return Memory.from_dict(done)
+            loaded = store.load_memory(conn, self.learner_id, card_id, for_update=True)
+            if loaded is None:
+                raise NotFound(f"no card {card_id!r}")
+            before, retired = loaded
+            if retired:
+                raise Conflict(f"card {card_id!r} has been retired from its deck")
+            if expected_reps is not None and before.reps != expected_reps:
+                raise Conflict(f"card {card_id!r} was answered elsewhere since it was shown")
+            ticked = self._checked_points(conn, card_id, points_ticked)
+            after = scheduling.review(
+                self._settings, before, rating, moment, card_id=card_id, learner_id=self.learner_id
+            )
+            store.save_memory(conn, self.learner_id, card_id, after)
+            conn.execute(
+                insert(store.logs).values(
+                    learner_id=self.learner_id,
+                    card_id=card_id,
+                    rating=int(rating),
+                    reviewed_at=moment,
+                    duration_ms=duration_ms,
+                    state_before=int(before.state),
+                    state_after=int(after.state),
+                    before=before.to_dict(),
+                    after=after.to_dict(),
+                    points_ticked=list(ticked[0]) if ticked else None,
+                    points_total=ticked[1] if ticked else None,
+                    request_id=request_id,
+                )
+            )
+        self._last_deck = self._deck_of(card_id)
+        return after
+
+    def _deck_of(self, card_id: str) -> str | None:
+        with read_transaction(self.engine) as conn:
+            return conn.execute(select(store.cards.c.deck).where(store.cards.c.id == card_id)).scalar()
+
+    def _checked_points(
+        self, conn: Any, card_id: str, points_ticked: Iterable[int] | None
+    ) -> tuple[tuple[int, ...], int] | None:
+        if points_ticked is None:
+            return None
+        points = conn.execute(select(store.cards.c.points).where(store.cards.c.id == card_id)).scalar()
+        total = len(points or [])
+        ticked = tuple(sorted({int(i) for i in points_ticked}))
+        if any(not 0 <= i < total for i in ticked):
+            raise TrainerError(f"points_ticked must be indexes from 0 to {total - 1}")
+        return ticked, total
+
+    def undo(self) -> str:
+        """Revert the learner's last answer exactly (state and log); returns the card's id.
+
+        Call again to undo the answer before it. Raises NothingToUndo when the log is empty.
+        """
+        with write_transaction(self.engine) as conn:
+            last = conn.execute(
+                select(store.logs.c.id, store.logs.c.card_id, store.logs.c.before)
+                .where(store.logs.c.learner_id == self.learner_id)
+                .order_by(store.logs.c.id.desc())
+                .limit(1)
+                .with_for_update()
+            ).first()
+            if last is None:
+                raise NothingToUndo("there is no answer to undo")
+            store.save_memory(conn, self.learner_id, last.card_id, Memory.from_dict(last.before))
+            conn.execute(delete(store.logs).where(store.logs.c.id == last.id))
+        self._last_deck = None
+        return str(last.card_id)
+
+    # -- suspend and bury ---------------------------------------------------------------------
+
+    def suspend(self, card_id: str, suspended: bool = True) -> None:
+        """Take a card out of every queue (or put it back) until told otherwise."""
+        self._change_flags(card_id, suspended=suspended)
+
+    def bury(self, card_id: str, now: datetime | None = None) -> None:
+        """Hide a card until the learner's next day starts."""
+        self._change_flags(card_id, buried_until=self.day(now).end)
+
+    def _change_flags(self, card_id: str, **flags: Any) -> None:
+        with write_transaction(self.engine) as conn:
+            loaded = store.load_memory(conn, self.learner_id, card_id, for_update=True)
+            if loaded is None:
+                raise NotFound(f"no card {card_id!r}")
+            memory, retired = loaded
+            if retired:
+                raise Conflict(f"card {card_id!r} has been retired from its deck")
+            store.save_memory(conn, self.learner_id, card_id, replace(memory, **flags))
+
+    # -- memory and history -------------------------------------------------------------------
+
+    def fsrs_card(self, card_id: str, now: datetime | None = None) -> FsrsCard:
+        """The card's current state as an `fsrs.Card`."""
+        return scheduling.to_fsrs(card_id, self.card(card_id).memory, require_utc(now))
+
+    def retrievability(self, card_id: str, now: datetime | None = None) -> float:
+        """The predicted probability of recalling the card now (0 if never reviewed)."""
+        return scheduling.retrievability(self._settings, self.card(card_id).memory, require_utc(now))
+
+    def history(self, card_id: str | None = None) -> list[ReviewEntry]:
+        """The learner's review log, oldest first; one card's only if `card_id` is given."""
+        query = select(store.logs).where(store.logs.c.learner_id == self.learner_id)
+        if card_id is not None:
+            query = query.where(store.logs.c.card_id == card_id)
+        with read_transaction(self.engine) as conn:
+            rows = conn.execute(query.order_by(store.logs.c.id)).all()
+        return [
+            ReviewEntry(
+                id=row.id,
+                card_id=row.card_id,
+                rating=Rating(row.rating),
+                reviewed_at=row.reviewed_at,
+                duration_ms=row.duration_ms,
+                before=Memory.from_dict(row.before),
+                after=Memory.from_dict(row.after),
+                points_ticked=tuple(row.points_ticked) if row.points_ticked is not None else None,
+            )
+            for row in rows
+        ]
+
+    def cards(self, *, include_retired: bool = False) -> list[StudyCard]:
+        """Every card with this learner's memory of it, in deck order."""
+        query = (
+            select(*store.CARD_COLUMNS, *store.MEMORY_COLUMNS)
+            .join(store.states, store.states.c.card_id == store.cards.c.id)
+            .where(store.states.c.learner_id == self.learner_id)
+            .order_by(store.states.c.deck, store.states.c.position)
+        )
+        if not include_retired:
+            query = query.where(store.states.c.queue != int(Queue.RETIRED))
+        with read_transaction(self.engine) as conn:
+            rows = conn.execute(query).all()
+        return [StudyCard(store.card_from_row(r), store.memory_from_row(r)) for r in rows]
+
+    def card_content(self, card_id: str) -> Card:
+        """A card's content; raises NotFound."""
+        return self.card(card_id).card
+
+    def domain_stats(self, now: datetime | None = None) -> Any:
+        """One row per domain: cards, introduced, mature, due, retention and more (pandas)."""
+        from .stats import domain_report
+
+        return domain_report(self, require_utc(now))

@@ -1,0 +1,95 @@
+"""Deck text to safe HTML or plain text: Markdown rendered, then sanitised, and cloze gaps."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+import nh3
+from markdown_it import MarkdownIt
+
+from .deckfile import CLOZE_GAP
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "a",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "span",
+    "del",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}}
+
+
+def markdown_html(text: str) -> str:
+    """Markdown as HTML with no script, event handler, style or raw HTML from the source."""
+    rendered = _markdown.render(text or "")
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def cloze_front(text: str, *, html_output: bool = True) -> str:
+    """The cloze text with every gap hidden (showing its hint, if any)."""
+
+    def hide(match: re.Match[str]) -> str:
+        hint = match.group(3)
+        label = f"[{hint}]" if hint else "[...]"
+        return f'<span class="cloze">{html.escape(label)}</span>' if html_output else label
+
+    return _render_cloze(text, hide, html_output)
+
+
+def cloze_back(text: str, *, html_output: bool = True) -> str:
+    """The cloze text with every gap filled and marked."""
+
+    def show(match: re.Match[str]) -> str:
+        answer = match.group(2)
+        return f'<span class="cloze">{html.escape(answer)}</span>' if html_output else f"[{answer}]"
+
+    return _render_cloze(text, show, html_output)
+
+
+def _render_cloze(text: str, replace: Callable[[re.Match[str]], str], html_output: bool) -> str:
+    if not html_output:
+        return CLOZE_GAP.sub(replace, text)
+    # Render the Markdown around placeholders, so gap text is escaped rather than parsed.
+    gaps: list[str] = []
+
+    def stash(match: re.Match[str]) -> str:
+        gaps.append(replace(match))
+        return f"CLOZEGAP{len(gaps) - 1}X"
+
+    rendered = markdown_html(CLOZE_GAP.sub(stash, text))
+    for index, gap in enumerate(gaps):
+        rendered = rendered.replace(f"CLOZEGAP{index}X", gap)
+    return rendered
+
+
+def plain_text(text: str) -> str:
+    """Markdown reduced to readable plain text for a terminal."""
+    out = re.sub(r"\*\*(.+?)\*\*", r"\1", text or "")
+    out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"\1", out)
+    return re.sub(r"`([^`]+)`", r"\1", out)

@@ -1,0 +1,206 @@
+"""Row-level reads and writes shared by the collection's operations (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, case, insert, literal, select, update
+
+from .model import Card, CardKind, CardState, Memory, Queue
+from .schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow, utcnow
+from .settings import Settings
+
+cards: Table = CardRow.__table__  # type: ignore[assignment]
+states: Table = CardStateRow.__table__  # type: ignore[assignment]
+logs: Table = ReviewLogRow.__table__  # type: ignore[assignment]
+learners: Table = Learner.__table__  # type: ignore[assignment]
+learner_settings: Table = LearnerSettings.__table__  # type: ignore[assignment]
+
+MEMORY_COLUMNS = (
+    states.c.state,
+    states.c.step,
+    states.c.stability,
+    states.c.difficulty,
+    states.c.due,
+    states.c.last_review,
+    states.c.reps,
+    states.c.lapses,
+    states.c.suspended,
+    states.c.buried_until,
+    states.c.leech,
+)
+CARD_COLUMNS = (
+    cards.c.id,
+    cards.c.deck,
+    cards.c.kind,
+    cards.c.prompt,
+    cards.c.answer,
+    cards.c.why,
+    cards.c.text,
+    cards.c.points,
+    cards.c.concepts,
+    cards.c.tags,
+)
+
+QUEUE_FROM_STATE = case(
+    (states.c.suspended, int(Queue.SUSPENDED)),
+    (states.c.state == int(CardState.NEW), int(Queue.NEW)),
+    (states.c.state == int(CardState.REVIEW), int(Queue.REVIEW)),
+    else_=int(Queue.LEARNING),
+)
+
+
+def memory_from_row(row: Row[Any] | Any) -> Memory:
+    """A Memory from a row holding MEMORY_COLUMNS."""
+    return Memory(
+        state=CardState(row.state),
+        step=row.step,
+        stability=row.stability,
+        difficulty=row.difficulty,
+        due=row.due,
+        last_review=row.last_review,
+        reps=row.reps,
+        lapses=row.lapses,
+        suspended=bool(row.suspended),
+        buried_until=row.buried_until,
+        leech=bool(row.leech),
+    )
+
+
+def card_from_row(row: Row[Any] | Any) -> Card:
+    """A Card from a row holding CARD_COLUMNS."""
+    return Card(
+        id=row.id,
+        deck=row.deck,
+        kind=CardKind(row.kind),
+        prompt=row.prompt,
+        answer=row.answer,
+        why=row.why,
+        text=row.text,
+        points=tuple(row.points or ()),
+        concepts=tuple(row.concepts or ()),
+        tags=tuple(row.tags or ()),
+    )
+
+
+def memory_values(memory: Memory, *, retired: bool = False) -> dict[str, Any]:
+    """Column values that store `memory`, its queue included."""
+    return {
+        "state": int(memory.state),
+        "step": memory.step,
+        "stability": memory.stability,
+        "difficulty": memory.difficulty,
+        "due": memory.due,
+        "last_review": memory.last_review,
+        "reps": memory.reps,
+        "lapses": memory.lapses,
+        "suspended": memory.suspended,
+        "buried_until": memory.buried_until,
+        "leech": memory.leech,
+        "queue": int(Queue.for_card(memory.state, suspended=memory.suspended, retired=retired)),
+    }
+
+
+def load_memory(
+    conn: Connection, learner_id: int, card_id: str, *, for_update: bool = False
+) -> tuple[Memory, bool] | None:
+    """A learner's memory of a card and whether the card is retired, or None if unknown."""
+    query = select(*MEMORY_COLUMNS, states.c.queue).where(
+        states.c.learner_id == learner_id, states.c.card_id == card_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return memory_from_row(row), row.queue == Queue.RETIRED
+
+
+def save_memory(conn: Connection, learner_id: int, card_id: str, memory: Memory) -> None:
+    """Store `memory` as the learner's state of a (live) card."""
+    conn.execute(
+        update(states)
+        .where(states.c.learner_id == learner_id, states.c.card_id == card_id)
+        .values(**memory_values(memory))
+    )
+
+
+def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> None:
+    """Give every learner a new-card state for each of `card_rows` (id, deck, position)."""
+    learner_ids = conn.execute(select(learners.c.id)).scalars().all()
+    values = [
+        {
+            "learner_id": learner_id,
+            "card_id": row["id"],
+            "deck": row["deck"],
+            "position": row["position"],
+            **memory_values(Memory()),
+        }
+        for learner_id in learner_ids
+        for row in card_rows
+    ]
+    for start in range(0, len(values), 5000):
+        conn.execute(insert(states), values[start : start + 5000])
+
+
+def add_states_for_learner(conn: Connection, learner_id: int) -> None:
+    """Give a learner a new-card state for every card (retired cards stay retired)."""
+    new = memory_values(Memory())
+    source = select(
+        literal(learner_id),
+        cards.c.id,
+        cards.c.deck,
+        cards.c.position,
+        case((cards.c.retired, int(Queue.RETIRED)), else_=int(Queue.NEW)),
+        *[literal(new[name]) for name in ("state", "reps", "lapses", "suspended", "leech")],
+    )
+    conn.execute(
+        insert(states).from_select(
+            [
+                "learner_id",
+                "card_id",
+                "deck",
+                "position",
+                "queue",
+                "state",
+                "reps",
+                "lapses",
+                "suspended",
+                "leech",
+            ],
+            source,
+        )
+    )
+
+
+def ensure_learner(conn: Connection, name: str) -> int:
+    """The id of learner `name`, creating the learner (with default settings) if needed."""
+    found = conn.execute(select(learners.c.id).where(learners.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    learner_id = conn.execute(
+        insert(learners).values(name=name, created_at=utcnow(), is_active=True, is_admin=False)
+    ).inserted_primary_key[0]  # type: ignore[index]
+    conn.execute(
+        insert(learner_settings).values(learner_id=learner_id, data=Settings().to_dict(), updated_at=utcnow())
+    )
+    add_states_for_learner(conn, learner_id)
+    return int(learner_id)
+
+
+def load_settings(conn: Connection, learner_id: int) -> Settings:
+    """The learner's saved settings."""
+    data = conn.execute(
+        select(learner_settings.c.data).where(learner_settings.c.learner_id == learner_id)
+    ).scalar()
+    return Settings.from_dict(data) if data else Settings()
+
+
+def save_settings(conn: Connection, learner_id: int, settings: Settings, now: datetime) -> None:
+    """Replace the learner's saved settings."""
+    conn.execute(
+        update(learner_settings)
+        .where(learner_settings.c.learner_id == learner_id)
+        .values(data=settings.to_dict(), updated_at=now)
+    )
