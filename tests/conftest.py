@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,9 +61,23 @@ def decks_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def col(db_url: str, decks_dir: Path) -> Iterator[Collection]:
+def open_collection() -> Iterator[Callable[..., Collection]]:
+    """Open collections that are closed when the test ends."""
+    opened: list[Collection] = []
+
+    def opener(url: str, user: str | None = None) -> Collection:
+        collection = Collection.open(url, user=user)
+        opened.append(collection)
+        return collection
+
+    yield opener
+    for collection in opened:
+        collection.close()
+
+
+@pytest.fixture
+def col(db_url: str, decks_dir: Path, open_collection: Callable[..., Collection]) -> Collection:
     """A collection on a fresh database with the small test decks synced."""
-    collection = Collection.open(db_url)
+    collection = open_collection(db_url)
     collection.sync_decks([decks_dir], now=NOW)
-    yield collection
-    collection.close()
+    return collection

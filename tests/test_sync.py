@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,15 +73,15 @@ def test_invalid_deck_leaves_database_untouched(col: Collection, decks_dir: Path
     assert len(col.cards()) == 6
 
 
-def test_new_card_is_added_for_every_learner(db_url: str, decks_dir: Path) -> None:
-    alice = Collection.open(db_url, user="alice")
-    bob = Collection.open(db_url, user="bob")
+def test_new_card_is_added_for_every_learner(
+    db_url: str, decks_dir: Path, open_collection: Callable[..., Collection]
+) -> None:
+    alice = open_collection(db_url, user="alice")
+    bob = open_collection(db_url, user="bob")
     alice.sync_decks([decks_dir], now=NOW)
     assert len(bob.cards()) == 6
     assert bob.card("a-fact").memory.state == CardState.NEW
     alice.answer("a-fact", Rating.Good, NOW)
     assert bob.card("a-fact").memory.reps == 0
-    carol = Collection.open(db_url, user="carol")
+    carol = open_collection(db_url, user="carol")
     assert len(carol.cards()) == 6
-    for c in (alice, bob, carol):
-        c.close()
