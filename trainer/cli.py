@@ -190,6 +190,16 @@ def stats(obj: Context, as_json: bool) -> None:
     click.echo(frame.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
 
 
+@cli.group("export")
+def export_group() -> None:
+    """Export cards, progress or the review log to Anki or CSV."""
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import cards from an Anki package or a CSV file into a deck file."""
+
+
 def main() -> None:
     """Entry point for the `trainer` console script."""
     try:
