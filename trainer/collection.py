@@ -15,9 +15,9 @@ from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating
-from sqlalchemy import Engine, Table, delete, insert, select
+from sqlalchemy import Engine, Table, bindparam, delete, insert, select
 
-from . import queue, scheduling, store
+from . import backup, queue, scheduling, store
 from .clock import day_bounds, require_utc
 from .database import make_engine, migrate, read_transaction, write_transaction
 from .deckfile import DeckSet, load_decks
@@ -31,6 +31,12 @@ from .sync import apply_decks
 DEFAULT_LEARNER = "local"
 DATABASE_ENV = "TRAINER_DATABASE_URL"
 decks_table: Table = DeckRow.__table__  # type: ignore[assignment]
+_STUDY_CARD = (
+    select(*store.CARD_COLUMNS, *store.MEMORY_COLUMNS)
+    .join(store.states, store.states.c.card_id == store.cards.c.id)
+    .where(store.states.c.learner_id == bindparam("learner"), store.cards.c.id == bindparam("card"))
+)
+_LOG_ANSWER = insert(store.logs)
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class Collection:
         """
         if engine is None:
             engine = make_engine(url or os.environ.get(DATABASE_ENV) or default_database_url())
+        backup.before_migration(engine)
         migrate(engine)
         name = user or DEFAULT_LEARNER
         with write_transaction(engine) as conn:
@@ -112,7 +119,8 @@ class Collection:
         """
         deck_set = load_decks(list(paths))
         with write_transaction(self.engine) as conn:
-            report = apply_decks(conn, deck_set, require_utc(now))
+            with backup.before_changes(conn, "pre-sync", now):
+                report = apply_decks(conn, deck_set, require_utc(now))
         self._decks = self._load_deck_order()
         return report
 
@@ -163,7 +171,7 @@ class Collection:
         """The next card to study now (in `domain` only, if given), or None if none is due."""
         day = self.day(now)
         with read_transaction(self.engine) as conn:
-            card_id = queue.next_card_id(
+            return queue.next_card(
                 conn,
                 self.learner_id,
                 day,
@@ -171,7 +179,6 @@ class Collection:
                 last_deck=self._last_deck,
                 limits=self._limits(),
             )
-            return self._study_card(conn, card_id) if card_id else None
 
     def due_counts(self, now: datetime | None = None) -> dict[str, queue.Counts]:
         """Per domain, the new, learning and review cards waiting today."""
@@ -192,11 +199,7 @@ class Collection:
             return self._study_card(conn, card_id)
 
     def _study_card(self, conn: Any, card_id: str) -> StudyCard:
-        row = conn.execute(
-            select(*store.CARD_COLUMNS, *store.MEMORY_COLUMNS)
-            .join(store.states, store.states.c.card_id == store.cards.c.id)
-            .where(store.states.c.learner_id == self.learner_id, store.cards.c.id == card_id)
-        ).first()
+        row = conn.execute(_STUDY_CARD, {"learner": self.learner_id, "card": card_id}).first()
         if row is None:
             raise NotFound(f"no card {card_id!r}")
         return StudyCard(store.card_from_row(row), store.memory_from_row(row))
@@ -229,6 +232,7 @@ class Collection:
         card has been answered since, `Conflict` is raised and nothing is recorded.
         """
         moment = require_utc(now)
+        self.backup_if_due(moment)
         try:
             rating = Rating(int(rating))
         except ValueError:
@@ -247,9 +251,9 @@ class Collection:
             loaded = store.load_memory(conn, self.learner_id, card_id, for_update=True)
             if loaded is None:
                 raise NotFound(f"no card {card_id!r}")
-            before, retired = loaded
-            if retired:
+            if loaded.retired:
                 raise Conflict(f"card {card_id!r} has been retired from its deck")
+            before = loaded.memory
             if expected_reps is not None and before.reps != expected_reps:
                 raise Conflict(f"card {card_id!r} was answered elsewhere since it was shown")
             ticked = self._checked_points(conn, card_id, points_ticked)
@@ -258,27 +262,24 @@ class Collection:
             )
             store.save_memory(conn, self.learner_id, card_id, after)
             conn.execute(
-                insert(store.logs).values(
-                    learner_id=self.learner_id,
-                    card_id=card_id,
-                    rating=int(rating),
-                    reviewed_at=moment,
-                    duration_ms=duration_ms,
-                    state_before=int(before.state),
-                    state_after=int(after.state),
-                    before=before.to_dict(),
-                    after=after.to_dict(),
-                    points_ticked=list(ticked[0]) if ticked else None,
-                    points_total=ticked[1] if ticked else None,
-                    request_id=request_id,
-                )
+                _LOG_ANSWER,
+                {
+                    "learner_id": self.learner_id,
+                    "card_id": card_id,
+                    "rating": int(rating),
+                    "reviewed_at": moment,
+                    "duration_ms": duration_ms,
+                    "state_before": int(before.state),
+                    "state_after": int(after.state),
+                    "before": before.to_dict(),
+                    "after": after.to_dict(),
+                    "points_ticked": list(ticked[0]) if ticked else None,
+                    "points_total": ticked[1] if ticked else None,
+                    "request_id": request_id,
+                },
             )
-        self._last_deck = self._deck_of(card_id)
+        self._last_deck = loaded.deck
         return after
-
-    def _deck_of(self, card_id: str) -> str | None:
-        with read_transaction(self.engine) as conn:
-            return conn.execute(select(store.cards.c.deck).where(store.cards.c.id == card_id)).scalar()
 
     def _checked_points(
         self, conn: Any, card_id: str, points_ticked: Iterable[int] | None
@@ -327,10 +328,9 @@ class Collection:
             loaded = store.load_memory(conn, self.learner_id, card_id, for_update=True)
             if loaded is None:
                 raise NotFound(f"no card {card_id!r}")
-            memory, retired = loaded
-            if retired:
+            if loaded.retired:
                 raise Conflict(f"card {card_id!r} has been retired from its deck")
-            store.save_memory(conn, self.learner_id, card_id, replace(memory, **flags))
+            store.save_memory(conn, self.learner_id, card_id, replace(loaded.memory, **flags))
 
     # -- memory and history -------------------------------------------------------------------
 
@@ -386,3 +386,17 @@ class Collection:
         from .stats import domain_report
 
         return domain_report(self, require_utc(now))
+
+    _backup_checked_until: datetime | None = None
+
+    def backup_if_due(self, now: datetime | None = None) -> Path | None:
+        """Back up the SQLite file if no backup was taken in the learner's day; returns it or None.
+
+        Checked at most once per learner-day by this collection, so answering stays cheap.
+        """
+        moment = require_utc(now)
+        if self._backup_checked_until is not None and moment < self._backup_checked_until:
+            return None
+        made = backup.daily_backup(self.engine, self._settings.zone, self._settings.rollover_hour, moment)
+        self._backup_checked_until = self.day(moment).end
+        return made

@@ -119,12 +119,19 @@ class Memory:
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict (datetimes as ISO 8601 UTC); `Memory.from_dict` reverses it."""
-        data = asdict(self)
-        data["state"] = int(self.state)
-        for key in ("due", "last_review", "buried_until"):
-            value = data[key]
-            data[key] = value.isoformat() if value is not None else None
-        return data
+        return {
+            "state": int(self.state),
+            "step": self.step,
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "due": _iso(self.due),
+            "last_review": _iso(self.last_review),
+            "reps": self.reps,
+            "lapses": self.lapses,
+            "suspended": self.suspended,
+            "buried_until": _iso(self.buried_until),
+            "leech": self.leech,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Memory:
@@ -150,6 +157,10 @@ class Memory:
             buried_until=when("buried_until"),
             leech=bool(data.get("leech", False)),
         )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 @dataclass(frozen=True)

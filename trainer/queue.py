@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, TextClause, and_, bindparam, func, or_, select, text
 
-from .model import CardState, Queue
-from .store import logs, states
+from .model import CardState, Queue, StudyCard
+from .schema import UTCDateTime
+from .store import STUDY_CARD_COLUMNS, STUDY_CARD_TYPES, card_from_row, memory_from_row, states
 
 LEARN_AHEAD = timedelta(minutes=20)
 
@@ -49,27 +51,50 @@ def _not_buried(now: datetime) -> Any:
     return or_(states.c.buried_until.is_(None), states.c.buried_until <= now)
 
 
+# The hot queries are prebuilt text statements: building and cache-keying an expression tree
+# per call costs more than running the query itself.
+_USED_TODAY = text(
+    "SELECT"
+    f" COALESCE(SUM(CASE WHEN state_before = {int(CardState.NEW)} THEN 1 ELSE 0 END), 0),"
+    f" COALESCE(SUM(CASE WHEN state_before = {int(CardState.REVIEW)} THEN 1 ELSE 0 END), 0)"
+    " FROM review_logs WHERE learner_id = :learner AND reviewed_at >= :start"
+).bindparams(bindparam("start", type_=UTCDateTime))
+
+
+@lru_cache(maxsize=16)
+def _first_statement(order: str, by_deck: bool, until: bool) -> TextClause:
+    sql = (
+        f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
+        " WHERE s.learner_id = :learner AND s.queue = :queue"
+        + (" AND s.deck = :deck" if by_deck else "")
+        + (" AND s.due < :until" if until else "")
+        + " AND (s.buried_until IS NULL OR s.buried_until <= :now)"
+        + f" ORDER BY s.{order} LIMIT 1"
+    )
+    params = [bindparam("now", type_=UTCDateTime)]
+    if until:
+        params.append(bindparam("until", type_=UTCDateTime))
+    return text(sql).bindparams(*params).columns(**STUDY_CARD_TYPES)
+
+
 def used_today(conn: Connection, learner_id: int, day: DayWindow) -> tuple[int, int]:
     """(new cards introduced, review cards answered) in the learner's current day."""
-    row = conn.execute(
-        select(
-            func.count().filter(logs.c.state_before == int(CardState.NEW)),
-            func.count().filter(logs.c.state_before == int(CardState.REVIEW)),
-        ).where(logs.c.learner_id == learner_id, logs.c.reviewed_at >= day.start)
-    ).one()
-    return int(row[0] or 0), int(row[1] or 0)
+    row = conn.execute(_USED_TODAY, {"learner": learner_id, "start": day.start}).one()
+    return int(row[0]), int(row[1])
 
 
 def _first(
-    conn: Connection, learner_id: int, queue: Queue, deck: str | None, until: Any, day: DayWindow
-) -> str | None:
-    order = states.c.position if queue == Queue.NEW else states.c.due
-    conditions = [states.c.learner_id == learner_id, states.c.queue == int(queue), _not_buried(day.now)]
+    conn: Connection, learner_id: int, queue: Queue, deck: str | None, until: datetime | None, day: DayWindow
+) -> StudyCard | None:
+    order = "position" if queue == Queue.NEW else "due"
+    statement = _first_statement(order, deck is not None, until is not None)
+    params: dict[str, Any] = {"learner": learner_id, "queue": int(queue), "now": day.now}
     if deck is not None:
-        conditions.append(states.c.deck == deck)
+        params["deck"] = deck
     if until is not None:
-        conditions.append(states.c.due < until)
-    return conn.execute(select(states.c.card_id).where(*conditions).order_by(order).limit(1)).scalar()
+        params["until"] = until
+    row = conn.execute(statement, params).first()
+    return StudyCard(card_from_row(row), memory_from_row(row)) if row is not None else None
 
 
 def _rotation(decks: Sequence[str], after: str | None) -> list[str]:
@@ -80,7 +105,7 @@ def _rotation(decks: Sequence[str], after: str | None) -> list[str]:
     return list(decks[index:]) + list(decks[:index])
 
 
-def next_card_id(
+def next_card(
     conn: Connection,
     learner_id: int,
     day: DayWindow,
@@ -88,8 +113,8 @@ def next_card_id(
     decks: Sequence[str],
     last_deck: str | None,
     limits: tuple[int, int],
-) -> str | None:
-    """The id of the card to show next, or None when nothing is due today.
+) -> StudyCard | None:
+    """The card to show next, or None when nothing is due today.
 
     `decks` are the domains to draw from, in order; `last_deck` is the domain just shown, so the
     next review or new card comes from the following domain that has one. `limits` are the

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, case, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Row,
+    Table,
+    bindparam,
+    case,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 
 from .model import Card, CardKind, CardState, Memory, Queue
-from .schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow, utcnow
+from .schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow, UTCDateTime, utcnow
 from .settings import Settings
 
 cards: Table = CardRow.__table__  # type: ignore[assignment]
@@ -42,6 +56,22 @@ CARD_COLUMNS = (
     cards.c.concepts,
     cards.c.tags,
 )
+
+STUDY_CARD_COLUMNS = (
+    "c.id, c.deck, c.kind, c.prompt, c.answer, c.why, c.text, c.points, c.concepts, c.tags,"
+    " s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps, s.lapses,"
+    " s.suspended, s.buried_until, s.leech"
+)
+STUDY_CARD_TYPES = {
+    "points": JSON,
+    "concepts": JSON,
+    "tags": JSON,
+    "due": UTCDateTime,
+    "last_review": UTCDateTime,
+    "buried_until": UTCDateTime,
+    "suspended": Boolean,
+    "leech": Boolean,
+}
 
 QUEUE_FROM_STATE = case(
     (states.c.suspended, int(Queue.SUSPENDED)),
@@ -102,28 +132,48 @@ def memory_values(memory: Memory, *, retired: bool = False) -> dict[str, Any]:
     }
 
 
+_MEMORY_SQL = (
+    "SELECT state, step, stability, difficulty, due, last_review, reps, lapses, suspended,"
+    " buried_until, leech, queue, deck FROM card_states WHERE learner_id = :learner AND card_id = :card"
+)
+_MEMORY_TYPES = {"due": UTCDateTime, "last_review": UTCDateTime, "buried_until": UTCDateTime}
+_LOAD_MEMORY = text(_MEMORY_SQL).columns(**_MEMORY_TYPES)
+_LOAD_MEMORY_FOR_UPDATE = text(_MEMORY_SQL + " FOR UPDATE").columns(**_MEMORY_TYPES)
+_SAVE_MEMORY = text(
+    "UPDATE card_states SET state = :state, step = :step, stability = :stability,"
+    " difficulty = :difficulty, due = :due, last_review = :last_review, reps = :reps,"
+    " lapses = :lapses, suspended = :suspended, buried_until = :buried_until, leech = :leech,"
+    " queue = :queue WHERE learner_id = :learner AND card_id = :card"
+).bindparams(*(bindparam(name, type_=kind) for name, kind in _MEMORY_TYPES.items()))
+
+
+@dataclass(frozen=True)
+class LoadedMemory:
+    """A learner's memory of a card, with where the card lives and whether it is retired."""
+
+    memory: Memory
+    deck: str
+    retired: bool
+
+
 def load_memory(
     conn: Connection, learner_id: int, card_id: str, *, for_update: bool = False
-) -> tuple[Memory, bool] | None:
-    """A learner's memory of a card and whether the card is retired, or None if unknown."""
-    query = select(*MEMORY_COLUMNS, states.c.queue).where(
-        states.c.learner_id == learner_id, states.c.card_id == card_id
-    )
-    if for_update:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+) -> LoadedMemory | None:
+    """A learner's memory of a card, or None if the card is unknown.
+
+    `for_update` locks the row on databases that support it (SQLite's write transactions
+    already hold the database lock).
+    """
+    statement = _LOAD_MEMORY_FOR_UPDATE if for_update and conn.dialect.name != "sqlite" else _LOAD_MEMORY
+    row = conn.execute(statement, {"learner": learner_id, "card": card_id}).first()
     if row is None:
         return None
-    return memory_from_row(row), row.queue == Queue.RETIRED
+    return LoadedMemory(memory_from_row(row), row.deck, row.queue == Queue.RETIRED)
 
 
 def save_memory(conn: Connection, learner_id: int, card_id: str, memory: Memory) -> None:
     """Store `memory` as the learner's state of a (live) card."""
-    conn.execute(
-        update(states)
-        .where(states.c.learner_id == learner_id, states.c.card_id == card_id)
-        .values(**memory_values(memory))
-    )
+    conn.execute(_SAVE_MEMORY, {**memory_values(memory), "learner": learner_id, "card": card_id})
 
 
 def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> None:
