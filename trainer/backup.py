@@ -156,7 +156,9 @@ def backup_engine(engine: Engine, reason: str = "manual", now: datetime | None =
     return backup_database(require_sqlite_file(engine), reason, now)
 
 
-def daily_backup(engine: Engine, zone: ZoneInfo, rollover_hour: int, now: datetime | None = None) -> Path | None:
+def daily_backup(
+    engine: Engine, zone: ZoneInfo, rollover_hour: int, now: datetime | None = None
+) -> Path | None:
     """Back up the SQLite file unless a backup was already taken in the learner's day of `now`.
 
     Returns the new backup, or None (already done today, nothing to keep yet, or not SQLite).
