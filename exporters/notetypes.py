@@ -1,0 +1,193 @@
+"""The trainer's three Anki note types, its deck ids and how a card becomes a note's fields and tags.
+
+Model and deck ids are fixed (deck ids derive from the deck slug), and a note's GUID derives from
+the card's stable id, so a later export updates the notes already in Anki instead of adding copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+import genanki
+
+from trainer.deckfile import CLOZE_GAP
+from trainer.model import Card, CardKind
+from trainer.render import markdown_html
+
+FACT_MODEL_ID = 1_738_204_101
+CLOZE_MODEL_ID = 1_738_204_102
+DRILL_MODEL_ID = 1_738_204_103
+DECK_PREFIX = "ML Interview"
+DECK_TAG, KIND_TAG, CONCEPT_TAG = "deck::", "kind::", "concept::"
+
+CSS = """\
+.card {
+  font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 19px; line-height: 1.5; text-align: left;
+  color: #1f2328; background-color: #fdfdfc;
+  max-width: 42em; margin: 0 auto; padding: 0.5em 1em;
+}
+.prompt { font-weight: 600; }
+.answer p:first-child, .prompt p:first-child { margin-top: 0; }
+.why { margin-top: 1em; padding: 0.5em 0.8em; border-left: 4px solid #8c959f;
+  background: #f3f4f6; color: #3d444d; }
+.why-label, .points-label { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.05em;
+  color: #59636e; }
+.points li { margin: 0.2em 0; }
+.meta { margin-top: 1.5em; font-size: 0.75em; color: #59636e; }
+.cloze { font-weight: 700; color: #0550ae; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.9em;
+  background: #eff1f3; padding: 0.1em 0.3em; border-radius: 4px; }
+hr#answer { border: none; border-top: 1px solid #d1d9e0; margin: 1em 0; }
+.nightMode.card, .night_mode .card { color: #e6e6e6; background-color: #1e1e1e; }
+.nightMode .why, .night_mode .why { background: #2a2c30; color: #d1d5db; border-left-color: #6e7781; }
+.nightMode .why-label, .nightMode .points-label, .nightMode .meta,
+.night_mode .why-label, .night_mode .points-label, .night_mode .meta { color: #9da7b3; }
+.nightMode .cloze, .night_mode .cloze { color: #79c0ff; }
+.nightMode code, .night_mode code { background: #2d333b; }
+.nightMode hr#answer, .night_mode hr#answer { border-top-color: #444c56; }
+"""
+
+_META = '<div class="meta">{{Domain}} · {{Concepts}}</div>'
+_WHY = '{{#Why}}<div class="why"><div class="why-label">Why</div>{{Why}}</div>{{/Why}}'
+_ID_FIELD = {"name": "Card ID"}
+_SHARED_FIELDS = [{"name": "Why"}, {"name": "Domain"}, {"name": "Concepts"}, _ID_FIELD]
+
+FACT_MODEL = genanki.Model(
+    FACT_MODEL_ID,
+    "ML Interview: fact",
+    fields=[{"name": "Prompt"}, {"name": "Answer"}, *_SHARED_FIELDS],
+    templates=[
+        {
+            "name": "Recall",
+            "qfmt": '<div class="prompt">{{Prompt}}</div>',
+            "afmt": '{{FrontSide}}<hr id="answer"><div class="answer">{{Answer}}</div>' + _WHY + _META,
+        }
+    ],
+    css=CSS,
+    sort_field_index=0,
+)
+
+CLOZE_MODEL = genanki.Model(
+    CLOZE_MODEL_ID,
+    "ML Interview: cloze",
+    fields=[{"name": "Text"}, *_SHARED_FIELDS],
+    templates=[
+        {
+            "name": "Cloze",
+            "qfmt": '<div class="prompt">{{cloze:Text}}</div>',
+            "afmt": '<div class="prompt">{{cloze:Text}}</div>' + _WHY + _META,
+        }
+    ],
+    css=CSS,
+    model_type=genanki.Model.CLOZE,
+    sort_field_index=0,
+)
+
+DRILL_MODEL = genanki.Model(
+    DRILL_MODEL_ID,
+    "ML Interview: drill",
+    fields=[{"name": "Prompt"}, {"name": "Model answer"}, {"name": "Points"}, *_SHARED_FIELDS],
+    templates=[
+        {
+            "name": "Rehearse",
+            "qfmt": '<div class="prompt">{{Prompt}}</div>',
+            "afmt": (
+                '{{FrontSide}}<hr id="answer"><div class="answer">{{Model answer}}</div>'
+                '<div class="points"><div class="points-label">Rubric</div>{{Points}}</div>' + _WHY + _META
+            ),
+        }
+    ],
+    css=CSS,
+    sort_field_index=0,
+)
+
+MODELS: dict[CardKind, genanki.Model] = {
+    CardKind.FACT: FACT_MODEL,
+    CardKind.CLOZE: CLOZE_MODEL,
+    CardKind.DRILL: DRILL_MODEL,
+}
+MODEL_KINDS: dict[int, CardKind] = {int(m.model_id): kind for kind, m in MODELS.items()}
+
+
+def deck_id(slug: str) -> int:
+    """A fixed Anki deck id for the deck `slug`: the same on every export and every machine."""
+    digest = hashlib.sha256(f"ml-interview-deck:{slug}".encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
+
+
+def deck_name(title: str) -> str:
+    """The Anki deck name for a deck title: `ML Interview::<title>` (no `::` inside the title)."""
+    return f"{DECK_PREFIX}::{title.replace('::', ':').strip()}"
+
+
+def note_guid(card_id: str) -> str:
+    """The note GUID for a card: derived from its stable id only."""
+    return str(genanki.guid_for(card_id))
+
+
+def anki_tag(text: str) -> str:
+    """`text` as one Anki tag: Anki tags cannot contain spaces."""
+    return re.sub(r"\s+", "_", text.strip())
+
+
+def note_tags(card: Card) -> list[str]:
+    """The card's own tags plus tags for its deck, kind and concepts."""
+    own = [anki_tag(t) for t in card.tags]
+    generated = [f"{DECK_TAG}{card.deck}", f"{KIND_TAG}{card.kind.value}"]
+    generated += [f"{CONCEPT_TAG}{c}" for c in card.concepts]
+    return [*own, *generated]
+
+
+def cloze_html(text: str) -> str:
+    """Cloze text as HTML: Markdown around the gaps rendered, gaps kept in Anki's `{{cN::...}}` form."""
+    gaps: list[str] = []
+
+    def stash(match: re.Match[str]) -> str:
+        number, answer, hint = match.group(1), match.group(2), match.group(3)
+        tail = f"::{html.escape(hint, quote=False)}" if hint else ""
+        gaps.append(f"{{{{c{number}::{html.escape(answer, quote=False)}{tail}}}}}")
+        return f"CLOZEGAP{len(gaps) - 1}X"
+
+    rendered = markdown_html(CLOZE_GAP.sub(stash, text))
+    for index, gap in enumerate(gaps):
+        rendered = rendered.replace(f"CLOZEGAP{index}X", gap)
+    return rendered
+
+
+def points_html(points: tuple[str, ...]) -> str:
+    """Rubric points as an HTML list, each point's inline Markdown rendered."""
+    items = []
+    for point in points:
+        rendered = markdown_html(point).strip()
+        if rendered.startswith("<p>") and rendered.endswith("</p>"):
+            rendered = rendered[3:-4]
+        items.append(f"<li>{rendered}</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def note_fields(card: Card, domain: str) -> list[str]:
+    """The note's field values for `card`, in its model's field order."""
+    shared = [
+        markdown_html(card.why) if card.why else "",
+        html.escape(domain, quote=False),
+        ", ".join(card.concepts),
+        card.id,
+    ]
+    if card.kind == CardKind.FACT:
+        return [markdown_html(card.prompt), markdown_html(card.answer), *shared]
+    if card.kind == CardKind.CLOZE:
+        return [cloze_html(card.text), *shared]
+    return [markdown_html(card.prompt), markdown_html(card.answer), points_html(card.points), *shared]
+
+
+def make_note(card: Card, domain: str, extra_tags: tuple[str, ...] = ()) -> genanki.Note:
+    """The genanki note for `card` with a GUID from its id."""
+    return genanki.Note(
+        model=MODELS[card.kind],
+        fields=note_fields(card, domain),
+        tags=[*note_tags(card), *extra_tags],
+        guid=note_guid(card.id),
+    )
