@@ -1,0 +1,63 @@
+"""The trainer's web UI and JSON API: a Flask app factory over `trainer.Collection`.
+
+    from web import create_app
+    app = create_app({"DATABASE_URL": "sqlite:////tmp/trainer.db"})
+
+The app holds one `Collection` (thread-safe: one pooled engine, one transaction per call);
+`close_app(app)` releases it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from trainer import Collection
+from trainer.paths import bundled_decks, data_dir
+
+from . import api, errors, library, preferences, security, study
+from .context import EXTENSION
+
+MAX_CONTENT_LENGTH = 256 * 1024
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` may set DATABASE_URL, USER, DATA_DIR, SECRET_KEY, DECK_PATHS (the
+    deck folders the Decks page syncs) and CLOCK (a callable giving the current aware datetime)."""
+    app = Flask(__name__)
+    app.config.update(
+        DATABASE_URL=None,
+        USER=None,
+        DATA_DIR=None,
+        DECK_PATHS=None,
+        CLOCK=None,
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+    )
+    app.config.update(config or {})
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    folder = Path(app.config["DATA_DIR"] or data_dir())
+    app.config["DATA_DIR"] = str(folder)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = security.load_or_create_secret(folder)
+    app.config["DECK_PATHS"] = [str(p) for p in app.config["DECK_PATHS"] or [bundled_decks()]]
+    app.extensions[EXTENSION] = Collection.open(app.config["DATABASE_URL"], user=app.config["USER"])
+    security.init_app(app)
+    errors.init_app(app)
+    for blueprint in (study.bp, library.bp, preferences.bp, api.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's collection and its database connections."""
+    collection = app.extensions.pop(EXTENSION, None)
+    if collection is not None:
+        collection.close()
+
+
+__all__ = ["close_app", "create_app"]

@@ -1,0 +1,67 @@
+"""Trainer errors and HTTP errors as clear pages, or JSON under /api/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from trainer import Conflict, NotFound, NothingToUndo, TrainerError
+from trainer.errors import ProblemsError
+
+STATUS_OF: tuple[tuple[type[TrainerError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (NothingToUndo, 409),
+)
+
+
+def status_of(error: TrainerError) -> int:
+    """The HTTP status for a trainer error: 404 not found, 409 conflict, else 400."""
+    for kind, status in STATUS_OF:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def wants_json() -> bool:
+    """Whether the request is an API call, answered in JSON."""
+    return request.path.startswith("/api/")
+
+
+def problems_of(error: TrainerError) -> list[dict[str, Any]]:
+    """Every problem a validation error lists, as JSON-ready dicts."""
+    if not isinstance(error, ProblemsError):
+        return []
+    return [{"message": p.message, "field": p.field, "file": p.file, "line": p.line} for p in error.problems]
+
+
+def error_response(message: str, status: int, problems: list[dict[str, Any]] | None = None) -> Any:
+    """A JSON body for the API, a page for everything else."""
+    if wants_json():
+        return jsonify({"error": message, "problems": problems or []}), status
+    return render_template("error.html", message=message, status=status, problems=problems or []), status
+
+
+def _trainer_error(error: TrainerError) -> Any:
+    message = error.summary if isinstance(error, ProblemsError) else str(error)
+    return error_response(message, status_of(error), problems_of(error))
+
+
+def _csrf_error(error: CSRFError) -> Any:
+    return error_response(f"The request was refused: {error.description}", 400)
+
+
+def _http_error(error: HTTPException) -> Any:
+    body, status = error_response(error.description or error.name, error.code or 500)
+    extra = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return body, status, extra
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(TrainerError, _trainer_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)

@@ -1,0 +1,112 @@
+"""Browse, the card page and Decks: finding cards, one card's memory and history, deck sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from trainer import DeckError
+from trainer.browse import CardFilter, deck_counts, search_cards
+from trainer.scheduling import format_interval
+
+from .context import collection, deck_paths, now
+from .present import STATE_NAMES, back_html, front_html, why_html
+
+bp = Blueprint("library", __name__)
+PAGE_SIZE = 50
+
+
+@bp.get("/browse")
+def browse() -> str:
+    """Search cards by text, deck, concept and state."""
+    args = request.args
+    state = args.get("state") or None
+    if state is not None and state not in CardFilter.__members__.values():
+        abort(400, f"state must be one of {', '.join(f.value for f in CardFilter)}")
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        abort(400, "page must be a whole number")
+    col = collection()
+    result = search_cards(
+        col,
+        text=args.get("q"),
+        deck=args.get("deck") or None,
+        concept=args.get("concept") or None,
+        state=state,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    concepts = sorted({c for study in col.cards() for c in study.card.concepts})
+    return render_template(
+        "browse.html",
+        result=result,
+        page=page,
+        pages=max(1, -(-result.total // PAGE_SIZE)),
+        decks=col.decks(),
+        concepts=concepts,
+        states=[f.value for f in CardFilter],
+        args=args,
+        state_names=STATE_NAMES,
+    )
+
+
+@bp.get("/cards/<card_id>")
+def card(card_id: str) -> str:
+    """One card: its content, stability, difficulty, retrievability now, next due and history."""
+    moment = now()
+    col = collection()
+    study = col.card(card_id)
+    history = [
+        {
+            "entry": entry,
+            "interval": format_interval((entry.after.due - entry.reviewed_at).total_seconds())
+            if entry.after.due
+            else "-",
+        }
+        for entry in reversed(col.history(card_id))
+    ]
+    return render_template(
+        "card.html",
+        study=study,
+        front=front_html(study),
+        back=back_html(study),
+        why=why_html(study),
+        retrievability=col.retrievability(card_id, now=moment),
+        history=history,
+        state_names=STATE_NAMES,
+    )
+
+
+@bp.post("/cards/<card_id>/suspend")
+def toggle_suspend(card_id: str) -> Response:
+    """Suspend the card, or unsuspend it if `suspended` is 0."""
+    suspended = request.form.get("suspended", "1") != "0"
+    collection().suspend(card_id, suspended=suspended)
+    flash(f"{'Suspended' if suspended else 'Unsuspended'} {card_id}.")
+    return redirect(url_for("library.card", card_id=card_id), code=303)
+
+
+def _decks_page(status: int = 200, **extra: Any) -> Any:
+    col = collection()
+    return render_template(
+        "decks.html", decks=col.decks(), counts=deck_counts(col), paths=deck_paths(), **extra
+    ), status
+
+
+@bp.get("/decks")
+def decks() -> Any:
+    """The synced decks with their card counts, and a sync button."""
+    return _decks_page()
+
+
+@bp.post("/decks/sync")
+def sync() -> Any:
+    """Sync the deck files; show what changed, or every problem found (nothing is applied)."""
+    try:
+        report = collection().sync_decks(deck_paths(), now=now())
+    except DeckError as exc:
+        return _decks_page(400, problems=exc.problems, summary=exc.summary)
+    return _decks_page(report=report)

@@ -1,0 +1,111 @@
+"""A study card as a page or the API shows it: sanitised HTML, previews and the rubric."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from trainer import CardKind, Collection, Rating, StudyCard
+from trainer.model import Memory
+from trainer.render import cloze_back, cloze_front, markdown_html
+from trainer.rubric import suggested_rating
+from trainer.scheduling import format_interval
+
+STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
+
+
+def new_request_id() -> str:
+    """A random token naming one showing of a card, so a repeated answer is applied once."""
+    return secrets.token_urlsafe(16)
+
+
+def front_html(study: StudyCard) -> Markup:
+    """The question side, rendered and sanitised."""
+    card = study.card
+    return Markup(cloze_front(card.text) if card.kind == CardKind.CLOZE else markdown_html(card.prompt))
+
+
+def back_html(study: StudyCard) -> Markup:
+    """The answer side, rendered and sanitised."""
+    card = study.card
+    return Markup(cloze_back(card.text) if card.kind == CardKind.CLOZE else markdown_html(card.answer))
+
+
+def why_html(study: StudyCard) -> Markup:
+    """The card's `why`, rendered and sanitised (empty if it has none)."""
+    return Markup(markdown_html(study.card.why)) if study.card.why else Markup("")
+
+
+def suggestions(total: int) -> list[str]:
+    """For 0..total ticked rubric points, the name of the rating the coverage suggests."""
+    if total <= 0:
+        return []
+    return [suggested_rating(ticked, total).name for ticked in range(total + 1)]
+
+
+def previews(col: Collection, card_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Each rating with the interval and due date an answer with it would save."""
+    return [
+        {
+            "rating": int(p.rating),
+            "name": p.rating.name,
+            "interval": format_interval(p.interval_seconds),
+            "due": p.due.isoformat(),
+        }
+        for p in col.previews(card_id, now=now)
+    ]
+
+
+def memory_json(memory: Memory) -> dict[str, Any]:
+    """A learner's memory of a card as JSON, with the state's name."""
+    data = memory.to_dict()
+    data["state_name"] = STATE_NAMES[int(memory.state)]
+    return data
+
+
+def card_json(col: Collection, study: StudyCard, now: datetime) -> dict[str, Any]:
+    """Everything a client needs to show, reveal and answer the card, with a fresh request id."""
+    card = study.card
+    return {
+        "id": card.id,
+        "deck": card.deck,
+        "kind": card.kind.value,
+        "front_html": str(front_html(study)),
+        "back_html": str(back_html(study)),
+        "why_html": markdown_html(card.why) if card.why else "",
+        "points": list(card.points),
+        "suggestions": suggestions(len(card.points)),
+        "concepts": list(card.concepts),
+        "reps": study.memory.reps,
+        "state": STATE_NAMES[int(study.memory.state)],
+        "request_id": new_request_id(),
+        "previews": previews(col, card.id, now),
+    }
+
+
+def finite_or_none(value: Any) -> Any:
+    """NaN and infinities become None (JSON null); everything else is returned as is."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def rating_from(raw: Any) -> Rating:
+    """A rating from 1-4 or its name (Again, Hard, Good, Easy); raises ValueError otherwise."""
+    if isinstance(raw, bool):
+        raise ValueError(f"rating must be 1 to 4, got {raw!r}")
+    if isinstance(raw, str) and raw.strip().capitalize() in Rating.__members__:
+        return Rating[raw.strip().capitalize()]
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"rating must be 1 to 4 or a rating name, got {raw!r}") from None
+    if isinstance(raw, float) and not raw.is_integer():
+        raise ValueError(f"rating must be 1 to 4, got {raw!r}")
+    if not 1 <= number <= 4:
+        raise ValueError(f"rating must be 1 to 4, got {raw!r}")
+    return Rating(number)
