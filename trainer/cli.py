@@ -277,6 +277,50 @@ def stats(obj: Context, as_json: bool) -> None:
     click.echo(frame.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option("--no-sync", is_flag=True, help="Skip syncing the decks first.")
+@decks_option
+@click.pass_obj
+@friendly_errors
+def serve(
+    obj: Context, host: str, port: int, threads: int, no_sync: bool, deck_paths: tuple[Path, ...]
+) -> None:
+    """Study in the browser: serve the web UI and JSON API with waitress.
+
+    The server listens on loopback only: without accounts, anyone who can reach it could
+    study as you.
+
+    \b
+    Example:
+        trainer serve --port 8000     # then open http://127.0.0.1:8000/
+    """
+    if host not in LOOPBACK_HOSTS:
+        raise click.ClickException(f"refusing to listen on {host}: without accounts, serve on 127.0.0.1 only")
+    paths = _deck_paths(deck_paths)
+    if not no_sync:
+        with obj.collection() as col:
+            report = col.sync_decks(paths)
+        click.echo(f"Decks synced: {report}")
+    from waitress import create_server
+
+    from web import close_app, create_app
+
+    app = create_app({"DATABASE_URL": obj.db, "USER": obj.user, "DECK_PATHS": [str(p) for p in paths]})
+    server = create_server(app, host=host, port=port, threads=threads)
+    click.echo(f"Serving the trainer at http://{host}:{server.effective_port}/ (Ctrl+C stops)")
+    try:
+        server.run()
+    finally:
+        server.close()
+        close_app(app)
+
+
 @cli.group("export")
 def export_group() -> None:
     """Export cards, progress or the review log to Anki or CSV."""
