@@ -20,6 +20,7 @@ from typing import Any
 
 from fsrs import Rating
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import DatabaseError
 
 from . import backup, scheduling, store
 from .database import is_sqlite, read_transaction, write_transaction
@@ -132,16 +133,20 @@ def _logs_by_card(conn: Connection) -> dict[tuple[int, str], list[Any]]:
 
 
 def _check_chain(key: tuple[int, str], rows: list[Any], settings: Any, report: CheckReport) -> Memory | None:
-    """Report breaks in one card's log chain and replay mismatches; returns the last `after`."""
+    """Report breaks in one card's log chain and replay mismatches; returns the last `after`.
+
+    The chain starts from a new card: the first review's `before` must be a new card's state.
+    """
     learner_id, card_id = key
-    previous: Memory | None = None
+    previous = Memory()
     for row in rows:
         before, after = Memory.from_dict(row.before), Memory.from_dict(row.after)
-        if previous is not None and (fields := differences(previous, before)):
+        if fields := differences(previous, before):
             report.problems.append(
                 Problem(
                     "log",
-                    f"review {row.id} does not start where the last one ended ({', '.join(fields)})",
+                    f"review {row.id} does not start {'from a new card' if row is rows[0] else 'where the last one ended'}"
+                    f" ({', '.join(fields)})",
                     learner_id,
                     card_id,
                 )
@@ -161,7 +166,7 @@ def _check_chain(key: tuple[int, str], rows: list[Any], settings: Any, report: C
                     )
                 )
         previous = after
-    return previous
+    return previous if rows else None
 
 
 def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport, _Repairs]:
@@ -297,8 +302,12 @@ def check_database(engine: Engine, *, repair: bool = False, now: datetime | None
     Repairs happen in one transaction after a backup of a SQLite file; the returned report lists
     every problem found before repairing, each repair made, and the backup's path.
     """
-    with read_transaction(engine) as conn:
-        report, repairs = find_problems(conn)
+    try:
+        with read_transaction(engine) as conn:
+            report, repairs = find_problems(conn)
+    except DatabaseError as exc:
+        problem = Problem("integrity", f"the database cannot be read: {exc.orig}")
+        return CheckReport(problems=[problem], integrity="failed")
     if not repair or not (repairs.states or repairs.queues or repairs.missing):
         return report
     if report.integrity == "failed":
