@@ -142,11 +142,11 @@ def _check_chain(key: tuple[int, str], rows: list[Any], settings: Any, report: C
     for row in rows:
         before, after = Memory.from_dict(row.before), Memory.from_dict(row.after)
         if fields := differences(previous, before):
+            origin = "from a new card" if row is rows[0] else "where the last one ended"
             report.problems.append(
                 Problem(
                     "log",
-                    f"review {row.id} does not start {'from a new card' if row is rows[0] else 'where the last one ended'}"
-                    f" ({', '.join(fields)})",
+                    f"review {row.id} does not start {origin} ({', '.join(fields)})",
                     learner_id,
                     card_id,
                 )
