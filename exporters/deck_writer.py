@@ -1,0 +1,95 @@
+"""Write imported cards as a deck file in `decks/`: validated first, then written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trainer.deckfile import CONCEPTS_FILE, SLUG, deck_files, load_decks
+from trainer.errors import TrainerError
+from trainer.model import Card, CardKind
+
+DEFAULT_CONCEPT = "problem-framing"
+
+
+class _DeckDumper(yaml.SafeDumper):
+    """A YAML dumper that writes multi-line text as literal blocks."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and not value.endswith(" ") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_DeckDumper.add_representer(str, _text)
+
+
+def card_mapping(card: Card) -> dict[str, Any]:
+    """A card as its deck-file mapping, with only the fields its kind uses."""
+    out: dict[str, Any] = {"id": card.id, "kind": card.kind.value}
+    if card.kind == CardKind.CLOZE:
+        out["text"] = card.text
+    else:
+        out["prompt"] = card.prompt
+        out["answer"] = card.answer
+    if card.kind == CardKind.DRILL:
+        out["points"] = list(card.points)
+    if card.why:
+        out["why"] = card.why
+    out["concepts"] = list(card.concepts)
+    if card.tags:
+        out["tags"] = list(card.tags)
+    return out
+
+
+def deck_yaml(slug: str, title: str, description: str, cards: Sequence[Card]) -> str:
+    """The text of a deck file holding `cards`."""
+    data = {
+        "deck": slug,
+        "title": title,
+        "description": description,
+        "cards": [card_mapping(c) for c in cards],
+    }
+    return yaml.dump(data, Dumper=_DeckDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_deck_file(
+    decks_dir: str | Path,
+    slug: str,
+    title: str,
+    description: str,
+    cards: Sequence[Card],
+    *,
+    replace: bool = False,
+) -> Path:
+    """Write `cards` to `decks_dir/<slug>.yaml` only if the result loads with every other deck there.
+
+    Raises `TrainerError` if the slug is bad or the file exists (unless `replace`), and
+    `DeckError` naming every problem if the new deck would not load; nothing is written then.
+    """
+    folder = Path(decks_dir)
+    if not SLUG.match(slug):
+        raise TrainerError(f"deck slug {slug!r} must be lowercase letters, digits and hyphens")
+    if not cards:
+        raise TrainerError("there are no cards to write")
+    if not (folder / CONCEPTS_FILE).is_file():
+        raise TrainerError(f"{folder / CONCEPTS_FILE} not found: decks need the concept vocabulary")
+    target = folder / f"{slug}.yaml"
+    if target.exists() and not replace:
+        raise TrainerError(f"{target} already exists (use --replace to overwrite it)")
+    others, _ = deck_files([folder])
+    others = [p for p in others if p.resolve() != target.resolve()]
+    staged = folder / f".{slug}.yaml.partial"
+    staged.write_text(deck_yaml(slug, title, description, cards), encoding="utf-8")
+    try:
+        load_decks([*others, folder / CONCEPTS_FILE, staged])
+        os.replace(staged, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            staged.unlink()
+    return target
