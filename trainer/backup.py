@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -103,8 +104,9 @@ def _has_content(database: Path) -> bool:
 
 def _copy(source: Path, target: Path) -> None:
     """Copy the committed state of database `source` into a new file `target`, durably."""
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    handle, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".partial", dir=target.parent)
+    os.close(handle)
+    partial = Path(name)
     try:
         with (
             closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
@@ -168,10 +170,29 @@ def daily_backup(
         return None
     moment = require_utc(now)
     today = learner_day(moment, zone, rollover_hour)
-    backups = list_backups(database)
-    if backups and learner_day(backups[-1].taken_at, zone, rollover_hour) >= today:
-        return None
-    return backup_database(database, "daily", moment)
+    with _folder_lock(database):
+        backups = list_backups(database)
+        if backups and learner_day(backups[-1].taken_at, zone, rollover_hour) >= today:
+            return None
+        return backup_database(database, "daily", moment)
+
+
+@contextmanager
+def _folder_lock(database: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the backups folder, so concurrent writers take one daily backup."""
+    folder = backup_folder(database)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(folder / f".{database.stem}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def before_migration(engine: Engine, now: datetime | None = None) -> Path | None:

@@ -6,6 +6,7 @@ scheduling state, review log and settings.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -118,9 +119,8 @@ class Collection:
         (every problem, with file and line) and changes nothing if any file is invalid.
         """
         deck_set = load_decks(list(paths))
-        with write_transaction(self.engine) as conn:
-            with backup.before_changes(conn, "pre-sync", now):
-                report = apply_decks(conn, deck_set, require_utc(now))
+        with write_transaction(self.engine) as conn, backup.before_changes(conn, "pre-sync", now):
+            report = apply_decks(conn, deck_set, require_utc(now))
         self._decks = self._load_deck_order()
         return report
 
@@ -397,6 +397,10 @@ class Collection:
         moment = require_utc(now)
         if self._backup_checked_until is not None and moment < self._backup_checked_until:
             return None
-        made = backup.daily_backup(self.engine, self._settings.zone, self._settings.rollover_hour, moment)
         self._backup_checked_until = self.day(moment).end
-        return made
+        try:
+            return backup.daily_backup(self.engine, self._settings.zone, self._settings.rollover_hour, moment)
+        except (OSError, TrainerError):
+            # A failed backup must never cost the learner an answer; the next day tries again.
+            logging.getLogger(__name__).exception("the daily backup failed")
+            return None
