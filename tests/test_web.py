@@ -232,6 +232,15 @@ def test_settings_are_saved_and_errors_shown_beside_each_field(app: Flask, clien
     assert col.settings == saved
 
 
+DUPLICATE_WITH_UNKNOWN_KIND = """\
+  - id: b-one
+    kind: riddle
+    prompt: Duplicate?
+    answer: Yes.
+    concepts: [class-imbalance]
+"""
+
+
 def test_decks_page_syncs_and_shows_every_problem(app: Flask, client: FlaskClient, decks_dir: Path) -> None:
     page = text_of(client.get("/decks"))
     assert "Alpha" in page and "Beta" in page
@@ -245,7 +254,7 @@ def test_decks_page_syncs_and_shows_every_problem(app: Flask, client: FlaskClien
         (decks_dir / "beta.yaml")
         .read_text()
         .replace("kind: cloze\n    text: The third {{c1::beta}} card.", "kind: cloze\n    text: No gap here.")
-        + "  - id: b-one\n    kind: riddle\n    prompt: Duplicate?\n    answer: Yes.\n    concepts: [class-imbalance]\n"
+        + DUPLICATE_WITH_UNKNOWN_KIND
     )
     broken = client.post("/decks/sync", data={"csrf_token": token})
     html = text_of(broken)
