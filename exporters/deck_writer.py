@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import yaml
 
 from trainer.deckfile import CONCEPTS_FILE, SLUG, deck_files, load_decks
-from trainer.errors import TrainerError
+from trainer.errors import DeckError, Problem, TrainerError
 from trainer.model import Card, CardKind
 
 DEFAULT_CONCEPT = "problem-framing"
@@ -58,6 +59,11 @@ def deck_yaml(slug: str, title: str, description: str, cards: Sequence[Card]) ->
     return yaml.dump(data, Dumper=_DeckDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
+def replace_file(problem: Problem, old: str, new: str) -> Problem:
+    """`problem` located in file `new` if it was located in `old`."""
+    return dataclasses.replace(problem, file=new) if problem.file == old else problem
+
+
 def write_deck_file(
     decks_dir: str | Path,
     slug: str,
@@ -89,6 +95,9 @@ def write_deck_file(
     try:
         load_decks([*others, folder / CONCEPTS_FILE, staged])
         os.replace(staged, target)
+    except DeckError as exc:
+        located = [replace_file(p, str(staged), str(target)) for p in exc.problems]
+        raise DeckError(f"{target} would not load; nothing was written", located) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             staged.unlink()
