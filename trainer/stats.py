@@ -1,16 +1,21 @@
-"""Per-domain progress from card states and the review log, computed with pandas."""
+"""Per-domain progress from card states and the review log, computed with pandas.
+
+The review log is aggregated per card by the database (one indexed range of the log) and
+everything after that is vectorised pandas, so the report stays fast on a million-row log.
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select, type_coerce
+from sqlalchemy.types import NullType
 
-from . import store
+from . import forecast, store
 from .database import read_transaction
 from .model import CardState, Queue, Rating
 
@@ -19,6 +24,8 @@ if TYPE_CHECKING:
 
 MATURE_DAYS = 21.0
 RETENTION_WINDOW = timedelta(days=30)
+PRIOR_REVIEWS = 20.0
+CEILING_Z = 1.2816
 COLUMNS = [
     "domain",
     "cards",
@@ -34,7 +41,23 @@ COLUMNS = [
     "lapses",
     "difficulty",
     "rubric_coverage",
+    "retention_estimate",
+    "retention_ceiling",
+    "weak_rank",
 ]
+CARD_COLUMNS = [
+    "card_id",
+    "deck",
+    "state",
+    "queue",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "lapses",
+    "suspended",
+]
+LOG_AGGREGATES = ["card_id", "reviews", "failed", "graded", "passed", "ticked", "possible"]
 
 
 def wilson_interval(passed: float, total: float, z: float = 1.96) -> tuple[float, float]:
@@ -48,8 +71,18 @@ def wilson_interval(passed: float, total: float, z: float = 1.96) -> tuple[float
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def _raw(column: Any) -> ColumnElement[Any]:
+    """The column without result processing: datetimes arrive as the driver gives them."""
+    return type_coerce(column, NullType())
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    """Driver datetimes (ISO text on SQLite, naive UTC on PostgreSQL) as tz-aware UTC."""
+    return pd.to_datetime(values, utc=True, format="ISO8601")
+
+
 def card_frame(col: Collection) -> pd.DataFrame:
-    """One row per live card with the learner's state: deck, state, stability, due, and so on."""
+    """One row per live card with the learner's state (`CARD_COLUMNS`); times are UTC."""
     s = store.states
     query = select(
         s.c.card_id,
@@ -58,33 +91,48 @@ def card_frame(col: Collection) -> pd.DataFrame:
         s.c.queue,
         s.c.stability,
         s.c.difficulty,
-        s.c.due,
-        s.c.last_review,
+        _raw(s.c.due),
+        _raw(s.c.last_review),
         s.c.lapses,
         s.c.suspended,
-        s.c.leech,
     ).where(s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED))
     with read_transaction(col.engine) as conn:
-        return pd.DataFrame(
-            conn.execute(query).all(),
-            columns=[
-                "card_id",
-                "deck",
-                "state",
-                "queue",
-                "stability",
-                "difficulty",
-                "due",
-                "last_review",
-                "lapses",
-                "suspended",
-                "leech",
-            ],
-        )
+        frame = pd.DataFrame(conn.execute(query).all(), columns=CARD_COLUMNS)
+    frame["due"] = _utc(frame["due"])
+    frame["last_review"] = _utc(frame["last_review"])
+    frame["stability"] = frame["stability"].astype(float)
+    frame["difficulty"] = frame["difficulty"].astype(float)
+    return frame
+
+
+def log_aggregates(col: Collection, since: datetime | None = None) -> pd.DataFrame:
+    """Per card, over the log since `since` (all of it if None): reviews, failed (Again),
+    graded and passed (reviews of cards in review state), rubric points ticked and possible."""
+    logs = store.logs
+    in_review = logs.c.state_before == int(CardState.REVIEW)
+    again = logs.c.rating == int(Rating.Again)
+    query = select(
+        logs.c.card_id,
+        func.count(),
+        func.count().filter(again),
+        func.count().filter(in_review),
+        func.count().filter(in_review & ~again),
+        func.sum(func.json_array_length(logs.c.points_ticked)),
+        func.sum(logs.c.points_total),
+    ).where(logs.c.learner_id == col.learner_id)
+    if since is not None:
+        query = query.where(logs.c.reviewed_at >= since)
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query.group_by(logs.c.card_id)).all()
+    frame = pd.DataFrame(rows, columns=LOG_AGGREGATES)
+    for name in LOG_AGGREGATES[1:]:
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(float)
+    return frame
 
 
 def log_frame(col: Collection, since: datetime | None = None) -> pd.DataFrame:
-    """The learner's review log (card, deck, rating, time, state before, rubric ticks)."""
+    """The learner's review log, one row per answer: id, card, deck, rating, time (UTC),
+    duration, state before and after, rubric points ticked (a list) and possible."""
     logs, cards = store.logs, store.cards
     query = (
         select(
@@ -92,83 +140,184 @@ def log_frame(col: Collection, since: datetime | None = None) -> pd.DataFrame:
             logs.c.card_id,
             cards.c.deck,
             logs.c.rating,
-            logs.c.reviewed_at,
+            _raw(logs.c.reviewed_at),
             logs.c.duration_ms,
             logs.c.state_before,
+            logs.c.state_after,
             logs.c.points_ticked,
             logs.c.points_total,
         )
         .join(cards, cards.c.id == logs.c.card_id)
         .where(logs.c.learner_id == col.learner_id)
+        .order_by(logs.c.id)
     )
     if since is not None:
         query = query.where(logs.c.reviewed_at >= since)
+    columns = [
+        "id",
+        "card_id",
+        "deck",
+        "rating",
+        "reviewed_at",
+        "duration_ms",
+        "state_before",
+        "state_after",
+        "points_ticked",
+        "points_total",
+    ]
     with read_transaction(col.engine) as conn:
-        return pd.DataFrame(
-            conn.execute(query).all(),
-            columns=[
-                "id",
-                "card_id",
-                "deck",
-                "rating",
-                "reviewed_at",
-                "duration_ms",
-                "state_before",
-                "points_ticked",
-                "points_total",
-            ],
+        frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    frame["reviewed_at"] = _utc(frame["reviewed_at"])
+    return frame
+
+
+def retrievability_at(cards: pd.DataFrame, parameters: tuple[float, ...], when: datetime) -> pd.Series:
+    """FSRS retrievability at `when` for each card row (0 for cards never reviewed)."""
+    elapsed = (pd.Timestamp(when) - cards["last_review"]).dt.total_seconds().to_numpy() / 86400
+    stability = cards["stability"].to_numpy(dtype=float)
+    values = forecast.retrievability(stability, elapsed, parameters)
+    values = np.where(np.isnan(elapsed), 0.0, values)
+    return pd.Series(values, index=cards.index, dtype=float)
+
+
+def weakness_ranking(passed: pd.Series, graded: pd.Series) -> pd.DataFrame:
+    """Empirical-Bayes retention per domain and a rank that noise cannot top.
+
+    Each domain's pass rate is shrunk toward the pooled rate with the weight of PRIOR_REVIEWS
+    reviews (`estimate`); `ceiling` is the optimistic end (90% one-sided) of that estimate.
+    Domains are ranked weakest first by their ceiling, so a domain is called weak only when even
+    the optimistic view of it is worse than the others; domains without graded reviews get no rank.
+    """
+    total_graded = float(graded.sum())
+    pooled = float(passed.sum()) / total_graded if total_graded else 0.9
+    weight = graded + PRIOR_REVIEWS
+    estimate = (passed + PRIOR_REVIEWS * pooled) / weight
+    ceiling = np.minimum(1.0, estimate + CEILING_Z * np.sqrt(estimate * (1 - estimate) / (weight + 1)))
+    rank = ceiling.where(graded > 0).rank(method="first")
+    return pd.DataFrame({"retention_estimate": estimate, "retention_ceiling": ceiling, "weak_rank": rank})
+
+
+def _state_counts(col: Collection, now: datetime) -> pd.DataFrame:
+    """Per deck, counted by the database over live cards: cards, introduced, mature, due,
+    overdue, lapses and mean difficulty of introduced cards."""
+    s = store.states
+    day = col.day(now)
+    introduced = s.c.state != int(CardState.NEW)
+    query = (
+        select(
+            s.c.deck,
+            func.count(),
+            func.count().filter(introduced),
+            func.count().filter(introduced & (s.c.stability >= MATURE_DAYS)),
+            func.count().filter(
+                s.c.queue.in_([int(Queue.LEARNING), int(Queue.REVIEW)]) & (s.c.due < day.end)
+            ),
+            func.count().filter((s.c.queue == int(Queue.REVIEW)) & (s.c.due < day.start)),
+            func.sum(s.c.lapses),
+            func.avg(s.c.difficulty).filter(introduced),
         )
+        .where(s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED))
+        .group_by(s.c.deck)
+    )
+    columns = ["domain", "cards", "introduced", "mature", "due", "overdue", "lapses", "difficulty"]
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns).set_index("domain")
 
 
-def retrievability_now(cards: pd.DataFrame, decay: float, now: datetime) -> pd.Series:
-    """FSRS retrievability at `now` for each card row (0 for cards never reviewed)."""
-    factor = 0.9 ** (1 / -decay) - 1
-    elapsed = (now - pd.to_datetime(cards["last_review"], utc=True)).dt.total_seconds() / 86400
-    stability = cards["stability"].astype(float)
-    values = np.power(1 + factor * elapsed.clip(lower=0) / stability, -decay)
-    return values.where(stability.notna() & elapsed.notna(), 0.0).astype(float)
+def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
+    """Per deck, over the log since `since`: graded and passed reviews (cards in review state)
+    and rubric points ticked and possible; the database aggregates per card, then per deck."""
+    logs, s = store.logs, store.states
+    in_review = logs.c.state_before == int(CardState.REVIEW)
+    per_card = (
+        select(
+            logs.c.card_id.label("card_id"),
+            func.count().filter(in_review).label("graded"),
+            func.count().filter(in_review & (logs.c.rating != int(Rating.Again))).label("passed"),
+            func.sum(func.json_array_length(logs.c.points_ticked)).label("ticked"),
+            func.sum(logs.c.points_total).label("possible"),
+        )
+        .where(logs.c.learner_id == col.learner_id, logs.c.reviewed_at >= since)
+        .group_by(logs.c.card_id)
+        .subquery()
+    )
+    query = (
+        select(
+            s.c.deck,
+            func.sum(per_card.c.graded),
+            func.sum(per_card.c.passed),
+            func.sum(per_card.c.ticked),
+            func.sum(per_card.c.possible),
+        )
+        .join(per_card, (s.c.card_id == per_card.c.card_id) & (s.c.learner_id == col.learner_id))
+        .group_by(s.c.deck)
+    )
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(
+        [tuple(r) for r in rows], columns=["domain", "graded", "passed", "ticked", "possible"]
+    )
+    return frame.set_index("domain").apply(pd.to_numeric).astype(float)
+
+
+def _mean_retrievability(col: Collection, now: datetime) -> pd.Series:
+    """Per deck, the mean retrievability now of live cards that have been reviewed."""
+    s = store.states
+    query = select(s.c.deck, s.c.stability, _raw(s.c.last_review)).where(
+        s.c.learner_id == col.learner_id,
+        s.c.queue != int(Queue.RETIRED),
+        s.c.state != int(CardState.NEW),
+    )
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+    if not rows:
+        return pd.Series(dtype=float)
+    decks, stability, last = zip(*rows, strict=True)
+    frame = pd.DataFrame(
+        {"stability": np.asarray(stability, dtype=float), "last_review": _utc(pd.Series(last))}
+    )
+    r = retrievability_at(frame, col.settings.parameters, now)
+    return r.groupby(np.asarray(decks)).mean()
 
 
 def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
-    """One row per domain: cards, introduced, mature, due, overdue, 30-day retention with a 95%
-    Wilson interval, mean retrievability now, lapses, mean difficulty and drill rubric coverage."""
+    """One row per domain, in deck order: cards, introduced, mature, due, overdue, 30-day
+    retention (reviews of cards in review state) with a 95% Wilson interval, mean retrievability
+    now, lapses, mean difficulty, drill rubric coverage, and a weakness rank (1 = weakest)."""
     decks = [d.slug for d in col.decks()]
-    cards = card_frame(col)
-    log = log_frame(col, since=now - RETENTION_WINDOW)
-    day = col.day(now)
-    rows = []
-    decay = col.settings.parameters[20]
-    if not cards.empty:
-        cards["r_now"] = retrievability_now(cards, decay, now)
-        due_at = pd.to_datetime(cards["due"], utc=True)
-        cards["is_due"] = cards["queue"].isin([int(Queue.LEARNING), int(Queue.REVIEW)]) & (due_at < day.end)
-        cards["is_overdue"] = (cards["queue"] == int(Queue.REVIEW)) & (due_at < day.start)
-    for deck in decks:
-        mine = cards[cards["deck"] == deck] if not cards.empty else cards
-        introduced = mine[mine["state"] != int(CardState.NEW)] if not mine.empty else mine
-        graded = log[(log["deck"] == deck) & (log["state_before"] == int(CardState.REVIEW))]
-        passed = int((graded["rating"] != int(Rating.Again)).sum())
-        total = len(graded)
-        low, high = wilson_interval(passed, total)
-        drills = log[(log["deck"] == deck) & log["points_total"].notna()]
-        ticked = drills["points_ticked"].map(len).sum() if not drills.empty else 0
-        possible = drills["points_total"].sum() if not drills.empty else 0
-        rows.append(
-            {
-                "domain": deck,
-                "cards": len(mine),
-                "introduced": len(introduced),
-                "mature": int((introduced["stability"] >= MATURE_DAYS).sum()) if len(introduced) else 0,
-                "due": int(mine["is_due"].sum()) if len(mine) else 0,
-                "overdue": int(mine["is_overdue"].sum()) if len(mine) else 0,
-                "reviews_30d": total,
-                "retention_30d": passed / total if total else math.nan,
-                "retention_low": low,
-                "retention_high": high,
-                "retrievability": float(introduced["r_now"].mean()) if len(introduced) else math.nan,
-                "lapses": int(mine["lapses"].sum()) if len(mine) else 0,
-                "difficulty": float(introduced["difficulty"].mean()) if len(introduced) else math.nan,
-                "rubric_coverage": float(ticked) / float(possible) if possible else math.nan,
-            }
-        )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = _state_counts(col, now).reindex(decks)
+    frame = frame.join(_windowed_log_counts(col, now - RETENTION_WINDOW))
+    frame["retrievability"] = _mean_retrievability(col, now).reindex(decks)
+    counts = [
+        "cards",
+        "introduced",
+        "mature",
+        "due",
+        "overdue",
+        "lapses",
+        "graded",
+        "passed",
+        "ticked",
+        "possible",
+    ]
+    frame[counts] = frame[counts].apply(pd.to_numeric).fillna(0)
+    frame["difficulty"] = pd.to_numeric(frame["difficulty"]).astype(float)
+    graded, passed = frame["graded"], frame["passed"]
+    intervals = [wilson_interval(p, g) for p, g in zip(passed, graded, strict=True)]
+    frame["retention_low"] = [low for low, _ in intervals]
+    frame["retention_high"] = [high for _, high in intervals]
+    frame["retention_30d"] = (passed / graded).where(graded > 0)
+    frame["reviews_30d"] = graded
+    frame["rubric_coverage"] = (frame["ticked"] / frame["possible"]).where(frame["possible"] > 0)
+    frame = frame.join(weakness_ranking(passed, graded))
+    frame = frame.rename_axis("domain").reset_index()
+    ints = ["cards", "introduced", "mature", "due", "overdue", "reviews_30d", "lapses"]
+    frame[ints] = frame[ints].astype(int)
+    return frame[COLUMNS]
+
+
+def weakest_domains(report: pd.DataFrame) -> list[str]:
+    """Domains from a `domain_report`, weakest first; those with no graded reviews are left out."""
+    ranked = report[report["weak_rank"].notna()].sort_values("weak_rank")
+    return [str(d) for d in ranked["domain"]]
