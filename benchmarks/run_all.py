@@ -1,11 +1,13 @@
 """Run every benchmark in this folder and write BENCHMARKS.md from the figures of this one run.
 
 Each `bench_*.py` defines `main(quick: bool = False) -> dict`: it prints its own report and
-returns its figures. In the returned dict, sibling sub-dicts with the same keys are the trainer
-and its references from the same run (the first is the trainer: `{"trainer": {...}, "anki":
-{...}}`); they are tabulated side by side with the ratio trainer / reference. An optional
-`"targets"` dict maps a figure to its target text. Every other number is listed as is. Each
-benchmark runs in its own process with a time limit.
+returns its figures (a script without such a `main` is run as `python bench_x.py`, with
+`--quick` if it mentions that flag, and only its printed report is kept). In the returned
+dict, sibling sub-dicts with the same keys are the trainer and its references from the same
+run (the first is the trainer: `{"trainer": {...}, "anki": {...}}`); they are tabulated side
+by side with the ratio trainer / reference. An optional `"targets"` dict maps a figure to its
+target text. Every other number is listed as is. Each benchmark runs in its own process with
+a time limit.
 
     python benchmarks/run_all.py --quick          # bounded, for CI and a first look
     python benchmarks/run_all.py                  # the full sizes
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import os
 import platform
+import runpy
 import subprocess
 import sys
 import time
@@ -65,8 +69,16 @@ def run_one_in_process(script: Path, quick: bool) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(script.parent))
     spec.loader.exec_module(module)
-    figures = module.main(quick)
-    print(MARKER + json.dumps(figures, default=str), flush=True)
+    main = getattr(module, "main", None)
+    if main is not None and "quick" in inspect.signature(main).parameters:
+        figures = main(quick=quick)
+    else:
+        # Not yet on the convention: run it as a script; its printed report is kept as is.
+        sys.argv = [str(script), *(["--quick"] if quick and "--quick" in script.read_text() else [])]
+        runpy.run_path(str(script), run_name="__main__")
+        figures = None
+    result = figures if isinstance(figures, dict) else {} if figures is None else {"result": figures}
+    print(MARKER + json.dumps(result, default=str), flush=True)
 
 
 def run(script: Path, quick: bool, timeout: float) -> Outcome:

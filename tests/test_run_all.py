@@ -15,6 +15,14 @@ def main(quick=False):
             "anki": {"answer_ms": 4.0, "fetch_ms": 0.25}, "targets": {"answer_ms": "ratio <= 1.0"}}
 '''
 
+SCRIPT = '''"""A benchmark written as a plain script."""
+import sys
+def main():
+    print("script mode", sys.argv[1:])
+if __name__ == "__main__":
+    main()
+'''
+
 BROKEN = '''"""A benchmark that fails."""
 def main(quick=False):
     raise RuntimeError("boom")
@@ -24,6 +32,7 @@ def main(quick=False):
 def test_run_all_writes_each_figure_beside_its_reference(tmp_path: Path) -> None:
     (tmp_path / "bench_fake.py").write_text(FAKE)
     (tmp_path / "bench_broken.py").write_text(BROKEN)
+    (tmp_path / "bench_script.py").write_text(SCRIPT)
     (tmp_path / "helper.py").write_text("raise SystemExit('not a benchmark')\n")
     output = tmp_path / "BENCHMARKS.md"
     done = subprocess.run(
@@ -44,3 +53,5 @@ def test_run_all_writes_each_figure_beside_its_reference(tmp_path: Path) -> None
     assert "## bench_broken: A benchmark that fails." in report
     assert "Status: failed: RuntimeError: boom" in report
     assert "helper" not in report
+    assert "## bench_script: A benchmark written as a plain script." in report
+    assert "script mode []" in report
