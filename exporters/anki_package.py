@@ -179,6 +179,7 @@ def open_collection_db(path: str | Path) -> Iterator[tuple[str, sqlite3.Connecti
         db_file = Path(workdir) / "collection.db"
         db_file.write_bytes(data)
         with closing(sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)) as conn:
+            conn.create_collation("unicase", _unicase)  # Anki's schema names this collation
             try:
                 verdict = [row[0] for row in conn.execute("PRAGMA integrity_check")]
             except sqlite3.DatabaseError as exc:
@@ -186,6 +187,11 @@ def open_collection_db(path: str | Path) -> Iterator[tuple[str, sqlite3.Connecti
             if verdict != ["ok"]:
                 raise PackageError(f"{source}: {name} fails the integrity check: {verdict[0]}")
             yield name, conn
+
+
+def _unicase(left: str, right: str) -> int:
+    a, b = left.casefold(), right.casefold()
+    return (a > b) - (a < b)
 
 
 def _first_bad_entry(archive: zipfile.ZipFile) -> str | None:

@@ -229,3 +229,36 @@ def test_a_drill_without_points_names_the_note(package: Path, tmp_path: Path, em
         import_anki(edited, "edited", empty_decks)
     assert f"note {drill_note}" in str(caught.value) and "rubric points" in str(caught.value)
     assert not (empty_decks / "edited.yaml").exists()
+
+
+def test_current_anki_packages_are_read(tmp_path: Path, empty_decks: Path) -> None:
+    """A package written by Anki's own engine in its current format (zstd, `collection.anki21b`)."""
+    from anki.collection import Collection as AnkiCollection
+    from anki.collection import ExportAnkiPackageOptions
+
+    shutil.copy(REPO_CONCEPTS, empty_decks / "concepts.yaml")
+    source = AnkiCollection(str(tmp_path / "anki.anki2"))
+    try:
+        basic = source.new_note(source.models.by_name("Basic"))
+        basic["Front"], basic["Back"] = "What is <b>AUC</b>?", "Area under the ROC curve"
+        basic.tags = ["metrics"]
+        source.add_note(basic, source.decks.id("Default"))
+        cloze = source.new_note(source.models.by_name("Cloze"))
+        cloze["Text"] = "A {{c1::gap}} here"
+        source.add_note(cloze, source.decks.id("Default"))
+        out = str(tmp_path / "current.apkg")
+        options = ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False
+        )
+        source.export_anki_package(out_path=out, options=options, limit=None)
+    finally:
+        source.close()
+    with zipfile.ZipFile(out) as archive:
+        assert "collection.anki21b" in archive.namelist()
+
+    report = import_anki(out, "native", empty_decks)
+
+    fact, gap = load_decks([empty_decks]).cards
+    assert report.cards == 2
+    assert (fact.kind.value, fact.prompt, fact.tags) == ("fact", "What is **AUC**?", ("metrics",))
+    assert (gap.kind.value, gap.text) == ("cloze", "A {{c1::gap}} here")
