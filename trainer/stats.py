@@ -1,7 +1,8 @@
 """Per-domain progress from card states and the review log, computed with pandas.
 
-The review log is aggregated per card by the database (one indexed range of the log) and
-everything after that is vectorised pandas, so the report stays fast on a million-row log.
+The database does the counting (card states in one pass, the last 30 days of the review log
+through its time index, per card then per deck) and pandas combines the per-deck rows, so the
+report stays fast on a million-row log; the per-card frames here serve the other reports.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, func, select, type_coerce
+from sqlalchemy import ColumnElement, case, extract, func, literal, select, type_coerce
 from sqlalchemy.types import NullType
 
 from . import forecast, store
-from .database import read_transaction
+from .database import is_sqlite, read_transaction
 from .model import CardState, Queue, Rating
+from .schema import UTCDateTime
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -198,31 +200,55 @@ def weakness_ranking(passed: pd.Series, graded: pd.Series) -> pd.DataFrame:
 
 
 def _state_counts(col: Collection, now: datetime) -> pd.DataFrame:
-    """Per deck, counted by the database over live cards: cards, introduced, mature, due,
-    overdue, lapses and mean difficulty of introduced cards."""
+    """Per deck, from one pass of the database over live cards: cards, introduced, mature, due,
+    overdue, lapses, mean difficulty of introduced cards and their mean retrievability now (the
+    FSRS formula of `forecast.retrievability`)."""
     s = store.states
     day = col.day(now)
     introduced = s.c.state != int(CardState.NEW)
+    decay = -col.settings.parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    elapsed = _elapsed_days(col, s.c.last_review, now)
+    recall = func.power(1 + factor * case((elapsed < 0, 0.0), else_=elapsed) / s.c.stability, decay)
+    reviewed = introduced & s.c.stability.is_not(None) & s.c.last_review.is_not(None)
+    due_today = s.c.queue.in_([int(Queue.LEARNING), int(Queue.REVIEW)]) & (s.c.due < day.end)
     query = (
         select(
             s.c.deck,
             func.count(),
             func.count().filter(introduced),
             func.count().filter(introduced & (s.c.stability >= MATURE_DAYS)),
-            func.count().filter(
-                s.c.queue.in_([int(Queue.LEARNING), int(Queue.REVIEW)]) & (s.c.due < day.end)
-            ),
+            func.count().filter(due_today),
             func.count().filter((s.c.queue == int(Queue.REVIEW)) & (s.c.due < day.start)),
             func.sum(s.c.lapses),
             func.avg(s.c.difficulty).filter(introduced),
+            func.avg(recall).filter(reviewed),
         )
         .where(s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED))
         .group_by(s.c.deck)
     )
-    columns = ["domain", "cards", "introduced", "mature", "due", "overdue", "lapses", "difficulty"]
+    columns = [
+        "domain",
+        "cards",
+        "introduced",
+        "mature",
+        "due",
+        "overdue",
+        "lapses",
+        "difficulty",
+        "retrievability",
+    ]
     with read_transaction(col.engine) as conn:
         rows = conn.execute(query).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=columns).set_index("domain")
+
+
+def _elapsed_days(col: Collection, column: Any, when: datetime) -> ColumnElement[Any]:
+    """SQL for the days from `column` to `when`, on SQLite or PostgreSQL."""
+    moment = literal(when, UTCDateTime)
+    if is_sqlite(col.engine):
+        return func.julianday(moment) - func.julianday(column)
+    return extract("epoch", moment - column) / 86400.0
 
 
 def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
@@ -261,26 +287,6 @@ def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
     return frame.set_index("domain").apply(pd.to_numeric).astype(float)
 
 
-def _mean_retrievability(col: Collection, now: datetime) -> pd.Series:
-    """Per deck, the mean retrievability now of live cards that have been reviewed."""
-    s = store.states
-    query = select(s.c.deck, s.c.stability, _raw(s.c.last_review)).where(
-        s.c.learner_id == col.learner_id,
-        s.c.queue != int(Queue.RETIRED),
-        s.c.state != int(CardState.NEW),
-    )
-    with read_transaction(col.engine) as conn:
-        rows = conn.execute(query).all()
-    if not rows:
-        return pd.Series(dtype=float)
-    decks, stability, last = zip(*rows, strict=True)
-    frame = pd.DataFrame(
-        {"stability": np.asarray(stability, dtype=float), "last_review": _utc(pd.Series(last))}
-    )
-    r = retrievability_at(frame, col.settings.parameters, now)
-    return r.groupby(np.asarray(decks)).mean()
-
-
 def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
     """One row per domain, in deck order: cards, introduced, mature, due, overdue, 30-day
     retention (reviews of cards in review state) with a 95% Wilson interval, mean retrievability
@@ -288,7 +294,6 @@ def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
     decks = [d.slug for d in col.decks()]
     frame = _state_counts(col, now).reindex(decks)
     frame = frame.join(_windowed_log_counts(col, now - RETENTION_WINDOW))
-    frame["retrievability"] = _mean_retrievability(col, now).reindex(decks)
     counts = [
         "cards",
         "introduced",
@@ -302,7 +307,7 @@ def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
         "possible",
     ]
     frame[counts] = frame[counts].apply(pd.to_numeric).fillna(0)
-    frame["difficulty"] = pd.to_numeric(frame["difficulty"]).astype(float)
+    frame[["difficulty", "retrievability"]] = frame[["difficulty", "retrievability"]].astype(float)
     graded, passed = frame["graded"], frame["passed"]
     intervals = [wilson_interval(p, g) for p, g in zip(passed, graded, strict=True)]
     frame["retention_low"] = [low for low, _ in intervals]
