@@ -157,6 +157,8 @@ def test_stats_today_cards(app: Flask, client: FlaskClient, headers: dict[str, s
     found = client.get("/api/cards?q=beta&state=new&limit=2").get_json()
     assert found["total"] == 3 and [c["id"] for c in found["cards"]] == ["b-one", "b-two"]
     assert client.get("/api/cards?state=bogus").status_code == 400
+    assert client.get(f"/api/cards?offset={2**63}").status_code == 400
+    assert client.get(f"/browse?page={2**63}").status_code == 200
     one = client.get("/api/cards/a-drill").get_json()
     assert one["card"]["points"][0] == "Prices both errors" and one["retrievability"] == 0.0
     assert client.get("/api/cards/zzz").status_code == 404

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .collection import Collection
 
 MAX_RESULTS = 500
+MAX_OFFSET = 2**31 - 1
 
 
 class CardFilter(StrEnum):
@@ -114,7 +115,7 @@ def search_cards(
         .where(*conditions)
         .order_by(store.states.c.deck, store.states.c.position)
         .limit(limit)
-        .offset(max(0, offset))
+        .offset(max(0, min(offset, MAX_OFFSET)))
     )
     with read_transaction(col.engine) as conn:
         rows = conn.execute(query).all()

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from trainer.browse import search_cards
+from trainer.browse import MAX_OFFSET, search_cards
 from trainer.estimates import estimate_day
 from trainer.rubric import coverage, suggested_rating
 
@@ -189,8 +189,8 @@ def cards() -> Any:
         offset = int(args.get("offset", "0"))
     except ValueError:
         abort(400, "limit and offset must be whole numbers")
-    if not 1 <= limit <= 500 or offset < 0:
-        abort(400, "limit must be 1 to 500 and offset at least 0")
+    if not 1 <= limit <= 500 or not 0 <= offset <= MAX_OFFSET:
+        abort(400, f"limit must be 1 to 500 and offset 0 to {MAX_OFFSET}")
     try:
         result = search_cards(
             collection(),

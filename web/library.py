@@ -16,6 +16,7 @@ from .present import STATE_NAMES, back_html, front_html, why_html
 
 bp = Blueprint("library", __name__)
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
 
 
 @bp.get("/browse")
@@ -26,7 +27,7 @@ def browse() -> str:
     if state is not None and state not in CardFilter.__members__.values():
         abort(400, f"state must be one of {', '.join(f.value for f in CardFilter)}")
     try:
-        page = max(1, int(args.get("page", "1")))
+        page = max(1, min(int(args.get("page", "1")), MAX_PAGE))
     except ValueError:
         abort(400, "page must be a whole number")
     col = collection()

@@ -100,6 +100,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "AnswerRequest": {
         "type": "object",
+        "example": {"card_id": "a-fact", "rating": 3, "expected_reps": 0, "duration_ms": 5000},
         "required": ["card_id", "rating"],
         "properties": {
             "card_id": {"type": "string", "minLength": 1},
@@ -297,7 +298,7 @@ PATHS: dict[str, Any] = {
             _query("concept", {"type": "string"}),
             _query("state", {"type": "string", "enum": ["new", "learning", "review", "suspended", "leech"]}),
             _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
-            _query("offset", {"type": "integer", "minimum": 0}),
+            _query("offset", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
         ],
         errors={"400": ERROR},
     ),
