@@ -64,13 +64,11 @@ def test_short_history_is_refused_and_settings_are_unchanged(col: Collection) ->
     assert col.settings.parameters == tuple(DEFAULT_PARAMETERS)
 
 
-def test_optimize_adopts_a_better_fit_from_the_stored_log(
-    tmp_path: Path, open_collection: Callable[..., Collection]
-) -> None:
-    cards = 600
-    col = open_collection(f"sqlite:///{tmp_path / 'trainer.db'}")
+def simulated_collection(folder: Path, opener: Callable[..., Collection], cards: int = 600) -> Collection:
+    """A collection whose log holds reviews simulated from TRUE_PARAMETERS, inserted in bulk."""
+    col = opener(f"sqlite:///{folder / 'trainer.db'}")
     deck = {"sim": [(f"sim-{i}", ["recall"]) for i in range(cards)]}
-    col.sync_decks([write_decks(tmp_path / "decks", deck)], now=NOW)
+    col.sync_decks([write_decks(folder / "decks", deck)], now=NOW)
     log = simulate_log(TRUE_PARAMETERS, cards=cards, days=365, start=START, rng=np.random.default_rng(9))
     rows = [
         {
@@ -87,6 +85,13 @@ def test_optimize_adopts_a_better_fit_from_the_stored_log(
     ]
     with write_transaction(col.engine) as conn:
         conn.execute(insert(logs), rows)
+    return col
+
+
+def test_optimize_adopts_a_better_fit_from_the_stored_log(
+    tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    col = simulated_collection(tmp_path, open_collection)
     progress: list[tuple[str, int, int]] = []
     result = optimize(col, NOW, progress=lambda *step: progress.append(step))
     assert result.adopted, result.message

@@ -257,24 +257,65 @@ def review(
 @click.pass_obj
 @friendly_errors
 def stats(obj: Context, as_json: bool) -> None:
-    """Show per-domain progress: due cards, retention, weak spots.
+    """Show per-domain progress, weak spots and interview readiness.
+
+    Columns: cards, seen (introduced), mature (stability of 21 days or more), due today,
+    late (overdue), 30-day retention of review cards and its review count, mean
+    retrievability now, lapses, drill rubric coverage, and the weakness rank (1 = weakest,
+    ranked so that a domain with a handful of reviews is not called weak by chance).
 
     \b
     Example:
         trainer stats
-        trainer stats --json | jq '.[0]'
+        trainer stats --json | jq '.domains[0]'
     """
+    import json
+
+    from .summary import stats_summary, stats_text
+
     with obj.collection() as col:
-        frame = col.domain_stats()
+        summary = stats_summary(col, col.day().now)
         counts = col.today_counts()
     if as_json:
-        click.echo(frame.to_json(orient="records", indent=2))
+        click.echo(json.dumps(summary, indent=2))
         return
     click.echo(f"Today: {counts.new} new, {counts.learning} learning, {counts.review} review")
-    if frame.empty:
+    if not summary["domains"]:
         click.echo("No decks synced yet: run `trainer sync`.")
         return
-    click.echo(frame.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    click.echo(stats_text(summary))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Fit and report, but keep the current parameters.")
+@click.pass_obj
+@friendly_errors
+def optimize(obj: Context, dry_run: bool) -> None:
+    """Fit FSRS parameters to your own review history.
+
+    The last fifth of your reviews is held back: the fit is judged on it (log loss and
+    RMSE over bins) against the current parameters, and adopted only if it predicts better.
+
+    \b
+    Example:
+        trainer optimize --dry-run
+    """
+    from .optimize import optimize as fit
+
+    with obj.collection() as col, click.progressbar(length=4, label="Fitting", show_eta=False) as bar:
+
+        def progress(stage: str, done: int, _total: int) -> None:
+            bar.label = stage
+            bar.update(done - bar.pos)
+
+        result = fit(col, adopt=not dry_run, progress=progress)
+    click.echo(result.message)
+    click.echo(
+        f"Default parameters on the same reviews: log loss {result.default.log_loss:.4f}, "
+        f"RMSE(bins) {result.default.rmse_bins:.4f}"
+    )
+    if result.adopted and dry_run:
+        click.echo("Dry run: parameters not changed.")
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -329,6 +370,27 @@ def export_group() -> None:
 @cli.group("import")
 def import_group() -> None:
     """Import cards from an Anki package or a CSV file into a deck file."""
+
+
+@export_group.command("csv")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only reviews from this date (UTC).")
+@click.pass_obj
+@friendly_errors
+def export_csv_command(obj: Context, out: Path, since: Any) -> None:
+    """Write your review log to a CSV file, one row per answer, oldest first.
+
+    \b
+    Example:
+        trainer export csv reviews.csv --since 2026-01-01
+    """
+    from datetime import UTC
+
+    from .summary import export_review_log
+
+    with obj.collection() as col:
+        rows = export_review_log(col, out, since=since.replace(tzinfo=UTC) if since else None)
+    click.echo(f"Wrote {rows} reviews to {out}")
 
 
 @export_group.command("anki")
