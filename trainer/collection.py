@@ -404,3 +404,13 @@ class Collection:
             # A failed backup must never cost the learner an answer; the next day tries again.
             logging.getLogger(__name__).exception("the daily backup failed")
             return None
+
+    def focus_card(self, now: datetime | None = None, mode: str = "weakest") -> StudyCard | None:
+        """The next card of a focus session (see `trainer.focus`): "weakest" serves the weakest
+        domains' due cards, then their lowest-retrievability cards early; "interview" serves,
+        in the final days, the cards predicted below target on the interview date. None when
+        there is nothing to serve."""
+        from .focus import focus_queue
+
+        ids = focus_queue(self, require_utc(now), mode=mode, limit=1)
+        return self.card(ids[0]) if ids else None
