@@ -16,6 +16,7 @@ from trainer.readiness import (
     plan_recall,
     readiness,
     recall_on,
+    review_gain,
     reviews_per_day_needed,
 )
 
@@ -78,7 +79,10 @@ def test_final_days_bring_forward_cards_below_target(studied: Collection) -> Non
     brought = bring_forward(studied, now, target=0.95)
     recall = {card_id: studied.retrievability(card_id, moment) for card_id in brought}
     assert brought and all(r < 0.95 for r in recall.values())
-    assert list(recall.values()) == sorted(recall.values())
+    cards = recall_on(studied, moment).set_index("card_id").loc[brought].reset_index()
+    horizon = (moment - now).total_seconds() / 86400
+    gain = review_gain(MemoryArrays.from_cards(cards, now), 0.0, horizon, studied.settings.parameters)
+    assert list(gain) == sorted(gain, reverse=True) and gain[-1] > 0
     studied_ids = {c.id for c in studied.cards() if c.memory.last_review is not None}
     below = {c for c in studied_ids if studied.retrievability(c, moment) < 0.95}
     assert set(brought) == below

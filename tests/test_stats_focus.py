@@ -10,7 +10,7 @@ import pytest
 from trainer import Collection, Rating
 from trainer.errors import TrainerError
 from trainer.focus import focus_domains, focus_queue
-from trainer.readiness import interview_moment
+from trainer.readiness import bring_forward, interview_moment
 
 from .test_stats import ranked  # noqa: F401  (fixture)
 
@@ -39,7 +39,11 @@ def test_interview_session_serves_cards_below_target_on_the_date(ranked: Collect
     moment = interview_moment(ranked, date)
     queue = focus_queue(ranked, now, mode="interview")
     recall = [ranked.retrievability(c, moment) for c in queue]
-    assert queue and recall == sorted(recall) and recall[-1] < 0.9
+    assert queue and max(recall) < 0.9
+    assert queue == bring_forward(ranked, now, target=0.9)
+    studied = [c.id for c in ranked.cards() if c.memory.last_review]
+    below = {c for c in studied if ranked.retrievability(c, moment) < 0.9}
+    assert set(queue) == below
     card = ranked.focus_card(now, mode="interview")
     assert card is not None and card.id == queue[0]
     ranked.answer(card.id, Rating.Good, now)

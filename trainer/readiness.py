@@ -117,14 +117,12 @@ class MemoryArrays:
         return forecast.retrievability(self.stability, day - self.last, w)
 
 
-def review_expected(
+def _expected_after(
     memory: MemoryArrays, picked: np.ndarray, day: float, horizon: float, w: Sequence[float]
-) -> None:
-    """Apply one expected review at `day` to the `picked` cards, in place.
-
-    The card is recalled (Good) with its current retrievability and forgotten (Again)
-    otherwise; it keeps the stability whose recall at `horizon` equals the mixture's.
-    """
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """For the `picked` cards reviewed at `day`: expected recall at `horizon` (recalled, Good,
+    with the current retrievability; forgotten, Again, otherwise), the difficulty after a Good
+    answer, and the days from `day` to `horizon`."""
     s, d = memory.stability[picked], memory.difficulty[picked]
     fresh = np.isnan(s)
     s0, d0 = forecast.initial_state(forecast.GOOD, w)
@@ -136,8 +134,25 @@ def review_expected(
     ahead = max(horizon - day, 1e-6)
     mix = r * forecast.retrievability(good, np.full_like(good, ahead), w)
     mix += (1 - r) * forecast.retrievability(again, np.full_like(again, ahead), w)
+    difficulty = np.where(fresh, d0, forecast.next_difficulty(d_base, forecast.GOOD, w))
+    return mix, difficulty, ahead
+
+
+def review_gain(memory: MemoryArrays, day: float, horizon: float, w: Sequence[float]) -> np.ndarray:
+    """For every card, how much a review at `day` is expected to raise its recall at `horizon`."""
+    everyone = np.arange(len(memory.stability))
+    after, _difficulty, _ahead = _expected_after(memory, everyone, day, horizon, w)
+    return after - memory.recall_at(horizon, w)
+
+
+def review_expected(
+    memory: MemoryArrays, picked: np.ndarray, day: float, horizon: float, w: Sequence[float]
+) -> None:
+    """Apply one expected review at `day` to the `picked` cards, in place: each keeps the
+    stability whose recall at `horizon` equals the expected recall there."""
+    mix, difficulty, ahead = _expected_after(memory, picked, day, horizon, w)
     memory.stability[picked] = stability_for_recall(mix, ahead, w)
-    memory.difficulty[picked] = np.where(fresh, d0, forecast.next_difficulty(d_base, forecast.GOOD, w))
+    memory.difficulty[picked] = difficulty
     memory.last[picked] = day
 
 
@@ -151,13 +166,13 @@ def stability_for_recall(r: np.ndarray, elapsed: float, w: Sequence[float]) -> n
 
 def plan_recall(memory: MemoryArrays, days: int, per_day: int, horizon: float, w: Sequence[float]) -> float:
     """Expected mean recall at `horizon` after `per_day` reviews on each of `days` days, each
-    day spent on the cards whose predicted recall at `horizon` is lowest."""
+    day spent on the cards a review helps most there (`review_gain`)."""
     plan = MemoryArrays(memory.stability.copy(), memory.difficulty.copy(), memory.last.copy())
     for day in range(days):
         if per_day <= 0 or not len(plan.stability):
             break
-        at_horizon = plan.recall_at(horizon, w)
-        picked = np.argsort(at_horizon, kind="stable")[: min(per_day, len(at_horizon))]
+        gain = review_gain(plan, float(day), horizon, w)
+        picked = np.argsort(-gain, kind="stable")[: min(per_day, len(gain))]
         review_expected(plan, picked, float(day), horizon, w)
     return float(plan.recall_at(horizon, w).mean()) if len(plan.stability) else 0.0
 
@@ -190,13 +205,18 @@ def bring_forward(
     col: Collection, now: datetime, *, target: float = DEFAULT_TARGET, limit: int = 50
 ) -> list[str]:
     """In the final FINAL_DAYS days before the interview, the ids of studied cards whose
-    predicted recall on the date is below `target`, lowest first; otherwise none."""
+    predicted recall on the date is below `target`, those a review now helps most first
+    (`review_gain`); otherwise none."""
     settings = col.settings
     if settings.interview_date is None:
         return []
     today = learner_day(now, settings.zone, settings.rollover_hour)
     if not 0 <= (settings.interview_date - today).days <= FINAL_DAYS:
         return []
-    cards = recall_on(col, interview_moment(col, settings.interview_date))
-    studied = cards[cards["last_review"].notna() & (cards["r"] < target)]
-    return [str(c) for c in studied.sort_values("r", kind="stable")["card_id"].head(limit)]
+    moment = interview_moment(col, settings.interview_date)
+    cards = recall_on(col, moment)
+    cards = cards[cards["last_review"].notna()].reset_index(drop=True)
+    horizon = (moment - now).total_seconds() / DAY
+    cards["gain"] = review_gain(MemoryArrays.from_cards(cards, now), 0.0, horizon, col.settings.parameters)
+    below = cards[cards["r"] < target].sort_values("gain", ascending=False, kind="stable")
+    return [str(c) for c in below["card_id"].head(limit)]
