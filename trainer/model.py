@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from fsrs import Rating
 
@@ -75,10 +76,13 @@ class Card:
     points: tuple[str, ...] = ()
     concepts: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    html: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
+    """The fields rendered to safe HTML at sync (`trainer.render.render_card`), when loaded."""
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict; `Card.from_dict` reverses it."""
+        """A JSON-ready dict of what the deck file says; `Card.from_dict` reverses it."""
         data = asdict(self)
+        del data["html"]
         data["kind"] = self.kind.value
         for key in ("points", "concepts", "tags"):
             data[key] = list(data[key])

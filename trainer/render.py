@@ -5,13 +5,38 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 import nh3
-from markdown_it import MarkdownIt
+from markdown_it_pyrs import MarkdownIt
 
 from .deckfile import CLOZE_GAP
+from .model import Card
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# CommonMark without its raw-HTML rules: HTML in a deck is shown as text, never passed through.
+_markdown = MarkdownIt("zero").enable_many(
+    [
+        "blockquote",
+        "code",
+        "fence",
+        "heading",
+        "hr",
+        "lheading",
+        "list",
+        "paragraph",
+        "reference",
+        "autolink",
+        "backticks",
+        "emphasis",
+        "entity",
+        "escape",
+        "link",
+        "newline",
+        "table",
+        "strikethrough",
+    ]
+)
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -39,6 +64,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}}
 
 
+@lru_cache(maxsize=4096)
 def markdown_html(text: str) -> str:
     """Markdown as HTML with no script, event handler, style or raw HTML from the source."""
     rendered = _markdown.render(text or "")
@@ -93,3 +119,41 @@ def plain_text(text: str) -> str:
     out = re.sub(r"\*\*(.+?)\*\*", r"\1", text or "")
     out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"\1", out)
     return re.sub(r"`([^`]+)`", r"\1", out)
+
+
+def _inline(rendered: str) -> str:
+    """A one-paragraph rendering without its <p> wrapper, for list items and labels."""
+    stripped = rendered.strip()
+    if stripped.startswith("<p>") and stripped.endswith("</p>") and stripped.count("<p>") == 1:
+        return stripped[3:-4]
+    return stripped
+
+
+def cloze_marked_html(text: str) -> str:
+    """Cloze text as safe HTML with the gaps kept in Anki's `{{cN::answer::hint}}` form (escaped)."""
+
+    def keep(match: re.Match[str]) -> str:
+        hint = match.group(3)
+        tail = f"::{html.escape(hint, quote=False)}" if hint else ""
+        return f"{{{{c{match.group(1)}::{html.escape(match.group(2), quote=False)}{tail}}}}}"
+
+    return _render_cloze(text, keep, True)
+
+
+def render_card(card: Card) -> dict[str, Any]:
+    """Every text field of `card` as safe HTML, computed once when a deck is synced.
+
+    Keys: prompt, answer, why, points (a list of inline HTML), and for a cloze `text` with its
+    gaps kept in Anki's form (see `cloze_marked_html`), `front` and `back`.
+    """
+    rendered: dict[str, Any] = {
+        "prompt": markdown_html(card.prompt) if card.prompt else "",
+        "answer": markdown_html(card.answer) if card.answer else "",
+        "why": markdown_html(card.why) if card.why else "",
+        "points": [_inline(markdown_html(point)) for point in card.points],
+    }
+    if card.text:
+        rendered["text"] = cloze_marked_html(card.text)
+        rendered["front"] = cloze_front(card.text)
+        rendered["back"] = cloze_back(card.text)
+    return rendered

@@ -97,6 +97,7 @@ class CardRow(Base):
     points: Mapped[list[str]] = mapped_column(JSON, default=list)
     concepts: Mapped[list[str]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rendered: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)

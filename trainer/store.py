@@ -55,10 +55,11 @@ CARD_COLUMNS = (
     cards.c.points,
     cards.c.concepts,
     cards.c.tags,
+    cards.c.rendered,
 )
 
 STUDY_CARD_COLUMNS = (
-    "c.id, c.deck, c.kind, c.prompt, c.answer, c.why, c.text, c.points, c.concepts, c.tags,"
+    "c.id, c.deck, c.kind, c.prompt, c.answer, c.why, c.text, c.points, c.concepts, c.tags, c.rendered,"
     " s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps, s.lapses,"
     " s.suspended, s.buried_until, s.leech"
 )
@@ -66,6 +67,7 @@ STUDY_CARD_TYPES = {
     "points": JSON,
     "concepts": JSON,
     "tags": JSON,
+    "rendered": JSON,
     "due": UTCDateTime,
     "last_review": UTCDateTime,
     "buried_until": UTCDateTime,
@@ -111,6 +113,7 @@ def card_from_row(row: Row[Any] | Any) -> Card:
         points=tuple(row.points or ()),
         concepts=tuple(row.concepts or ()),
         tags=tuple(row.tags or ()),
+        html=row.rendered,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from .deckfile import DeckSet
 from .model import Card, Queue, SyncReport
+from .render import render_card
 from .schema import Concept, DeckRow
 from .store import QUEUE_FROM_STATE, add_states_for_cards, cards, states
 
@@ -31,6 +32,7 @@ def _card_values(card: Card, position: int, now: datetime) -> dict[str, Any]:
     data = card.to_dict()
     return {
         **data,
+        "rendered": render_card(card),
         "content_hash": content_hash(card),
         "position": position,
         "retired": False,
@@ -62,6 +64,16 @@ def _sync_vocabulary(conn: Connection, deck_set: DeckSet) -> None:
             conn.execute(update(decks_table).where(decks_table.c.slug == deck.slug).values(**values))
 
 
+def _is_current(row: Any, card: Card, position: int) -> bool:
+    """Whether the stored row already holds exactly this card, in place, with its HTML."""
+    return (
+        not row.retired
+        and row.position == position
+        and not row.unrendered
+        and row.content_hash == content_hash(card)
+    )
+
+
 def apply_decks(conn: Connection, deck_set: DeckSet, now: datetime) -> SyncReport:
     """Bring the cards table in line with `deck_set` inside the caller's transaction."""
     report = SyncReport(decks=[deck.slug for deck in deck_set.decks])
@@ -69,7 +81,14 @@ def apply_decks(conn: Connection, deck_set: DeckSet, now: datetime) -> SyncRepor
     stored = {
         row.id: row
         for row in conn.execute(
-            select(cards.c.id, cards.c.deck, cards.c.content_hash, cards.c.position, cards.c.retired)
+            select(
+                cards.c.id,
+                cards.c.deck,
+                cards.c.content_hash,
+                cards.c.position,
+                cards.c.retired,
+                cards.c.rendered.is_(None).label("unrendered"),
+            )
         ).all()
     }
     added: list[dict[str, Any]] = []
@@ -78,14 +97,14 @@ def apply_decks(conn: Connection, deck_set: DeckSet, now: datetime) -> SyncRepor
         for position, card in enumerate(deck.cards):
             seen.add(card.id)
             row = stored.get(card.id)
+            if row is not None and _is_current(row, card, position):
+                report.unchanged += 1
+                continue
             values = _card_values(card, position, now)
             if row is None:
                 added.append(values)
                 continue
             changed = row.content_hash != values["content_hash"]
-            if not changed and not row.retired and row.position == position:
-                report.unchanged += 1
-                continue
             conn.execute(update(cards).where(cards.c.id == card.id).values(**values))
             if row.retired:
                 report.restored += 1
