@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, TextClause, and_, bindparam, func, or_, select, text
+from sqlalchemy import Connection, TextualSelect, and_, bindparam, func, or_, select, text
 
 from .model import CardState, Queue, StudyCard
 from .schema import UTCDateTime
@@ -62,7 +62,7 @@ _USED_TODAY = text(
 
 
 @lru_cache(maxsize=16)
-def _first_statement(order: str, by_deck: bool, until: bool) -> TextClause:
+def _first_statement(order: str, by_deck: bool, until: bool) -> TextualSelect:
     sql = (
         f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
         " WHERE s.learner_id = :learner AND s.queue = :queue"

@@ -20,6 +20,8 @@ from .rubric import suggested_rating
 from .scheduling import format_interval
 
 RATING_KEYS = {"1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
+# Escape, q, and the empty string click returns when input has ended all mean "quit".
+QUIT_KEYS = ("q", "Q", "\x1b", "")
 REVEAL_KEYS = (" ", "\r", "\n")
 
 
@@ -94,7 +96,7 @@ def run_session(
         echo(click.style("space/enter: show answer   u: undo   q: quit", dim=True))
         shown = time.monotonic()
         key = getchar()
-        if key in ("q", "Q", "\x1b"):
+        if key in QUIT_KEYS:
             break
         if key in ("u", "U"):
             summary.undone += _undo(col, echo)
@@ -133,7 +135,7 @@ def run_session(
             if key in ("u", "U"):
                 summary.undone += _undo(col, echo)
                 break
-            if key in ("q", "Q", "\x1b"):
+            if key in QUIT_KEYS:
                 return summary
     echo(f"Answered {summary.answered} card(s).")
     return summary

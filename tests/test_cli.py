@@ -1,0 +1,114 @@
+"""The `trainer` command through click's runner: help, errors, sync and a scripted review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from trainer import Collection
+from trainer.cli import cli
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def all_commands(group=cli, prefix=()):  # type: ignore[no-untyped-def]
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name), command
+        if hasattr(command, "commands"):
+            yield from all_commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in all_commands()], ids=" ".join)
+def test_every_command_has_help_with_an_example(runner: CliRunner, path: tuple[str, ...]) -> None:
+    result = runner.invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    command = dict(all_commands())[path]
+    if not hasattr(command, "commands"):
+        assert "Example:" in result.output
+
+
+def test_sync_check_reports_ok(runner: CliRunner, decks_dir: Path) -> None:
+    result = runner.invoke(cli, ["sync", "--check", str(decks_dir)])
+    assert result.exit_code == 0
+    assert "OK: 2 decks, 6 cards, 3 concepts" in result.output
+
+
+def test_sync_errors_are_clean_lines_not_tracebacks(
+    runner: CliRunner, decks_dir: Path, sqlite_url: str
+) -> None:
+    (decks_dir / "bad.yaml").write_text("deck: bad\ntitle: Bad\ncards:\n  - id: x\n    kind: essay\n")
+    result = runner.invoke(cli, ["--db", sqlite_url, "sync", str(decks_dir)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"{decks_dir / 'bad.yaml'}:4: card 'x': unknown kind 'essay'" in result.output
+
+
+def test_sync_then_stats(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
+    result = runner.invoke(cli, ["--db", sqlite_url, "sync", str(decks_dir)])
+    assert result.exit_code == 0, result.output
+    assert "6 added" in result.output
+    result = runner.invoke(cli, ["--db", sqlite_url, "stats"])
+    assert result.exit_code == 0, result.output
+    assert "alpha" in result.output and "beta" in result.output
+
+
+def test_database_url_from_environment(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
+    result = runner.invoke(cli, ["sync", str(decks_dir)], env={"TRAINER_DATABASE_URL": sqlite_url})
+    assert result.exit_code == 0, result.output
+    with Collection.open(sqlite_url) as col:
+        assert len(col.cards()) == 6
+
+
+def test_bad_database_url_is_a_clean_error(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--db", "nosuchdb://x", "stats"])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+
+
+def test_review_driven_by_keystrokes(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
+    # Reveal and rate Good, reveal and rate Easy, undo from the front of the next card,
+    # then reveal a card and quit.
+    keys = " 3" + " 4" + "u" + " q"
+    result = runner.invoke(cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=keys)
+    assert result.exit_code == 0, result.output
+    assert "How rare is fraud?" in result.output
+    assert "Well under 1% of transactions." in result.output
+    assert "3 Good (10m)" in result.output
+    assert "Undid the last answer (b-one)" in result.output
+    with Collection.open(sqlite_url) as col:
+        history = col.history()
+    assert [(e.card_id, int(e.rating)) for e in history] == [("a-fact", 3)]
+
+
+def test_review_grades_a_drill_with_the_rubric(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
+    keys = " 4" + " 4" + " 4" + " 4" + " " + "1 2 4\n" + "\n" + "q"
+    result = runner.invoke(cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=keys)
+    assert result.exit_code == 0, result.output
+    assert "Covered 3 of 4: suggested rating Good." in result.output
+    with Collection.open(sqlite_url) as col:
+        (entry,) = col.history("a-drill")
+    assert int(entry.rating) == 3
+    assert entry.points_ticked == (0, 1, 3)
+
+
+def test_review_stops_when_nothing_is_due(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
+    result = runner.invoke(
+        cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=" 4" * 4 + " \n4" + " 4"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Nothing more is due today" in result.output
+    assert "Answered 6 card(s)." in result.output
+
+
+def test_unknown_domain_is_a_clean_error(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
+    result = runner.invoke(
+        cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir), "--domain", "astrology"]
+    )
+    assert result.exit_code == 1
+    assert "no deck named 'astrology'" in result.output
