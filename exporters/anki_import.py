@@ -120,8 +120,10 @@ def note_to_card(
         points=tuple(points),
         concepts=tuple(concepts),
         tags=tuple(tags),
-        **required,
-        **values,
+        prompt=required.get("prompt", ""),
+        answer=required.get("answer", ""),
+        text=required.get("text", ""),
+        why=values["why"],
     )
     return card, defaulted
 

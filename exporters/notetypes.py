@@ -12,9 +12,8 @@ import re
 
 import genanki
 
-from trainer.deckfile import CLOZE_GAP
 from trainer.model import Card, CardKind
-from trainer.render import markdown_html
+from trainer.render import render_card
 
 FACT_MODEL_ID = 1_738_204_101
 CLOZE_MODEL_ID = 1_738_204_102
@@ -141,46 +140,24 @@ def note_tags(card: Card) -> list[str]:
     return [*own, *generated]
 
 
-def cloze_html(text: str) -> str:
-    """Cloze text as HTML: Markdown around the gaps rendered, gaps kept in Anki's `{{cN::...}}` form."""
-    gaps: list[str] = []
-
-    def stash(match: re.Match[str]) -> str:
-        number, answer, hint = match.group(1), match.group(2), match.group(3)
-        tail = f"::{html.escape(hint, quote=False)}" if hint else ""
-        gaps.append(f"{{{{c{number}::{html.escape(answer, quote=False)}{tail}}}}}")
-        return f"CLOZEGAP{len(gaps) - 1}X"
-
-    rendered = markdown_html(CLOZE_GAP.sub(stash, text))
-    for index, gap in enumerate(gaps):
-        rendered = rendered.replace(f"CLOZEGAP{index}X", gap)
-    return rendered
-
-
-def points_html(points: tuple[str, ...]) -> str:
-    """Rubric points as an HTML list, each point's inline Markdown rendered."""
-    items = []
-    for point in points:
-        rendered = markdown_html(point).strip()
-        if rendered.startswith("<p>") and rendered.endswith("</p>"):
-            rendered = rendered[3:-4]
-        items.append(f"<li>{rendered}</li>")
-    return "<ul>" + "".join(items) + "</ul>"
-
-
 def note_fields(card: Card, domain: str) -> list[str]:
-    """The note's field values for `card`, in its model's field order."""
+    """The note's field values for `card`, in its model's field order.
+
+    Uses the HTML rendered when the card was synced, and renders only a card that has none.
+    """
+    rendered = card.html or render_card(card)
     shared = [
-        markdown_html(card.why) if card.why else "",
+        rendered["why"],
         html.escape(domain, quote=False),
         ", ".join(card.concepts),
         card.id,
     ]
     if card.kind == CardKind.FACT:
-        return [markdown_html(card.prompt), markdown_html(card.answer), *shared]
+        return [rendered["prompt"], rendered["answer"], *shared]
     if card.kind == CardKind.CLOZE:
-        return [cloze_html(card.text), *shared]
-    return [markdown_html(card.prompt), markdown_html(card.answer), points_html(card.points), *shared]
+        return [rendered["text"], *shared]
+    points = "<ul>" + "".join(f"<li>{point}</li>" for point in rendered["points"]) + "</ul>"
+    return [rendered["prompt"], rendered["answer"], points, *shared]
 
 
 def make_note(card: Card, domain: str, extra_tags: tuple[str, ...] = ()) -> genanki.Note:
