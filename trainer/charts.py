@@ -114,7 +114,12 @@ def domain_concept_heatmap_png(col: Collection, now: datetime) -> bytes:
     if grid.empty:
         _empty(axes, "No studied cards yet.")
         return _png(figure)
-    image = axes.imshow(np.ma.masked_invalid(grid.to_numpy(dtype=float)), cmap="RdYlGn", vmin=0, vmax=1)
+    values = grid.to_numpy(dtype=float)
+    image = axes.imshow(np.ma.masked_invalid(values), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    if values.size <= 200:
+        for (row, column), value in np.ndenumerate(values):
+            if not np.isnan(value):
+                axes.text(column, row, f"{100 * value:.0f}", ha="center", va="center", fontsize="small")
     axes.set_yticks(range(len(grid.index)), [str(d) for d in grid.index])
     axes.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], rotation=60, ha="right")
     axes.set_title("Retrievability now, domain x concept")
