@@ -113,13 +113,14 @@ def log_aggregates(col: Collection, since: datetime | None = None) -> pd.DataFra
     logs = store.logs
     in_review = logs.c.state_before == int(CardState.REVIEW)
     again = logs.c.rating == int(Rating.Again)
+    ticked_count = case((logs.c.points_total.is_not(None), func.json_array_length(logs.c.points_ticked)))
     query = select(
         logs.c.card_id,
         func.count(),
         func.count().filter(again),
         func.count().filter(in_review),
         func.count().filter(in_review & ~again),
-        func.sum(func.json_array_length(logs.c.points_ticked)),
+        func.sum(ticked_count),
         func.sum(logs.c.points_total),
     ).where(logs.c.learner_id == col.learner_id)
     if since is not None:
@@ -256,12 +257,14 @@ def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
     and rubric points ticked and possible; the database aggregates per card, then per deck."""
     logs, s = store.logs, store.states
     in_review = logs.c.state_before == int(CardState.REVIEW)
+    # A missing tick list is JSON null on PostgreSQL, which json_array_length rejects.
+    ticked_count = case((logs.c.points_total.is_not(None), func.json_array_length(logs.c.points_ticked)))
     per_card = (
         select(
             logs.c.card_id.label("card_id"),
             func.count().filter(in_review).label("graded"),
             func.count().filter(in_review & (logs.c.rating != int(Rating.Again))).label("passed"),
-            func.sum(func.json_array_length(logs.c.points_ticked)).label("ticked"),
+            func.sum(ticked_count).label("ticked"),
             func.sum(logs.c.points_total).label("possible"),
         )
         .where(logs.c.learner_id == col.learner_id, logs.c.reviewed_at >= since)
