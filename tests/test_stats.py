@@ -74,14 +74,14 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def ranked(tmp_path: Path, open_collection: Callable[..., Collection]) -> Collection:
+def ranked(db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]) -> Collection:
     """Strong (all pass), weak (half fail) and tiny (one card, two failures) domains."""
     decks = {
         "strong": [(f"s{i}", ["recall"]) for i in range(10)],
         "weak": [(f"w{i}", ["recall"]) for i in range(10)],
         "tiny": [("t0", ["recall"])],
     }
-    col = open_collection(f"sqlite:///{tmp_path / 'trainer.db'}")
+    col = open_collection(db_url)
     col.sync_decks([write_decks(tmp_path / "decks", decks)], now=NOW)
     col.configure(new_per_day=9999, reviews_per_day=99999, enable_fuzzing=False)
     graduate(col, [c for cards in decks.values() for c, _ in cards], NOW)
@@ -128,9 +128,9 @@ def test_report_for_a_collection_without_reviews(col: Collection) -> None:
 
 
 def test_rubric_coverage_counts_ticked_points(
-    tmp_path: Path, open_collection: Callable[..., Collection]
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
-    col = open_collection(f"sqlite:///{tmp_path / 'trainer.db'}")
+    col = open_collection(db_url)
     col.sync_decks([write_decks(tmp_path / "decks", {"d": [("d0", ["recall"])]}, drill="d")], now=NOW)
     col.answer("d-drill", Rating.Hard, NOW, points_ticked=[0, 1, 2])
     col.answer("d-drill", Rating.Again, NOW + timedelta(minutes=5), points_ticked=[0])

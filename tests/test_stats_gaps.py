@@ -24,9 +24,11 @@ DOMAINS = ["d1", "d2", "d3"]
 CONCEPTS = ["alpha", "beta", "gamma"]
 
 
-def grid_collection(tmp_path: Path, opener: Callable[..., Collection], failing: Callable[[str, str], bool]):
+def grid_collection(
+    url: str, tmp_path: Path, opener: Callable[..., Collection], failing: Callable[[str, str], bool]
+):
     decks = {d: [(f"{d}-{c}-{i}", [c]) for c in CONCEPTS for i in range(2)] for d in DOMAINS}
-    col = opener(f"sqlite:///{tmp_path / 'trainer.db'}")
+    col = opener(url)
     col.sync_decks([write_decks(tmp_path / "decks", decks)], now=NOW)
     col.configure(new_per_day=9999, reviews_per_day=99999, enable_fuzzing=False)
     ids = [card for cards in decks.values() for card, _ in cards]
@@ -36,9 +38,9 @@ def grid_collection(tmp_path: Path, opener: Callable[..., Collection], failing: 
 
 
 def test_a_concept_failed_in_every_domain_is_a_concept_gap(
-    tmp_path: Path, open_collection: Callable[..., Collection]
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
-    col, _ = grid_collection(tmp_path, open_collection, lambda _d, c: c == "beta")
+    col, _ = grid_collection(db_url, tmp_path, open_collection, lambda _d, c: c == "beta")
     attribution = gap_attribution(col)
     assert concept_gaps(attribution) == ["beta"]
     assert domain_gaps(attribution) == []
@@ -50,18 +52,18 @@ def test_a_concept_failed_in_every_domain_is_a_concept_gap(
 
 
 def test_a_domain_failed_across_its_concepts_is_a_domain_gap(
-    tmp_path: Path, open_collection: Callable[..., Collection]
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
-    col, _ = grid_collection(tmp_path, open_collection, lambda d, _c: d == "d2")
+    col, _ = grid_collection(db_url, tmp_path, open_collection, lambda d, _c: d == "d2")
     attribution = gap_attribution(col)
     assert domain_gaps(attribution) == ["d2"]
     assert concept_gaps(attribution) == []
 
 
 def test_domain_concept_retrievability_is_lower_where_cards_fail(
-    tmp_path: Path, open_collection: Callable[..., Collection]
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
-    col, end = grid_collection(tmp_path, open_collection, lambda _d, c: c == "beta")
+    col, end = grid_collection(db_url, tmp_path, open_collection, lambda _d, c: c == "beta")
     grid = domain_concept_retrievability(col, end + timedelta(days=3))
     assert sorted(grid.index) == DOMAINS
     assert sorted(grid.columns) == CONCEPTS
