@@ -176,6 +176,42 @@ class LearnerSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LearnerAuth(Base):
+    """A learner's sign-in bookkeeping: `session_epoch` grows on logout, password change and
+    disabling, which ends every session issued before."""
+
+    __tablename__ = "learner_auth"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InviteRow(Base):
+    """A sign-up invite; only the SHA-256 of its code is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uses_left: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LoginFailure(Base):
+    """One failed login, counted against an account name or a client address (`scope`)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_login_failures_key", "scope", "key", "failed_at"),)
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)

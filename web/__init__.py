@@ -17,7 +17,7 @@ from flask import Flask
 from trainer import Collection
 from trainer.paths import bundled_decks, data_dir
 
-from . import api, errors, library, preferences, security, study
+from . import api, auth, errors, library, preferences, security, sessions, study
 from .context import EXTENSION
 
 MAX_CONTENT_LENGTH = 256 * 1024
@@ -25,7 +25,11 @@ MAX_CONTENT_LENGTH = 256 * 1024
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` may set DATABASE_URL, USER, DATA_DIR, SECRET_KEY, DECK_PATHS (the
-    deck folders the Decks page syncs) and CLOCK (a callable giving the current aware datetime)."""
+    deck folders the Decks page syncs) and CLOCK (a callable giving the current aware datetime).
+
+    For a study group: ACCOUNTS (every request logs in; see `web.auth`), OPEN_SIGNUP (sign-up
+    without an invite), TRUSTED_HOSTS (Flask's list of accepted Host names), PROXY_FIX (how many
+    reverse proxies to trust for the client address and scheme) and SESSION_COOKIE_SECURE."""
     app = Flask(__name__)
     app.config.update(
         DATABASE_URL=None,
@@ -33,6 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         DATA_DIR=None,
         DECK_PATHS=None,
         CLOCK=None,
+        ACCOUNTS=False,
+        OPEN_SIGNUP=False,
+        PROXY_FIX=0,
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -47,6 +54,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["DECK_PATHS"] = [str(p) for p in app.config["DECK_PATHS"] or [bundled_decks()]]
     app.extensions[EXTENSION] = Collection.open(app.config["DATABASE_URL"], user=app.config["USER"])
     security.init_app(app)
+    sessions.init_app(app)
+    auth.init_app(app, app.extensions[EXTENSION].engine)
     errors.init_app(app)
     for blueprint in (study.bp, library.bp, preferences.bp, api.bp):
         app.register_blueprint(blueprint)

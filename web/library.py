@@ -11,7 +11,7 @@ from trainer import DeckError
 from trainer.browse import CardFilter, deck_counts, search_cards
 from trainer.scheduling import format_interval
 
-from .context import collection, deck_paths, now
+from .context import collection, deck_paths, is_host, now
 from .present import STATE_NAMES, back_html, front_html, why_html
 
 bp = Blueprint("library", __name__)
@@ -105,7 +105,10 @@ def decks() -> Any:
 
 @bp.post("/decks/sync")
 def sync() -> Any:
-    """Sync the deck files; show what changed, or every problem found (nothing is applied)."""
+    """Sync the deck files; show what changed, or every problem found (nothing is applied).
+    With accounts on, only an admin may sync: the decks are shared by every learner."""
+    if not is_host():
+        abort(403, "only the host (an admin account) can sync the decks")
     try:
         report = collection().sync_decks(deck_paths(), now=now())
     except DeckError as exc:
