@@ -119,9 +119,10 @@ def test_a_migration_of_a_database_with_data_is_preceded_by_a_backup(
     from trainer import database as database_module
 
     assert backup.before_migration(studied.engine) is None, "at head: nothing to migrate"
+    current = database_module.head_revision()
     monkeypatch.setattr(database_module, "head_revision", lambda: "9999")
     made = backup.before_migration(studied.engine, now=NOW)
-    assert made is not None and made.name.endswith("-pre-migration-0001.db")
+    assert made is not None and made.name.endswith(f"-pre-migration-{current}.db")
     assert _review_count(made) == 3
 
 

@@ -2,7 +2,8 @@
 
 Each fixture in tests/fixtures/schema is `<revision>.db`, made by the code of that revision with
 `python -m tests.test_upgrades` (the small test decks and a few answers). When a migration is
-added, make the fixture of the revision it replaces as head before adding it.
+added, make the fixture of the revision it replaces as head before adding it; for a revision
+whose code is gone, `python -m tests.test_upgrades REVISION` migrates the oldest fixture to it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from alembic.script import ScriptDirectory
 
 from trainer import Collection, Rating, backup
 from trainer.check import check_database
-from trainer.database import alembic_config, current_revision, head_revision
+from trainer.database import alembic_config, current_revision, head_revision, make_engine, migrate
 
 from .conftest import FIXTURE_DECKS, NOW
 
@@ -87,5 +88,27 @@ def make_fixture(folder: Path = SCHEMA_FIXTURES) -> Path:
     return target
 
 
+def derive_fixture(revision: str, folder: Path = SCHEMA_FIXTURES) -> Path:
+    """Write the fixture for an earlier `revision` by migrating the oldest fixture up to it.
+
+    For a revision whose code is gone: its data is the oldest fixture's, as that revision's
+    migrations left it.
+    """
+    oldest = _fixtures()[0]
+    target = folder / f"{revision}.db"
+    shutil.copy(oldest, target)
+    engine = make_engine(f"sqlite:///{target}")
+    try:
+        migrate(engine, revision)
+    finally:
+        engine.dispose()
+    with closing(sqlite3.connect(target)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    return target
+
+
 if __name__ == "__main__":
-    print(make_fixture())
+    import sys
+
+    print(derive_fixture(sys.argv[1]) if len(sys.argv) > 1 else make_fixture())

@@ -104,8 +104,8 @@ def _has_content(database: Path) -> bool:
 
 def _copy(source: Path, target: Path) -> None:
     """Copy the committed state of database `source` into a new file `target`, durably."""
-    handle, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".partial", dir=target.parent)
-    os.close(handle)
+    descriptor, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".partial", dir=target.parent)
+    os.close(descriptor)
     partial = Path(name)
     try:
         with (
