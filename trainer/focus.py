@@ -20,7 +20,7 @@ from .database import read_transaction
 from .errors import TrainerError
 from .model import Queue
 from .readiness import DEFAULT_TARGET, bring_forward
-from .stats import _raw, _utc, retrievability_at, weakest_domains
+from .stats import driver_value, retrievability_at, utc_times, weakest_domains
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -43,7 +43,7 @@ def focus_domains(col: Collection, now: datetime, count: int = FOCUS_DOMAINS) ->
 def _studied_cards(col: Collection, now: datetime, domains: list[str]) -> pd.DataFrame:
     s = store.states
     query = select(
-        s.c.card_id, s.c.deck, s.c.queue, _raw(s.c.due), s.c.stability, _raw(s.c.last_review)
+        s.c.card_id, s.c.deck, s.c.queue, driver_value(s.c.due), s.c.stability, driver_value(s.c.last_review)
     ).where(
         s.c.learner_id == col.learner_id,
         s.c.deck.in_(domains),
@@ -55,8 +55,8 @@ def _studied_cards(col: Collection, now: datetime, domains: list[str]) -> pd.Dat
     frame = pd.DataFrame(
         [tuple(r) for r in rows], columns=["card_id", "deck", "queue", "due", "stability", "last_review"]
     )
-    frame["due"] = _utc(frame["due"])
-    frame["last_review"] = _utc(frame["last_review"])
+    frame["due"] = utc_times(frame["due"])
+    frame["last_review"] = utc_times(frame["last_review"])
     frame["stability"] = frame["stability"].astype(float)
     return frame
 
