@@ -318,31 +318,55 @@ def optimize(obj: Context, dry_run: bool) -> None:
         click.echo("Dry run: parameters not changed.")
 
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
 @click.option("--no-sync", is_flag=True, help="Skip syncing the decks first.")
+@click.option(
+    "--accounts", is_flag=True, help="Every learner logs in to their own account (needed beyond loopback)."
+)
+@click.option("--open-signup", is_flag=True, help="With --accounts: anyone may sign up without an invite.")
+@click.option(
+    "--trusted-host", "trusted_hosts", multiple=True, metavar="NAME", help="Accepted Host name (repeatable)."
+)
+@click.option(
+    "--proxies",
+    default=0,
+    type=click.IntRange(0, 5),
+    help="Reverse proxies in front (trust their X-Forwarded-*).",
+)
 @decks_option
 @click.pass_obj
 @friendly_errors
 def serve(
-    obj: Context, host: str, port: int, threads: int, no_sync: bool, deck_paths: tuple[Path, ...]
+    obj: Context,
+    host: str,
+    port: int,
+    threads: int,
+    no_sync: bool,
+    accounts: bool,
+    open_signup: bool,
+    trusted_hosts: tuple[str, ...],
+    proxies: int,
+    deck_paths: tuple[Path, ...],
 ) -> None:
     """Study in the browser: serve the web UI and JSON API with waitress.
 
-    The server listens on loopback only: without accounts, anyone who can reach it could
-    study as you.
+    Without --accounts the server is the local learner's and listens on loopback only;
+    beyond loopback it refuses to start unless --accounts is given. For several worker
+    processes against PostgreSQL, see the README's "Study-group deployment".
 
     \b
     Example:
         trainer serve --port 8000     # then open http://127.0.0.1:8000/
+        trainer serve --accounts --host 0.0.0.0 --trusted-host trainer.example.org --proxies 1
     """
-    if host not in LOOPBACK_HOSTS:
-        raise click.ClickException(f"refusing to listen on {host}: without accounts, serve on 127.0.0.1 only")
+    from .serving import check_listen
+
+    check_listen(host, accounts)
+    if open_signup and not accounts:
+        raise click.ClickException("--open-signup needs --accounts")
     paths = _deck_paths(deck_paths)
     if not no_sync:
         with obj.collection() as col:
@@ -352,14 +376,131 @@ def serve(
 
     from web import close_app, create_app
 
-    app = create_app({"DATABASE_URL": obj.db, "USER": obj.user, "DECK_PATHS": [str(p) for p in paths]})
+    config: dict[str, Any] = {"DATABASE_URL": obj.db, "USER": obj.user, "DECK_PATHS": [str(p) for p in paths]}
+    config.update(ACCOUNTS=accounts, OPEN_SIGNUP=open_signup, PROXY_FIX=proxies)
+    if trusted_hosts:
+        config["TRUSTED_HOSTS"] = list(trusted_hosts)
+    app = create_app(config)
     server = create_server(app, host=host, port=port, threads=threads)
     click.echo(f"Serving the trainer at http://{host}:{server.effective_port}/ (Ctrl+C stops)")
+    if accounts:
+        click.echo("Accounts are on: every learner logs in at /login.")
     try:
         server.run()
     finally:
         server.close()
         close_app(app)
+
+
+@contextmanager
+def _accounts(obj: Context) -> Iterator[Any]:
+    from .accounts import Accounts
+
+    with obj.collection() as col:
+        yield Accounts(col.engine)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Manage the accounts of a study-group server.
+
+    \b
+    Example:
+        trainer user add alice --admin
+        trainer user list
+    """
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="The account may sync the decks from the web.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.pass_obj
+@friendly_errors
+def user_add(obj: Context, name: str, admin: bool, password_stdin: bool) -> None:
+    """Create an account (asks for its password twice).
+
+    An existing learner without a password (from `--user NAME`) gets the password and keeps
+    their progress. Passwords: 12 to 128 characters, not a common or easily guessed one.
+
+    \b
+    Example:
+        trainer user add alice
+        printf '%s\\n' "$PASSWORD" | trainer user add bob --password-stdin
+    """
+    from .accounts import AccountError
+
+    password = _read_password(password_stdin)
+    with _accounts(obj) as accounts:
+        try:
+            account = accounts.create(name, password, admin=admin)
+        except AccountError as exc:
+            raise click.ClickException("\n".join([exc.summary, *(f"  {p}" for p in exc.problems)])) from None
+    click.echo(f"Created account {account.name}{' (admin)' if account.is_admin else ''}.")
+
+
+@user_group.command("list")
+@click.pass_obj
+@friendly_errors
+def user_list(obj: Context) -> None:
+    """List every learner: name, whether active, admin, and able to log in.
+
+    \b
+    Example:
+        trainer user list
+    """
+    with _accounts(obj) as accounts:
+        rows = accounts.list()
+    click.echo(f"{'name':<32} {'active':<7} {'admin':<6} {'login':<6} created")
+    for a in rows:
+        flags = ["yes" if v else "no" for v in (a.is_active, a.is_admin, a.has_password)]
+        click.echo(f"{a.name:<32} {flags[0]:<7} {flags[1]:<6} {flags[2]:<6} {a.created_at:%Y-%m-%d}")
+
+
+@user_group.command("disable")
+@click.argument("name")
+@click.option("--enable", is_flag=True, help="Re-enable the account instead.")
+@click.pass_obj
+@friendly_errors
+def user_disable(obj: Context, name: str, enable: bool) -> None:
+    """Disable an account: its sessions end at once and it can no longer log in (progress kept).
+
+    \b
+    Example:
+        trainer user disable alice
+        trainer user disable alice --enable
+    """
+    with _accounts(obj) as accounts:
+        account = accounts.set_active(name, enable)
+    click.echo(f"{'Enabled' if account.is_active else 'Disabled'} account {account.name}.")
+
+
+@cli.command("invite")
+@click.option(
+    "--days", default=7, show_default=True, type=click.IntRange(1, 365), help="Days it stays valid."
+)
+@click.option(
+    "--uses", default=1, show_default=True, type=click.IntRange(1, 1000), help="Sign-ups it allows."
+)
+@click.pass_obj
+@friendly_errors
+def invite(obj: Context, days: int, uses: int) -> None:
+    """Create a sign-up invite code for the study group (shown once; only its hash is kept).
+
+    \b
+    Example:
+        trainer invite --days 3 --uses 10    # then share https://HOST/signup?invite=CODE
+    """
+    with _accounts(obj) as accounts:
+        code = accounts.create_invite(days=days, uses=uses)
+    click.echo(code)
+    click.echo(f"Sign-up page: /signup?invite={code} (valid {days} days, {uses} sign-up(s))", err=True)
 
 
 @cli.group("export")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask, Response
@@ -42,10 +43,23 @@ def load_or_create_secret(folder: Path) -> str:
             return key
     folder.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another worker process created it first: every worker must sign with the same key.
+        return _wait_for_key(path)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(key + "\n")
     return key
+
+
+def _wait_for_key(path: Path) -> str:
+    for _ in range(250):
+        key = path.read_text().strip()
+        if len(key) == 64:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"the secret key file {path} is empty or damaged; delete it to make a new one")
 
 
 def _add_headers(response: Response) -> Response:
