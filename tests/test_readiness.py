@@ -86,3 +86,28 @@ def test_final_days_bring_forward_cards_below_target(studied: Collection) -> Non
     studied_ids = {c.id for c in studied.cards() if c.memory.last_review is not None}
     below = {c for c in studied_ids if studied.retrievability(c, moment) < 0.95}
     assert set(brought) == below
+
+
+def test_planning_on_a_sample_matches_the_full_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    import pandas as pd
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    from trainer import readiness as module
+
+    rng = np.random.default_rng(4)
+    count = 6000
+    last = [NOW - timedelta(days=float(x)) for x in rng.uniform(0, 30, count)]
+    cards = pd.DataFrame(
+        {
+            "stability": rng.lognormal(2, 1, count),
+            "difficulty": rng.uniform(1, 10, count),
+            "last_review": pd.to_datetime(last, utc=True),
+        }
+    )
+    moment = NOW + timedelta(days=20)
+    sampled = reviews_per_day_needed(cards, NOW, moment, DEFAULT_PARAMETERS, 0.9)
+    monkeypatch.setattr(module, "PLAN_SAMPLE", count + 1)
+    exact = reviews_per_day_needed(cards, NOW, moment, DEFAULT_PARAMETERS, 0.9)
+    assert sampled is not None and exact is not None
+    assert abs(sampled - exact) <= 0.03 * exact

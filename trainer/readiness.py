@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TARGET = 0.9
 FINAL_DAYS = 7
+PLAN_SAMPLE = 2000
 DAY = 86400.0
 
 
@@ -172,7 +173,8 @@ def plan_recall(memory: MemoryArrays, days: int, per_day: int, horizon: float, w
         if per_day <= 0 or not len(plan.stability):
             break
         gain = review_gain(plan, float(day), horizon, w)
-        picked = np.argsort(-gain, kind="stable")[: min(per_day, len(gain))]
+        count = min(per_day, len(gain))
+        picked = np.argpartition(-gain, count - 1)[:count]
         review_expected(plan, picked, float(day), horizon, w)
     return float(plan.recall_at(horizon, w).mean()) if len(plan.stability) else 0.0
 
@@ -181,9 +183,17 @@ def reviews_per_day_needed(
     cards: pd.DataFrame, now: datetime, moment: datetime, w: Sequence[float], target: float
 ) -> int | None:
     """The fewest reviews a day, from now to `moment`, that bring expected readiness to `target`
-    (0 if it is already there); None when no number of reviews reaches it in time."""
+    (0 if it is already there); None when no number of reviews reaches it in time.
+
+    Beyond PLAN_SAMPLE cards the plan runs on an evenly spaced sample of them and the answer
+    is scaled up, which keeps it fast for any collection (readiness is a mean over cards).
+    """
     if cards.empty:
         return 0
+    if len(cards) > PLAN_SAMPLE:
+        sample = cards.iloc[np.linspace(0, len(cards) - 1, PLAN_SAMPLE).astype(int)]
+        needed = reviews_per_day_needed(sample, now, moment, w, target)
+        return None if needed is None else int(np.ceil(needed * len(cards) / PLAN_SAMPLE))
     memory = MemoryArrays.from_cards(cards, now)
     horizon = (moment - now).total_seconds() / DAY
     days = int(np.floor(horizon))
