@@ -61,7 +61,7 @@ def _safe_next(target: str | None) -> str:
 
 def load_learner() -> Any:
     """Before each request: bind the logged-in learner's collection, or send them to log in."""
-    if not accounts_on() or request.endpoint in PUBLIC_ENDPOINTS:
+    if not accounts_on() or request.endpoint in PUBLIC_ENDPOINTS or request.routing_exception is not None:
         return None
     learner_id, epoch = session.get("learner_id"), session.get("epoch")
     account = None

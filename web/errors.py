@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -55,6 +56,10 @@ def _csrf_error(error: CSRFError) -> Any:
 
 
 def _http_error(error: HTTPException) -> Any:
+    if request_ctx.url_adapter is None:
+        # The Host header was refused (TRUSTED_HOSTS): no URL can be built, so no page either.
+        text = f"{error.code} {error.name}: {error.description}"
+        return text, error.code or 400, {"Content-Type": "text/plain"}
     body, status = error_response(error.description or error.name, error.code or 500)
     extra = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     return body, status, extra
