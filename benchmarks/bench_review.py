@@ -165,7 +165,8 @@ def main(quick: bool = False) -> dict[str, object]:
     print(f"answer + fetch next, in-process, SQLite file, {n} cards, {answers} answers")
     for name, figures in (("trainer", trainer), ("anki", anki)):
         print(
-            f"  {name:8} fetch {figures['fetch_median_ms']:.3f} ms  answer {figures['answer_median_ms']:.3f} ms"
+            f"  {name:8} fetch {figures['fetch_median_ms']:.3f} ms"
+            f"  answer {figures['answer_median_ms']:.3f} ms"
             f"  total median {figures['total_median_ms']:.3f} ms  p99 {figures['total_p99_ms']:.3f} ms"
         )
     print(f"  ratio trainer/anki (median): {ratio:.2f}  (target <= 1.0; p99 target <= 5 ms)")

@@ -69,15 +69,19 @@ def _spawn(code: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _kill_after_ready(process: subprocess.Popen[str], delay: float) -> list[str]:
-    """Wait for the worker to say it is ready, let it run `delay` seconds, SIGKILL it; its output."""
+def _kill_after_ready(process: subprocess.Popen[str], delay: float, *, may_finish: bool = False) -> list[str]:
+    """Wait for the worker to say it is ready, let it run `delay` seconds, SIGKILL it; its output.
+
+    With `may_finish`, a worker that completed before the kill landed is accepted too.
+    """
     assert process.stdout is not None
     first = process.stdout.readline().strip()
     assert first == "ready", (first, process.stderr.read() if process.stderr else "")
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     out, err = process.communicate(timeout=30)
-    assert process.returncode == -signal.SIGKILL, err
+    finished = may_finish and process.returncode == 0
+    assert finished or process.returncode == -signal.SIGKILL, err
     return out.split()
 
 
@@ -114,7 +118,7 @@ def _answers_survive_kills(tmp_path: Path, kills: int, seed: int) -> None:
 
 
 def test_answers_survive_sigkill(tmp_path: Path) -> None:
-    _answers_survive_kills(tmp_path, kills=8, seed=1)
+    _answers_survive_kills(tmp_path, kills=20, seed=1)
 
 
 @pytest.mark.slow
@@ -142,7 +146,9 @@ def _sync_is_all_or_nothing(tmp_path: Path, kills: int, seed: int) -> None:
         database = tmp_path / f"run{run}.db"
         shutil.copy(pristine, database)
         url = f"sqlite:///{database}"
-        _kill_after_ready(_spawn(SYNC_WORKER, url, str(big)), rng.uniform(0.0, duration * 1.2))
+        _kill_after_ready(
+            _spawn(SYNC_WORKER, url, str(big)), rng.uniform(0.0, duration * 1.2), may_finish=True
+        )
         col = _assert_consistent(url, database)
         try:
             with col.engine.connect() as conn:
