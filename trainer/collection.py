@@ -204,12 +204,15 @@ class Collection:
             raise NotFound(f"no card {card_id!r}")
         return StudyCard(store.card_from_row(row), store.memory_from_row(row))
 
-    def previews(self, card_id: str, now: datetime | None = None) -> list[Preview]:
-        """What each rating would schedule for the card now, exactly as `answer` would save it."""
+    def previews(self, card: str | StudyCard, now: datetime | None = None) -> list[Preview]:
+        """What each rating would schedule for the card now, exactly as `answer` would save it.
+
+        Pass the StudyCard just fetched to skip reading it again.
+        """
         moment = require_utc(now)
-        memory = self.card(card_id).memory
+        study = card if isinstance(card, StudyCard) else self.card(card)
         return scheduling.previews(
-            self._settings, memory, moment, card_id=card_id, learner_id=self.learner_id
+            self._settings, study.memory, moment, card_id=study.id, learner_id=self.learner_id
         )
 
     # -- answering ----------------------------------------------------------------------------

@@ -157,3 +157,24 @@ def render_card(card: Card) -> dict[str, Any]:
         rendered["front"] = cloze_front(card.text)
         rendered["back"] = cloze_back(card.text)
     return rendered
+
+
+def front_html(card: Card) -> str:
+    """The question side of a card as safe HTML (from the sync-time rendering when loaded)."""
+    if card.html is not None:
+        return str(card.html["front"] if "front" in card.html else card.html["prompt"])
+    return cloze_front(card.text) if card.text else markdown_html(card.prompt)
+
+
+def back_html(card: Card) -> str:
+    """The answer side of a card as safe HTML (from the sync-time rendering when loaded)."""
+    if card.html is not None:
+        return str(card.html["back"] if "back" in card.html else card.html["answer"])
+    return cloze_back(card.text) if card.text else markdown_html(card.answer)
+
+
+def why_html(card: Card) -> str:
+    """The card's `why` as safe HTML, empty when it has none."""
+    if card.html is not None:
+        return str(card.html["why"])
+    return markdown_html(card.why) if card.why else ""

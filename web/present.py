@@ -9,9 +9,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from trainer import CardKind, Collection, Rating, StudyCard
+from trainer import Collection, Rating, StudyCard, render
 from trainer.model import Memory
-from trainer.render import cloze_back, cloze_front, markdown_html
 from trainer.rubric import suggested_rating
 from trainer.scheduling import format_interval
 
@@ -25,19 +24,17 @@ def new_request_id() -> str:
 
 def front_html(study: StudyCard) -> Markup:
     """The question side, rendered and sanitised."""
-    card = study.card
-    return Markup(cloze_front(card.text) if card.kind == CardKind.CLOZE else markdown_html(card.prompt))
+    return Markup(render.front_html(study.card))
 
 
 def back_html(study: StudyCard) -> Markup:
     """The answer side, rendered and sanitised."""
-    card = study.card
-    return Markup(cloze_back(card.text) if card.kind == CardKind.CLOZE else markdown_html(card.answer))
+    return Markup(render.back_html(study.card))
 
 
 def why_html(study: StudyCard) -> Markup:
     """The card's `why`, rendered and sanitised (empty if it has none)."""
-    return Markup(markdown_html(study.card.why)) if study.card.why else Markup("")
+    return Markup(render.why_html(study.card))
 
 
 def suggestions(total: int) -> list[str]:
@@ -47,7 +44,7 @@ def suggestions(total: int) -> list[str]:
     return [suggested_rating(ticked, total).name for ticked in range(total + 1)]
 
 
-def previews(col: Collection, card_id: str, now: datetime) -> list[dict[str, Any]]:
+def previews(col: Collection, card: str | StudyCard, now: datetime) -> list[dict[str, Any]]:
     """Each rating with the interval and due date an answer with it would save."""
     return [
         {
@@ -56,7 +53,7 @@ def previews(col: Collection, card_id: str, now: datetime) -> list[dict[str, Any
             "interval": format_interval(p.interval_seconds),
             "due": p.due.isoformat(),
         }
-        for p in col.previews(card_id, now=now)
+        for p in col.previews(card, now=now)
     ]
 
 
@@ -76,14 +73,14 @@ def card_json(col: Collection, study: StudyCard, now: datetime) -> dict[str, Any
         "kind": card.kind.value,
         "front_html": str(front_html(study)),
         "back_html": str(back_html(study)),
-        "why_html": markdown_html(card.why) if card.why else "",
+        "why_html": render.why_html(card),
         "points": list(card.points),
         "suggestions": suggestions(len(card.points)),
         "concepts": list(card.concepts),
         "reps": study.memory.reps,
         "state": STATE_NAMES[int(study.memory.state)],
         "request_id": new_request_id(),
-        "previews": previews(col, card.id, now),
+        "previews": previews(col, study, now),
     }
 
 

@@ -85,7 +85,7 @@ def reveal() -> str:
         back=back_html(study),
         why=why_html(study),
         revealed=True,
-        previews=previews(col, study.id, moment),
+        previews=previews(col, study, moment),
         suggestions=suggestions(len(study.card.points)),
         request_id=request.args.get("request_id") or new_request_id(),
         shown_at=request.args.get("shown_at") or moment.isoformat(),
