@@ -17,7 +17,20 @@ from flask import Flask
 from trainer import Collection
 from trainer.paths import bundled_decks, data_dir
 
-from . import api, auth, errors, library, preferences, security, sessions, study
+from . import (
+    api,
+    auth,
+    errors,
+    exports,
+    focus,
+    insights,
+    library,
+    preferences,
+    security,
+    sessions,
+    stats_api,
+    study,
+)
 from .context import EXTENSION
 
 MAX_CONTENT_LENGTH = 256 * 1024
@@ -58,6 +71,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app, app.extensions[EXTENSION].engine)
     errors.init_app(app)
     for blueprint in (study.bp, library.bp, preferences.bp, api.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (insights.bp, focus.bp, exports.bp, stats_api.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -151,6 +151,62 @@ SCHEMAS: dict[str, Any] = {
             "rubric_coverage": _nullable("number"),
         },
     },
+    "Readiness": {
+        "type": "object",
+        "required": ["interview_date", "days_left", "overall", "per_domain", "cards", "target"],
+        "properties": {
+            "interview_date": {"type": "string", "format": "date"},
+            "moment": {"type": "string", "format": "date-time"},
+            "days_left": {"type": "integer", "minimum": 0},
+            "overall": _nullable("number", minimum=0, maximum=1),
+            "per_domain": {"type": "object", "additionalProperties": _nullable("number")},
+            "cards": {"type": "integer", "minimum": 0},
+            "target": {"type": "number"},
+            "reviews_per_day": _nullable("integer", minimum=0),
+        },
+    },
+    "Weakness": {
+        "type": "object",
+        "required": ["weakest", "concept_gaps", "domain_gaps", "weak_cells", "missed_points"],
+        "properties": {
+            "weakest": {"type": "array", "items": {"type": "string"}},
+            "concept_gaps": {"type": "array", "items": {"type": "string"}},
+            "domain_gaps": {"type": "array", "items": {"type": "string"}},
+            "weak_cells": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["domain", "concept", "reviews", "failed", "rate", "gap"],
+                    "properties": {
+                        "domain": {"type": "string"},
+                        "concept": {"type": "string"},
+                        "reviews": {"type": "integer"},
+                        "failed": {"type": "integer"},
+                        "rate": {"type": "number"},
+                        "domain_effect": _nullable("number"),
+                        "concept_effect": _nullable("number"),
+                        "gap": {"type": "string", "enum": ["concept", "domain", "both"]},
+                    },
+                },
+            },
+            "missed_points": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["card_id", "domain", "point", "index", "shown", "missed"],
+                    "properties": {
+                        "card_id": {"type": "string"},
+                        "domain": {"type": "string"},
+                        "point": {"type": "string"},
+                        "index": {"type": "integer"},
+                        "shown": {"type": "integer"},
+                        "missed": {"type": "integer"},
+                        "miss_rate": {"type": "number"},
+                    },
+                },
+            },
+        },
+    },
     "Counts": {
         "type": "object",
         "required": ["new", "learning", "review"],
@@ -266,6 +322,21 @@ PATHS: dict[str, Any] = {
     "/api/stats/domains": _get(
         "Per-domain progress",
         _json({"type": "array", "items": _ref("DomainStats")}, "One record per domain."),
+    ),
+    "/api/stats/readiness": _get(
+        "Predicted recall on the interview date",
+        _json(
+            {
+                "type": "object",
+                "required": ["readiness"],
+                "properties": {"readiness": {**_ref("Readiness"), "nullable": True}},
+            },
+            "Readiness, or null when no interview date is set.",
+        ),
+    ),
+    "/api/stats/weakness": _get(
+        "Weakest domains, concept and domain gaps, most-missed rubric points",
+        _json(_ref("Weakness"), "Where the learner is weak."),
     ),
     "/api/cards": _get(
         "Search cards",

@@ -10,9 +10,11 @@ from werkzeug.wrappers import Response
 
 from trainer import Conflict, NothingToUndo
 from trainer.estimates import estimate_day
+from trainer.focus import MODES as FOCUS_MODES
 from trainer.rubric import suggested_rating
 
 from .context import collection, now
+from .insights import today_summary
 from .present import back_html, front_html, new_request_id, previews, rating_from, suggestions, why_html
 
 bp = Blueprint("study", __name__)
@@ -23,11 +25,19 @@ def _domain() -> str | None:
     return request.values.get("domain") or None
 
 
+def _focus() -> str | None:
+    mode = request.values.get("focus")
+    return mode if mode in FOCUS_MODES else None
+
+
 def _review_url(domain: str | None) -> str:
+    if _focus():
+        return url_for("focus.session", mode=_focus())
     return url_for("study.review", domain=domain) if domain else url_for("study.review")
 
 
-def _progress(moment: datetime) -> dict[str, Any]:
+def day_progress(moment: datetime) -> dict[str, Any]:
+    """Today's counts, the time estimate and the share of the day's work done, for the pages."""
     col = collection()
     counts = col.today_counts(now=moment)
     estimate = estimate_day(col, counts, now=moment)
@@ -47,7 +57,13 @@ def today() -> str:
     col = collection()
     titles = {deck.slug: deck.title for deck in col.decks()}
     per_domain = col.due_counts(now=moment)
-    return render_template("today.html", titles=titles, per_domain=per_domain, progress=_progress(moment))
+    return render_template(
+        "today.html",
+        titles=titles,
+        per_domain=per_domain,
+        progress=day_progress(moment),
+        insights=today_summary(col, moment),
+    )
 
 
 @bp.get("/review")
@@ -57,7 +73,7 @@ def review() -> str:
     col = collection()
     domain = _domain()
     study = col.next_card(now=moment, domain=domain)
-    context = {"domain": domain, "progress": _progress(moment)}
+    context = {"domain": domain, "progress": day_progress(moment)}
     if study is None:
         return render_template("done.html", **context)
     return render_template(
@@ -91,7 +107,8 @@ def reveal() -> str:
         shown_at=request.args.get("shown_at") or moment.isoformat(),
         typed=request.args.get("typed", ""),
         domain=_domain(),
-        progress=_progress(moment),
+        focus=_focus(),
+        progress=day_progress(moment),
     )
 
 

@@ -1,0 +1,147 @@
+"""Stats: weak domains and concepts, interview readiness, calibration and progress charts.
+
+Every number and picture comes from `trainer` (stats, weakness, readiness, calibration,
+charts); this module only lays them out. Charts are PNG images drawn on each request.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from flask import Blueprint, abort, make_response, render_template
+from werkzeug.wrappers import Response
+
+from trainer import Collection
+from trainer import charts as chart_module
+from trainer.calibration import calibration_report
+from trainer.optimize import NotEnoughHistory, optimize
+from trainer.readiness import Readiness, readiness
+from trainer.stats import weakest_domains
+from trainer.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
+
+from .context import collection, now
+from .present import finite_or_none
+
+bp = Blueprint("insights", __name__)
+
+MISSED_POINTS = 10
+WEAK_CELLS = 10
+TODAY_WEAKEST = 2
+ChartFunction = Callable[[Collection, datetime], bytes]
+CHARTS: dict[str, tuple[ChartFunction, str]] = {
+    "calendar": (chart_module.review_heatmap_png, "Calendar heatmap of reviews per day over the last year"),
+    "forecast": (chart_module.due_forecast_png, "Bar chart of cards falling due on each of the next 30 days"),
+    "retention": (chart_module.retention_by_domain_png, "Weekly true retention per domain, as lines"),
+    "concepts": (
+        chart_module.domain_concept_heatmap_png,
+        "Heatmap of retrievability now for each domain and concept",
+    ),
+}
+
+
+@bp.app_template_filter("percent")
+def percent(value: Any) -> str:
+    """A share from 0 to 1 as a whole percentage, or a dash when it is missing or not a number."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{100 * float(value):.0f}%"
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as plain dicts, with numpy scalars as Python values and NaN as None."""
+    return [
+        {key: finite_or_none(value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _titles(col: Collection) -> dict[str, str]:
+    return {deck.slug: deck.title for deck in col.decks()}
+
+
+def today_summary(col: Collection, moment: datetime) -> dict[str, Any]:
+    """For the Today page: the weakest domains' titles (weakest first) and readiness for the
+    interview date (None when no date is set)."""
+    titles = _titles(col)
+    weakest = weakest_domains(col.domain_stats(moment))[:TODAY_WEAKEST]
+    return {"weakest": [titles.get(d, d) for d in weakest], "readiness": readiness(col, moment)}
+
+
+def _domain_rows(col: Collection, moment: datetime) -> list[dict[str, Any]]:
+    """The domain report's rows, ranked ones weakest first, then the unranked in deck order."""
+    rows = records(col.domain_stats(moment))
+    return sorted(rows, key=lambda row: (row["weak_rank"] is None, row["weak_rank"] or 0))
+
+
+def _calibration(col: Collection) -> dict[str, list[dict[str, Any]]]:
+    by_domain: dict[str, list[dict[str, Any]]] = {}
+    for row in records(calibration_report(col)):
+        by_domain.setdefault(str(row["domain"]), []).append(row)
+    return by_domain
+
+
+def _readiness_rows(ready: Readiness | None, titles: dict[str, str]) -> list[tuple[str, float]]:
+    if ready is None:
+        return []
+    return [(titles.get(slug, slug), value) for slug, value in sorted(ready.per_domain.items())]
+
+
+@bp.get("/stats")
+def stats() -> str:
+    """Where the learner is weak and how ready they are, in tables and charts."""
+    moment = now()
+    col = collection()
+    titles = _titles(col)
+    attribution = gap_attribution(col)
+    ready = readiness(col, moment)
+    return render_template(
+        "stats.html",
+        titles=titles,
+        rows=_domain_rows(col, moment),
+        concept_gaps=concept_gaps(attribution),
+        domain_gaps=domain_gaps(attribution),
+        weak_cells=records(attribution[attribution["gap"] != ""].head(WEAK_CELLS)),
+        missed=records(missed_points(col, limit=MISSED_POINTS)),
+        calibration=_calibration(col),
+        ready=ready,
+        readiness_rows=_readiness_rows(ready, titles),
+        charts={name: alt for name, (_, alt) in CHARTS.items()},
+    )
+
+
+def png_response(image: bytes) -> Response:
+    """A PNG image response that is never cached: it shows the learner's state at this moment."""
+    response = make_response(image)
+    response.mimetype = "image/png"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/stats/chart/<name>.png")
+def chart(name: str) -> Response:
+    """One of the Stats page's charts as a PNG; 404 for an unknown name."""
+    if name not in CHARTS:
+        abort(404, f"no chart named {name!r}; the charts are {', '.join(CHARTS)}")
+    draw, _ = CHARTS[name]
+    return png_response(draw(collection(), now()))
+
+
+@bp.get("/cards/<card_id>/curve.png")
+def card_curve(card_id: str) -> Response:
+    """The card's forgetting curve as a PNG; 404 for an unknown card."""
+    return png_response(chart_module.forgetting_curve_png(collection(), card_id, now()))
+
+
+@bp.post("/settings/optimize")
+def optimize_parameters() -> str:
+    """Fit FSRS parameters to the learner's review log and show the outcome: adopted or not,
+    with held-out log loss and RMSE(bins) before and after, or why there was too little history."""
+    try:
+        result = optimize(collection(), now())
+    except NotEnoughHistory as exc:
+        return render_template("optimize.html", result=None, refusal=str(exc))
+    return render_template("optimize.html", result=result, refusal=None)
