@@ -74,6 +74,8 @@ WALK: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("auth.signup", "POST", "/signup", {"name": B[0], "password": "x", "confirm": "x", "invite": "x"}),
     ("auth.change_password", "GET", "/account/password", None),
     ("auth.change_password", "POST", "/account/password", {"current": B[1], "new": "a", "confirm": "a"}),
+    ("exports.review_log", "GET", "/export/reviews.csv", None),
+    ("exports.anki_package", "GET", "/export/anki.apkg?with_progress=1", None),
     ("study.today", "GET", "/", None),
     ("study.review", "GET", "/review", None),
     ("study.reveal", "GET", f"/review/reveal?card_id={REVIEWED}", None),
@@ -105,6 +107,13 @@ WALK: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("api.cards", "GET", "/api/cards?state=suspended", None),
     ("api.rubric_suggest", "GET", "/api/rubric/suggest?ticked=1&total=2", None),
     ("api.openapi", "GET", "/api/openapi.json", None),
+    ("stats_api.readiness_json", "GET", "/api/stats/readiness", None),
+    ("stats_api.weakness_json", "GET", "/api/stats/weakness", None),
+    ("insights.stats", "GET", "/stats", None),
+    ("insights.chart", "GET", "/stats/chart/retention.png", None),
+    ("insights.card_curve", "GET", f"/cards/{REVIEWED}/curve.png", None),
+    ("insights.optimize_parameters", "POST", "/settings/optimize", {}),
+    ("focus.session", "GET", "/focus/weakest", None),
     ("auth.login", "POST", "/login", {"name": A[0], "password": A[1]}),
     ("auth.logout", "POST", "/logout", {}),
 ]
@@ -114,6 +123,7 @@ UNKNOWN_CARD: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/review/suspend", {"card_id": "no-such-card"}),
     ("POST", "/review/bury", {"card_id": "no-such-card"}),
     ("GET", "/cards/no-such-card", None),
+    ("GET", "/cards/no-such-card/curve.png", None),
     ("POST", "/cards/no-such-card/suspend", {}),
     ("GET", "/api/cards/no-such-card", None),
     ("POST", "/api/answer", {"card_id": "no-such-card", "rating": 3}),
@@ -155,7 +165,7 @@ def test_every_route_as_another_learner_leaves_b_untouched_and_unseen(app: Flask
     for endpoint, method, path, body in WALK:
         response = send(a_client, method, path, body, b_col.learner_id)
         assert response.status_code < 500, (endpoint, response.status_code)
-        text = response.get_data(as_text=True)
+        text = response.get_data().decode("utf-8", "replace")
         response.close()
         assert B_ZONE not in text, endpoint
         if endpoint != "auth.signup":
@@ -164,6 +174,8 @@ def test_every_route_as_another_learner_leaves_b_untouched_and_unseen(app: Flask
             assert response.get_json()["memory"]["reps"] == 1, "A was given B's earlier answer"
         if endpoint == "api.card":
             assert response.get_json()["memory"]["reps"] == 0
+        if endpoint == "exports.review_log":
+            assert response.status_code == 200 and len(text.strip().splitlines()) == 1, text
         if endpoint == "library.sync":
             assert response.status_code == 403
         assert snapshot(b_col) == before, endpoint

@@ -59,6 +59,7 @@ class Account:
     has_password: bool
     created_at: datetime
     session_epoch: int
+    settings_saved_at: datetime | None = None
 
 
 def normalize_name(name: str) -> str:
@@ -94,7 +95,12 @@ _ACCOUNT_QUERY = select(
     learners.c.password_hash,
     learners.c.created_at,
     auth.c.session_epoch,
-).outerjoin(auth, auth.c.learner_id == learners.c.id)
+    store.learner_settings.c.updated_at.label("settings_saved_at"),
+).select_from(
+    learners.outerjoin(auth, auth.c.learner_id == learners.c.id).outerjoin(
+        store.learner_settings, store.learner_settings.c.learner_id == learners.c.id
+    )
+)
 
 
 def _account(row: object) -> Account:
@@ -106,6 +112,7 @@ def _account(row: object) -> Account:
         has_password=row.password_hash is not None,  # type: ignore[attr-defined]
         created_at=row.created_at,  # type: ignore[attr-defined]
         session_epoch=row.session_epoch or 0,  # type: ignore[attr-defined]
+        settings_saved_at=row.settings_saved_at,  # type: ignore[attr-defined]
     )
 
 

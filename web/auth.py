@@ -9,6 +9,9 @@ learner from the request itself. Without ACCOUNTS, every request is the app's on
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -33,6 +36,9 @@ from .context import ACCOUNT, EXTENSION, LEARNER_COLLECTION, accounts_on, now
 
 bp = Blueprint("auth", __name__)
 ACCOUNTS_EXTENSION = "trainer_accounts"
+CACHE_EXTENSION = "trainer_learner_collections"
+CACHED_LEARNERS = 1024
+_cache_lock = threading.Lock()
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.signup", "static", "api.csrf_token"})
 
 
@@ -73,9 +79,26 @@ def load_learner() -> Any:
             return jsonify({"error": "log in first", "problems": []}), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")), code=303)
     g.setdefault(ACCOUNT, account)
-    engine = current_app.extensions[EXTENSION].engine
-    g.setdefault(LEARNER_COLLECTION, Collection(engine, account.id, account.name))
+    g.setdefault(LEARNER_COLLECTION, _learner_collection(account))
     return None
+
+
+def _learner_collection(account: Account) -> Collection:
+    """The learner's collection, kept between requests in this process and rebuilt when their
+    settings were saved since (perhaps by another worker process)."""
+    cache: OrderedDict[int, tuple[datetime | None, Collection]] = current_app.extensions[CACHE_EXTENSION]
+    with _cache_lock:
+        cached = cache.get(account.id)
+        if cached is not None and cached[0] == account.settings_saved_at:
+            cache.move_to_end(account.id)
+            return cached[1]
+    engine = current_app.extensions[EXTENSION].engine
+    col = Collection(engine, account.id, account.name)
+    with _cache_lock:
+        cache[account.id] = (account.settings_saved_at, col)
+        while len(cache) > CACHED_LEARNERS:
+            cache.popitem(last=False)
+    return col
 
 
 def _login_page(status: int = 200, **extra: Any) -> Any:
@@ -177,4 +200,5 @@ def init_app(app: Flask, engine: Any) -> None:
     app.register_blueprint(bp)
     if app.config.get("ACCOUNTS"):
         app.extensions[ACCOUNTS_EXTENSION] = Accounts(engine)
+        app.extensions[CACHE_EXTENSION] = OrderedDict()
         app.before_request(load_learner)
