@@ -16,9 +16,11 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from trainer import Rating
+from trainer import Collection, Rating
+from trainer.accounts import Accounts
 
 from .conftest import NOW
+from .test_sessions import log_in
 from .test_web_support import collection_of, web_app
 
 ALL_CARDS = 6
@@ -141,4 +143,29 @@ def test_review_log_csv(app: Flask, temp_root: Path) -> None:
         ("a-drill", "Hard"),
     ]
     assert rows[0]["duration_ms"] == "4000" and rows[-1]["points_ticked"] == "0;2"
+    assert list(temp_root.iterdir()) == []
+
+
+def test_with_accounts_each_learner_downloads_only_their_own_progress(
+    sqlite_url: str, decks_dir: Path, tmp_path: Path, temp_root: Path
+) -> None:
+    alice, bob = ("alice", "violet tractor quantum lemon"), ("bobbington", "copper lantern sleepy walrus")
+    with web_app(sqlite_url, decks_dir, tmp_path / "data", ACCOUNTS=True) as app:
+        accounts = Accounts(collection_of(app).engine)
+        accounts.create(*alice, now=NOW)
+        bob_id = accounts.create(*bob, now=NOW).id
+        Collection(collection_of(app).engine, bob_id, bob[0]).answer("a-fact", Rating.Good, NOW)
+        client = app.test_client()
+        assert client.get("/export/reviews.csv").headers["Location"].startswith("/login")
+        assert log_in(client, *alice) in (302, 303)
+        log = client.get("/export/reviews.csv", buffered=True)
+        assert log.status_code == 200
+        assert list(csv.DictReader(io.StringIO(log.get_data(as_text=True)))) == []
+        package = client.get("/export/anki.apkg?with_progress=1", buffered=True)
+        db = package_db(package, tmp_path)
+        try:
+            assert count(db, "notes") == ALL_CARDS
+            assert count(db, "revlog") == 0
+        finally:
+            db.close()
     assert list(temp_root.iterdir()) == []
