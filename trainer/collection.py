@@ -16,7 +16,7 @@ from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating
-from sqlalchemy import Engine, Table, bindparam, delete, insert, select
+from sqlalchemy import Engine, Table, bindparam, delete, select
 
 from . import backup, queue, scheduling, store
 from .clock import day_bounds, require_utc
@@ -37,7 +37,6 @@ _STUDY_CARD = (
     .join(store.states, store.states.c.card_id == store.cards.c.id)
     .where(store.states.c.learner_id == bindparam("learner"), store.cards.c.id == bindparam("card"))
 )
-_LOG_ANSWER = insert(store.logs)
 
 
 @dataclass(frozen=True)
@@ -244,13 +243,9 @@ class Collection:
             raise TrainerError("duration_ms must be between 0 and 86400000")
         with write_transaction(self.engine) as conn:
             if request_id is not None:
-                done = conn.execute(
-                    select(store.logs.c.after).where(
-                        store.logs.c.learner_id == self.learner_id, store.logs.c.request_id == request_id
-                    )
-                ).scalar()
+                done = store.answer_for_request(conn, self.learner_id, request_id)
                 if done is not None:
-                    return Memory.from_dict(done)
+                    return done
             loaded = store.load_memory(conn, self.learner_id, card_id, for_update=True)
             if loaded is None:
                 raise NotFound(f"no card {card_id!r}")
@@ -264,11 +259,11 @@ class Collection:
                 self._settings, before, rating, moment, card_id=card_id, learner_id=self.learner_id
             )
             store.save_memory(conn, self.learner_id, card_id, after)
-            conn.execute(
-                _LOG_ANSWER,
+            store.log_review(
+                conn,
                 {
-                    "learner_id": self.learner_id,
-                    "card_id": card_id,
+                    "learner": self.learner_id,
+                    "card": card_id,
                     "rating": int(rating),
                     "reviewed_at": moment,
                     "duration_ms": duration_ms,

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, TextualSelect, and_, bindparam, func, or_, select, text
+from sqlalchemy import Connection, and_, func, or_, select
 
+from .driver import Driver
 from .model import CardState, Queue, StudyCard
-from .schema import UTCDateTime
-from .store import STUDY_CARD_COLUMNS, STUDY_CARD_TYPES, card_from_row, memory_from_row, states
+from .store import STUDY_CARD_COLUMNS, states, study_card_from_raw
 
 LEARN_AHEAD = timedelta(minutes=20)
 
@@ -51,19 +51,18 @@ def _not_buried(now: datetime) -> Any:
     return or_(states.c.buried_until.is_(None), states.c.buried_until <= now)
 
 
-# The hot queries are prebuilt text statements: building and cache-keying an expression tree
-# per call costs more than running the query itself.
-_USED_TODAY = text(
+# The study loop's queries run straight on the driver (see trainer.driver).
+_USED_TODAY = (
     "SELECT"
     f" COALESCE(SUM(CASE WHEN state_before = {int(CardState.NEW)} THEN 1 ELSE 0 END), 0),"
     f" COALESCE(SUM(CASE WHEN state_before = {int(CardState.REVIEW)} THEN 1 ELSE 0 END), 0)"
     " FROM review_logs WHERE learner_id = :learner AND reviewed_at >= :start"
-).bindparams(bindparam("start", type_=UTCDateTime))
+)
 
 
 @lru_cache(maxsize=16)
-def _first_statement(order: str, by_deck: bool, until: bool) -> TextualSelect:
-    sql = (
+def _first_statement(order: str, by_deck: bool, until: bool) -> str:
+    return (
         f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
         " WHERE s.learner_id = :learner AND s.queue = :queue"
         + (" AND s.deck = :deck" if by_deck else "")
@@ -71,30 +70,29 @@ def _first_statement(order: str, by_deck: bool, until: bool) -> TextualSelect:
         + " AND (s.buried_until IS NULL OR s.buried_until <= :now)"
         + f" ORDER BY s.{order} LIMIT 1"
     )
-    params = [bindparam("now", type_=UTCDateTime)]
-    if until:
-        params.append(bindparam("until", type_=UTCDateTime))
-    return text(sql).bindparams(*params).columns(**STUDY_CARD_TYPES)
 
 
 def used_today(conn: Connection, learner_id: int, day: DayWindow) -> tuple[int, int]:
     """(new cards introduced, review cards answered) in the learner's current day."""
-    row = conn.execute(_USED_TODAY, {"learner": learner_id, "start": day.start}).one()
+    driver = Driver(conn)
+    row = driver.one(_USED_TODAY, {"learner": learner_id, "start": driver.time(day.start)})
+    assert row is not None
     return int(row[0]), int(row[1])
 
 
 def _first(
     conn: Connection, learner_id: int, queue: Queue, deck: str | None, until: datetime | None, day: DayWindow
 ) -> StudyCard | None:
+    driver = Driver(conn)
     order = "position" if queue == Queue.NEW else "due"
     statement = _first_statement(order, deck is not None, until is not None)
-    params: dict[str, Any] = {"learner": learner_id, "queue": int(queue), "now": day.now}
+    params: dict[str, Any] = {"learner": learner_id, "queue": int(queue), "now": driver.time(day.now)}
     if deck is not None:
         params["deck"] = deck
     if until is not None:
-        params["until"] = until
-    row = conn.execute(statement, params).first()
-    return StudyCard(card_from_row(row), memory_from_row(row)) if row is not None else None
+        params["until"] = driver.time(until)
+    row = driver.one(statement, params)
+    return study_card_from_raw(driver, row) if row is not None else None
 
 
 def _rotation(decks: Sequence[str], after: str | None) -> list[str]:

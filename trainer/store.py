@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,16 +13,15 @@ from sqlalchemy import (
     Connection,
     Row,
     Table,
-    bindparam,
     case,
     insert,
     literal,
     select,
-    text,
     update,
 )
 
-from .model import Card, CardKind, CardState, Memory, Queue
+from .driver import Driver
+from .model import Card, CardKind, CardState, Memory, Queue, StudyCard
 from .schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow, UTCDateTime, utcnow
 from .settings import Settings
 
@@ -139,15 +139,21 @@ _MEMORY_SQL = (
     "SELECT state, step, stability, difficulty, due, last_review, reps, lapses, suspended,"
     " buried_until, leech, queue, deck FROM card_states WHERE learner_id = :learner AND card_id = :card"
 )
-_MEMORY_TYPES = {"due": UTCDateTime, "last_review": UTCDateTime, "buried_until": UTCDateTime}
-_LOAD_MEMORY = text(_MEMORY_SQL).columns(**_MEMORY_TYPES)
-_LOAD_MEMORY_FOR_UPDATE = text(_MEMORY_SQL + " FOR UPDATE").columns(**_MEMORY_TYPES)
-_SAVE_MEMORY = text(
+_SAVE_MEMORY_SQL = (
     "UPDATE card_states SET state = :state, step = :step, stability = :stability,"
     " difficulty = :difficulty, due = :due, last_review = :last_review, reps = :reps,"
     " lapses = :lapses, suspended = :suspended, buried_until = :buried_until, leech = :leech,"
     " queue = :queue WHERE learner_id = :learner AND card_id = :card"
-).bindparams(*(bindparam(name, type_=kind) for name, kind in _MEMORY_TYPES.items()))
+)
+_INSERT_REVIEW_SQL = (
+    "INSERT INTO review_logs (learner_id, card_id, rating, reviewed_at, duration_ms, state_before,"
+    " state_after, before, after, points_ticked, points_total, request_id) VALUES (:learner,"
+    " :card, :rating, :reviewed_at, :duration_ms, :state_before, :state_after, :before, :after,"
+    " :points_ticked, :points_total, :request_id)"
+)
+_ANSWER_FOR_REQUEST_SQL = (
+    "SELECT after FROM review_logs WHERE learner_id = :learner AND request_id = :request"
+)
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,42 @@ class LoadedMemory:
     retired: bool
 
 
+def memory_from_raw(driver: Driver, row: Sequence[Any]) -> Memory:
+    """A Memory from a raw row holding, in order, the MEMORY_COLUMNS."""
+    return Memory(
+        state=CardState(row[0]),
+        step=row[1],
+        stability=row[2],
+        difficulty=row[3],
+        due=driver.read_time(row[4]),
+        last_review=driver.read_time(row[5]),
+        reps=row[6],
+        lapses=row[7],
+        suspended=bool(row[8]),
+        buried_until=driver.read_time(row[9]),
+        leech=bool(row[10]),
+    )
+
+
+def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
+    """A StudyCard from a raw row holding STUDY_CARD_COLUMNS."""
+    read_json = driver.read_json
+    card = Card(
+        id=row[0],
+        deck=row[1],
+        kind=CardKind(row[2]),
+        prompt=row[3],
+        answer=row[4],
+        why=row[5],
+        text=row[6],
+        points=tuple(read_json(row[7]) or ()),
+        concepts=tuple(read_json(row[8]) or ()),
+        tags=tuple(read_json(row[9]) or ()),
+        html=read_json(row[10]),
+    )
+    return StudyCard(card, memory_from_raw(driver, row[11:]))
+
+
 def load_memory(
     conn: Connection, learner_id: int, card_id: str, *, for_update: bool = False
 ) -> LoadedMemory | None:
@@ -167,16 +209,43 @@ def load_memory(
     `for_update` locks the row on databases that support it (SQLite's write transactions
     already hold the database lock).
     """
-    statement = _LOAD_MEMORY_FOR_UPDATE if for_update and conn.dialect.name != "sqlite" else _LOAD_MEMORY
-    row = conn.execute(statement, {"learner": learner_id, "card": card_id}).first()
+    driver = Driver(conn)
+    sql = _MEMORY_SQL + (" FOR UPDATE" if for_update and not driver.sqlite else "")
+    row = driver.one(sql, {"learner": learner_id, "card": card_id})
     if row is None:
         return None
-    return LoadedMemory(memory_from_row(row), row.deck, row.queue == Queue.RETIRED)
+    return LoadedMemory(memory_from_raw(driver, row), row[12], row[11] == Queue.RETIRED)
 
 
 def save_memory(conn: Connection, learner_id: int, card_id: str, memory: Memory) -> None:
     """Store `memory` as the learner's state of a (live) card."""
-    conn.execute(_SAVE_MEMORY, {**memory_values(memory), "learner": learner_id, "card": card_id})
+    driver = Driver(conn)
+    values = memory_values(memory)
+    for name in ("due", "last_review", "buried_until"):
+        values[name] = driver.time(values[name])
+    driver.execute(_SAVE_MEMORY_SQL, {**values, "learner": learner_id, "card": card_id})
+
+
+def answer_for_request(conn: Connection, learner_id: int, request_id: str) -> Memory | None:
+    """The memory an earlier answer with `request_id` produced, or None if there was none."""
+    driver = Driver(conn)
+    row = driver.one(_ANSWER_FOR_REQUEST_SQL, {"learner": learner_id, "request": request_id})
+    return Memory.from_dict(driver.read_json(row[0])) if row is not None else None
+
+
+def log_review(conn: Connection, entry: dict[str, Any]) -> None:
+    """Append one row to the review log; `entry` holds its values (before/after as dicts)."""
+    driver = Driver(conn)
+    driver.execute(
+        _INSERT_REVIEW_SQL,
+        {
+            **entry,
+            "reviewed_at": driver.time(entry["reviewed_at"]),
+            "before": driver.json(entry["before"]),
+            "after": driver.json(entry["after"]),
+            "points_ticked": driver.json(entry["points_ticked"]),
+        },
+    )
 
 
 def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> None:

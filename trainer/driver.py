@@ -1,0 +1,80 @@
+"""Statements run straight on the database driver, for the few queries every answer makes.
+
+Going through SQLAlchemy costs more per statement (building, cache-keying, result set-up) than
+SQLite takes to run these indexed lookups, so the study loop uses this thin layer on the DBAPI
+connection beneath a SQLAlchemy `Connection`, inside the same transaction. It speaks SQLite and
+PostgreSQL (psycopg), storing values exactly as the SQLAlchemy schema types do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection
+
+# SQLAlchemy's SQLite DATETIME storage format; text in this form sorts in time order.
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@lru_cache(maxsize=128)
+def _pyformat(sql: str) -> str:
+    """`:name` parameters rewritten as psycopg's `%(name)s`."""
+    return _NAMED_PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+class Driver:
+    """Raw statements on the DBAPI connection of `conn`, inside its current transaction."""
+
+    def __init__(self, conn: Connection):
+        self.sqlite = conn.dialect.name == "sqlite"
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        self._cursor = dbapi.cursor()
+
+    def execute(self, sql: str, params: dict[str, Any]) -> Any:
+        """Run `sql` (with `:name` parameters) and return the DBAPI cursor."""
+        if self.sqlite:
+            self._cursor.execute(sql, params)
+        else:
+            self._cursor.execute(_pyformat(sql), params)
+        return self._cursor
+
+    def one(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of `sql`, or None."""
+        row = self.execute(sql, params).fetchone()
+        return tuple(row) if row is not None else None
+
+    def time(self, value: datetime | None) -> Any:
+        """A timezone-aware datetime as the database stores it (naive UTC)."""
+        if value is None:
+            return None
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+        return naive.strftime(_SQLITE_TIME) if self.sqlite else naive
+
+    def read_time(self, value: Any) -> datetime | None:
+        """A stored datetime back as a timezone-aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def json(self, value: Any) -> Any:
+        """A JSON value as the driver should bind it."""
+        if value is None:
+            return None
+        if self.sqlite:
+            return json.dumps(value)
+        from psycopg.types.json import Json
+
+        return Json(value)
+
+    @staticmethod
+    def read_json(value: Any) -> Any:
+        """A stored JSON value back as Python data."""
+        return json.loads(value) if isinstance(value, str | bytes) else value
