@@ -7,6 +7,8 @@ of failing with "database is locked" when a deferred transaction tries to upgrad
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,10 +61,28 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.RLock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(engine, threading.RLock())
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that holds the write lock from its first statement; commits on success."""
-    with engine.connect() as connection:
+    """A transaction that holds the write lock from its first statement; commits on success.
+
+    On SQLite, threads of one process also queue on a lock of their own first: SQLite's busy
+    handler sleeps between retries, so under contention it wakes late, while a thread lock
+    hands over at once. Other processes still wait on SQLite's lock and busy timeout.
+    """
+    if not is_sqlite(engine):
+        with engine.connect() as connection, connection.begin():
+            yield connection
+        return
+    with _write_lock(engine), engine.connect() as connection:
         connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         with connection.begin():
             yield connection
