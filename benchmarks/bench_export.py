@@ -63,13 +63,19 @@ def main(count: int) -> None:
         try:
             col.sync_decks([folder], now=NOW)
             cards = col.cards()
-            notes = [make_note(s.card, "Bench") for s in cards]
+            notes = [(s.card.id, make_note(s.card, "Bench")) for s in cards]
 
             def raw_genanki() -> None:
+                # As genanki's own usage (and Anki's reference script) does: GUIDs from guid_for.
                 deck = genanki.Deck(deck_id("bench"), deck_name("Bench"))
-                for note in notes:
+                for card_id, note in notes:
                     deck.add_note(
-                        genanki.Note(model=note.model, fields=note.fields, tags=note.tags, guid=note.guid)
+                        genanki.Note(
+                            model=note.model,
+                            fields=note.fields,
+                            tags=note.tags,
+                            guid=genanki.guid_for(card_id),
+                        )
                     )
                 genanki.Package(deck).write_to_file(str(folder / "raw.apkg"), timestamp=NOW.timestamp())
 

@@ -23,7 +23,7 @@ from .clock import day_bounds, require_utc
 from .database import make_engine, migrate, read_transaction, write_transaction
 from .deckfile import DeckSet, load_decks
 from .errors import Conflict, NotFound, NothingToUndo, TrainerError
-from .model import Card, Memory, Preview, Queue, StudyCard, SyncReport
+from .model import Card, Memory, Preview, StudyCard, SyncReport
 from .paths import default_database_url
 from .schema import DeckRow
 from .settings import Settings
@@ -363,17 +363,8 @@ class Collection:
 
     def cards(self, *, include_retired: bool = False) -> list[StudyCard]:
         """Every card with this learner's memory of it, in deck order."""
-        query = (
-            select(*store.CARD_COLUMNS, *store.MEMORY_COLUMNS)
-            .join(store.states, store.states.c.card_id == store.cards.c.id)
-            .where(store.states.c.learner_id == self.learner_id)
-            .order_by(store.states.c.deck, store.states.c.position)
-        )
-        if not include_retired:
-            query = query.where(store.states.c.queue != int(Queue.RETIRED))
         with read_transaction(self.engine) as conn:
-            rows = conn.execute(query).all()
-        return [StudyCard(store.card_from_row(r), store.memory_from_row(r)) for r in rows]
+            return store.study_cards(conn, self.learner_id, include_retired=include_retired)
 
     def card_content(self, card_id: str) -> Card:
         """A card's content; raises NotFound."""

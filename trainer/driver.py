@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 # SQLAlchemy's SQLite DATETIME storage format; text in this form sorts in time order.
@@ -77,4 +78,4 @@ class Driver:
     @staticmethod
     def read_json(value: Any) -> Any:
         """A stored JSON value back as Python data."""
-        return json.loads(value) if isinstance(value, str | bytes) else value
+        return orjson.loads(value) if isinstance(value, str | bytes) else value

@@ -168,7 +168,7 @@ class LoadedMemory:
 def memory_from_raw(driver: Driver, row: Sequence[Any]) -> Memory:
     """A Memory from a raw row holding, in order, the MEMORY_COLUMNS."""
     return Memory(
-        state=CardState(row[0]),
+        state=_STATES[row[0]],
         step=row[1],
         stability=row[2],
         difficulty=row[3],
@@ -182,13 +182,17 @@ def memory_from_raw(driver: Driver, row: Sequence[Any]) -> Memory:
     )
 
 
+_KINDS = {kind.value: kind for kind in CardKind}
+_STATES = {int(state): state for state in CardState}
+
+
 def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
     """A StudyCard from a raw row holding STUDY_CARD_COLUMNS."""
     read_json = driver.read_json
     card = Card(
         id=row[0],
         deck=row[1],
-        kind=CardKind(row[2]),
+        kind=_KINDS[row[2]],
         prompt=row[3],
         answer=row[4],
         why=row[5],
@@ -199,6 +203,18 @@ def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
         html=read_json(row[10]),
     )
     return StudyCard(card, memory_from_raw(driver, row[11:]))
+
+
+def study_cards(conn: Connection, learner_id: int, *, include_retired: bool = False) -> list[StudyCard]:
+    """Every card with the learner's memory of it, in deck order (read through the driver)."""
+    driver = Driver(conn)
+    live = "" if include_retired else f" AND s.queue != {int(Queue.RETIRED)}"
+    rows = driver.execute(
+        f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
+        f" WHERE s.learner_id = :learner{live} ORDER BY s.deck, s.position",
+        {"learner": learner_id},
+    ).fetchall()
+    return [study_card_from_raw(driver, row) for row in rows]
 
 
 def load_memory(
