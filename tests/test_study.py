@@ -174,3 +174,33 @@ def test_settings_survive_reopening(db_url: str, open_collection: Callable[..., 
     again = open_collection(db_url)
     assert again.settings.desired_retention == 0.85
     assert again.settings.learning_steps == (2.0, 15.0)
+
+
+def test_daily_counts_follow_answers_and_undo(col: Collection) -> None:
+    from trainer.store import count_answers_since, day_counts
+
+    def kept_and_logged() -> tuple[tuple[int, int] | None, tuple[int, int]]:
+        day = col.day(NOW)
+        with col.engine.connect() as conn:
+            return day_counts(conn, col.learner_id, day.date), count_answers_since(
+                conn, col.learner_id, day.start
+            )
+
+    drain(col, NOW, limit=4)
+    kept, logged = kept_and_logged()
+    assert kept == logged == (4, 0)
+    col.undo()
+    kept, logged = kept_and_logged()
+    assert kept == logged == (3, 0)
+
+
+def test_a_day_without_kept_counts_starts_from_the_log(col: Collection) -> None:
+    col.configure(new_per_day=3)
+    drain(col, NOW, limit=2)
+    with col.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM daily_counts")
+    assert col.today_counts(NOW).new == 1
+    assert len(drain(col, NOW)) >= 1
+    assert col.today_counts(NOW).new == 0
+    with col.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT new_count FROM daily_counts").scalar() == 3

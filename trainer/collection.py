@@ -19,11 +19,11 @@ from fsrs import Rating
 from sqlalchemy import Engine, Table, bindparam, delete, select
 
 from . import backup, queue, scheduling, store
-from .clock import day_bounds, require_utc
+from .clock import day_bounds_of, learner_day, require_utc
 from .database import make_engine, migrate, read_transaction, write_transaction
 from .deckfile import DeckSet, load_decks
 from .errors import Conflict, NotFound, NothingToUndo, TrainerError
-from .model import Card, Memory, Preview, StudyCard, SyncReport
+from .model import Card, CardState, Memory, Preview, StudyCard, SyncReport
 from .paths import default_database_url
 from .schema import DeckRow
 from .settings import Settings
@@ -153,8 +153,10 @@ class Collection:
     def day(self, now: datetime | None = None) -> queue.DayWindow:
         """The current moment and the bounds of the learner's day."""
         moment = require_utc(now)
-        start, end = day_bounds(moment, self._settings.zone, self._settings.rollover_hour)
-        return queue.DayWindow(moment, start, end)
+        zone, rollover = self._settings.zone, self._settings.rollover_hour
+        day = learner_day(moment, zone, rollover)
+        start, end = day_bounds_of(day, zone, rollover)
+        return queue.DayWindow(moment, start, end, day)
 
     def _limits(self) -> tuple[int, int]:
         return self._settings.new_per_day, self._settings.reviews_per_day
@@ -259,6 +261,8 @@ class Collection:
                 self._settings, before, rating, moment, card_id=card_id, learner_id=self.learner_id
             )
             store.save_memory(conn, self.learner_id, card_id, after)
+            day = self.day(moment)
+            store.count_answer(conn, self.learner_id, day.date, day.start, before.state, 1)
             store.log_review(
                 conn,
                 {
@@ -298,7 +302,13 @@ class Collection:
         """
         with write_transaction(self.engine) as conn:
             last = conn.execute(
-                select(store.logs.c.id, store.logs.c.card_id, store.logs.c.before)
+                select(
+                    store.logs.c.id,
+                    store.logs.c.card_id,
+                    store.logs.c.before,
+                    store.logs.c.state_before,
+                    store.logs.c.reviewed_at,
+                )
                 .where(store.logs.c.learner_id == self.learner_id)
                 .order_by(store.logs.c.id.desc())
                 .limit(1)
@@ -308,6 +318,9 @@ class Collection:
                 raise NothingToUndo("there is no answer to undo")
             store.save_memory(conn, self.learner_id, last.card_id, Memory.from_dict(last.before))
             conn.execute(delete(store.logs).where(store.logs.c.id == last.id))
+            day = self.day(last.reviewed_at)
+            state_before = CardState(last.state_before)
+            store.count_answer(conn, self.learner_id, day.date, day.start, state_before, -1)
         self._last_deck = None
         return str(last.card_id)
 

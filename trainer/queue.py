@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
 from .driver import Driver
-from .model import CardState, Queue, StudyCard
-from .store import STUDY_CARD_COLUMNS, states, study_card_from_raw
+from .model import Queue, StudyCard
+from .store import STUDY_CARD_COLUMNS, count_answers_since, day_counts, states, study_card_from_raw
 
 LEARN_AHEAD = timedelta(minutes=20)
 
@@ -29,6 +29,7 @@ class DayWindow:
     now: datetime
     start: datetime
     end: datetime
+    date: date
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,6 @@ def _not_buried(now: datetime) -> Any:
 
 
 # The study loop's queries run straight on the driver (see trainer.driver).
-_USED_TODAY = (
-    "SELECT"
-    f" COALESCE(SUM(CASE WHEN state_before = {int(CardState.NEW)} THEN 1 ELSE 0 END), 0),"
-    f" COALESCE(SUM(CASE WHEN state_before = {int(CardState.REVIEW)} THEN 1 ELSE 0 END), 0)"
-    " FROM review_logs WHERE learner_id = :learner AND reviewed_at >= :start"
-)
-
-
 @lru_cache(maxsize=16)
 def _first_statement(order: str, by_deck: bool, until: bool) -> str:
     return (
@@ -74,10 +67,8 @@ def _first_statement(order: str, by_deck: bool, until: bool) -> str:
 
 def used_today(conn: Connection, learner_id: int, day: DayWindow) -> tuple[int, int]:
     """(new cards introduced, review cards answered) in the learner's current day."""
-    driver = Driver(conn)
-    row = driver.one(_USED_TODAY, {"learner": learner_id, "start": driver.time(day.start)})
-    assert row is not None
-    return int(row[0]), int(row[1])
+    counted = day_counts(conn, learner_id, day.date)
+    return counted if counted is not None else count_answers_since(conn, learner_id, day.start)
 
 
 def _first(

@@ -215,3 +215,18 @@ class LoginFailure(Base):
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+class DailyCount(Base):
+    """How many new and review cards a learner answered in one learner-day (for daily limits).
+
+    Derived from the review log and kept in step by every answer and undo, so checking a daily
+    limit reads one row instead of counting the day's reviews.
+    """
+
+    __tablename__ = "daily_counts"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    new_count: Mapped[int] = mapped_column(Integer, default=0)
+    review_count: Mapped[int] = mapped_column(Integer, default=0)

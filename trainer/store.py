@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -240,6 +240,61 @@ def save_memory(conn: Connection, learner_id: int, card_id: str, memory: Memory)
     for name in ("due", "last_review", "buried_until"):
         values[name] = driver.time(values[name])
     driver.execute(_SAVE_MEMORY_SQL, {**values, "learner": learner_id, "card": card_id})
+
+
+_COUNT_ANSWERS_SQL = (
+    "SELECT"
+    f" COALESCE(SUM(CASE WHEN state_before = {int(CardState.NEW)} THEN 1 ELSE 0 END), 0),"
+    f" COALESCE(SUM(CASE WHEN state_before = {int(CardState.REVIEW)} THEN 1 ELSE 0 END), 0)"
+    " FROM review_logs WHERE learner_id = :learner AND reviewed_at >= :start"
+)
+_DAY_COUNTS_SQL = (
+    "SELECT new_count, review_count FROM daily_counts WHERE learner_id = :learner AND day = :day"
+)
+_ADD_DAY_COUNTS_SQL = (
+    "UPDATE daily_counts SET new_count = new_count + :new, review_count = review_count + :review"
+    " WHERE learner_id = :learner AND day = :day"
+)
+_INSERT_DAY_COUNTS_SQL = (
+    "INSERT INTO daily_counts (learner_id, day, new_count, review_count)"
+    " VALUES (:learner, :day, :new, :review)"
+)
+
+
+def count_answers_since(conn: Connection, learner_id: int, start: datetime) -> tuple[int, int]:
+    """(new cards introduced, review cards answered) since `start`, counted in the review log."""
+    driver = Driver(conn)
+    row = driver.one(_COUNT_ANSWERS_SQL, {"learner": learner_id, "start": driver.time(start)})
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def day_counts(conn: Connection, learner_id: int, day: date) -> tuple[int, int] | None:
+    """The kept (new, review) answer counts of a learner-day, or None if none are kept for it."""
+    row = Driver(conn).one(_DAY_COUNTS_SQL, {"learner": learner_id, "day": day.isoformat()})
+    return (int(row[0]), int(row[1])) if row is not None else None
+
+
+def count_answer(
+    conn: Connection, learner_id: int, day: date, day_start: datetime, state_before: CardState, step: int
+) -> None:
+    """Add `step` (1 for an answer, -1 for its undo) to the learner-day's count of its kind.
+
+    Only answers to new and review cards count towards the daily limits. A day with no kept
+    counts yet starts from the review log, so answers logged before counting began are included.
+    """
+    if state_before not in (CardState.NEW, CardState.REVIEW):
+        return
+    new = step if state_before == CardState.NEW else 0
+    review = step if state_before == CardState.REVIEW else 0
+    key = {"learner": learner_id, "day": day.isoformat()}
+    driver = Driver(conn)
+    if driver.execute(_ADD_DAY_COUNTS_SQL, {**key, "new": new, "review": review}).rowcount:
+        return
+    if step < 0:
+        return
+    logged_new, logged_review = count_answers_since(conn, learner_id, day_start)
+    driver.execute(_INSERT_DAY_COUNTS_SQL, {**key, "new": new + logged_new, "review": review + logged_review})
 
 
 def answer_for_request(conn: Connection, learner_id: int, request_id: str) -> Memory | None:
