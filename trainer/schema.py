@@ -162,6 +162,18 @@ class ReviewLogRow(Base):
         Index("ix_review_logs_learner_time", "learner_id", "reviewed_at"),
         Index("ix_review_logs_card", "learner_id", "card_id", "id"),
         Index("ix_review_logs_learner_id", "learner_id", "id"),
+        # Covers the statistics' per-card aggregates; on SQLite, which has no INCLUDE, migration
+        # 0005 makes points_ticked the last key column instead.
+        Index(
+            "ix_review_logs_card_outcomes",
+            "learner_id",
+            "card_id",
+            "reviewed_at",
+            "state_before",
+            "rating",
+            "points_total",
+            postgresql_include=["points_ticked"],
+        ),
         UniqueConstraint("learner_id", "request_id", name="uq_review_logs_request"),
     )
 
