@@ -5,7 +5,8 @@ The synthetic histories are realistic in shape: each card's reviews form a chain
 `before` memory is the previous row's `after`, full JSON as the collection writes it), a fifth
 of the cards are 4-point drills whose answers tick rubric points, and cards name one or two of
 eight concepts. The 1M-row log is timed twice: spread over two years, and all inside the
-report's 30-day retention window (the worst case). Medians of several runs are printed.
+report's 30-day retention window (the worst case). Rows are inserted oldest first, as a learner
+writes them. Medians of several runs are printed.
 
     python benchmarks/bench_stats.py            # 10k cards / 100k rows, then 100k cards / 1M rows
     python benchmarks/bench_stats.py --quick    # 2k cards / 20k rows, then 20k cards / 200k rows
@@ -129,6 +130,7 @@ def build(path: Path, cards: int, reviews: int, span_days: float, seed: int = 5)
             )
         )
         previous = after
+    rows.sort(key=lambda row: row[2])
     conn = sqlite3.connect(path)
     conn.executemany(
         "INSERT INTO review_logs (learner_id, card_id, rating, reviewed_at, duration_ms, state_before,"

@@ -1,7 +1,8 @@
 """Calibration: predicted recall at each review against what actually happened, in bins.
 
 The prediction for a review is the FSRS retrievability of the card's memory just before it
-(stored in the log) at the moment of the review, with the learner's current parameters.
+(stored in the log, and read out of its JSON by the database) at the moment of the review, with
+the learner's current parameters.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from . import forecast, store
 from .database import read_transaction
 from .model import CardState, Rating
+from .stats import driver_value, utc_times
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -27,26 +29,34 @@ def predictions(col: Collection) -> pd.DataFrame:
     """One row per review of a card that had a memory: domain, predicted recall, recalled (bool)."""
     logs, cards = store.logs, store.cards
     query = (
-        select(cards.c.deck, logs.c.rating, logs.c.reviewed_at, logs.c.before)
+        select(
+            cards.c.deck,
+            logs.c.rating,
+            driver_value(logs.c.reviewed_at),
+            logs.c.before["stability"].as_float(),
+            logs.c.before["last_review"].as_string(),
+        )
         .join(cards, cards.c.id == logs.c.card_id)
         .where(logs.c.learner_id == col.learner_id, logs.c.state_before != int(CardState.NEW))
     )
     with read_transaction(col.engine) as conn:
         rows = conn.execute(query).all()
-    records = []
-    for deck, rating, reviewed_at, before in rows:
-        stability, last = (before or {}).get("stability"), (before or {}).get("last_review")
-        if stability is None or last is None:
-            continue
-        elapsed = (reviewed_at - pd.Timestamp(last)).total_seconds() / 86400
-        records.append((deck, float(stability), elapsed, rating != int(Rating.Again)))
-    frame = pd.DataFrame(records, columns=["domain", "stability", "elapsed", "recalled"])
+    frame = pd.DataFrame(
+        [tuple(r) for r in rows], columns=["domain", "rating", "reviewed_at", "stability", "last"]
+    )
+    frame = frame[frame["stability"].notna() & frame["last"].notna()]
+    elapsed = utc_times(frame["reviewed_at"]) - utc_times(frame["last"])
+    frame = frame.assign(
+        stability=frame["stability"].astype(float),
+        elapsed=elapsed.dt.total_seconds() / 86400,
+        recalled=frame["rating"] != int(Rating.Again),
+    )
     frame["predicted"] = forecast.retrievability(
         frame["stability"].to_numpy(dtype=float),
         frame["elapsed"].to_numpy(dtype=float),
         col.settings.parameters,
     )
-    return frame[["domain", "predicted", "recalled"]]
+    return frame[["domain", "predicted", "recalled"]].reset_index(drop=True)
 
 
 def calibration_report(col: Collection) -> pd.DataFrame:

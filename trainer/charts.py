@@ -16,7 +16,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from .clock import learner_day
-from .model import CardState, Queue
+from .model import Queue
 from .stats import card_frame, log_frame
 from .weakness import domain_concept_retrievability
 
@@ -54,12 +54,12 @@ def review_heatmap_png(col: Collection, now: datetime, weeks: int = 52) -> bytes
     figure, axes = _figure(2.4)
     today = pd.Timestamp(learner_day(now, col.settings.zone, col.settings.rollover_hour))
     first = today - pd.Timedelta(days=7 * weeks - 1 + today.weekday())
-    log = log_frame(col, since=now - timedelta(days=7 * weeks + 7))
+    log = log_frame(col, since=now - timedelta(days=7 * weeks + 7), columns=["reviewed_at"])
     counts = _local_days(col, log["reviewed_at"]).value_counts() if not log.empty else pd.Series(dtype=int)
+    days = pd.date_range(first, today, freq="D")
+    offsets = np.arange(len(days))
     grid = np.full((7, weeks + 1), np.nan)
-    for offset in range((today - first).days + 1):
-        day = first + pd.Timedelta(days=offset)
-        grid[day.weekday(), offset // 7] = counts.get(day, 0)
+    grid[days.day_of_week, offsets // 7] = counts.reindex(days, fill_value=0).to_numpy(dtype=float)
     image = axes.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="Greens", vmin=0)
     axes.set_yticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
     axes.set_xticks([])
@@ -89,8 +89,9 @@ def due_forecast_png(col: Collection, now: datetime, days: int = 30) -> bytes:
 def retention_by_domain_png(col: Collection, now: datetime, weeks: int = 12) -> bytes:
     """Weekly true retention (pass rate of reviews of cards in review state) per domain."""
     figure, axes = _figure()
-    log = log_frame(col, since=now - timedelta(weeks=weeks))
-    log = log[log["state_before"] == int(CardState.REVIEW)]
+    log = log_frame(
+        col, since=now - timedelta(weeks=weeks), columns=["deck", "reviewed_at", "rating"], in_review=True
+    )
     if log.empty:
         _empty(axes, "No reviews of mature cards in this period yet.")
         return _png(figure)

@@ -7,7 +7,9 @@ report stays fast on a million-row log; the per-card frames here serve the other
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -134,44 +136,59 @@ def log_aggregates(col: Collection, since: datetime | None = None) -> pd.DataFra
     return frame
 
 
-def log_frame(col: Collection, since: datetime | None = None) -> pd.DataFrame:
-    """The learner's review log, one row per answer: id, card, deck, rating, time (UTC),
-    duration, state before and after, rubric points ticked (a list) and possible."""
+LOG_COLUMNS = [
+    "id",
+    "card_id",
+    "deck",
+    "rating",
+    "reviewed_at",
+    "duration_ms",
+    "state_before",
+    "state_after",
+    "points_ticked",
+    "points_total",
+]
+
+
+def json_values(col: Collection, values: Sequence[Any]) -> list[Any]:
+    """Driver values of a JSON column as Python values: SQLite hands over the JSON text, which is
+    parsed in one pass; PostgreSQL's driver has already parsed it. SQL NULL (None, or NaN once in
+    a pandas column) becomes None."""
+    if not is_sqlite(col.engine):
+        return list(values)
+    return json.loads("[" + ",".join(v if isinstance(v, str) else "null" for v in values) + "]")
+
+
+def log_frame(
+    col: Collection,
+    since: datetime | None = None,
+    columns: Sequence[str] = tuple(LOG_COLUMNS),
+    *,
+    in_review: bool = False,
+) -> pd.DataFrame:
+    """The learner's review log, one row per answer, oldest first: of `LOG_COLUMNS` (id, card,
+    deck, rating, time in UTC, duration, state before and after, rubric points ticked as a list
+    or None, and possible) those in `columns`; since `since` if given, and only reviews of cards
+    in review state if `in_review`. The `before`/`after` memories are never read."""
     logs, cards = store.logs, store.cards
-    query = (
-        select(
-            logs.c.id,
-            logs.c.card_id,
-            cards.c.deck,
-            logs.c.rating,
-            driver_value(logs.c.reviewed_at),
-            logs.c.duration_ms,
-            logs.c.state_before,
-            logs.c.state_after,
-            logs.c.points_ticked,
-            logs.c.points_total,
-        )
-        .join(cards, cards.c.id == logs.c.card_id)
-        .where(logs.c.learner_id == col.learner_id)
-        .order_by(logs.c.id)
-    )
+    sources = {name: logs.c[name] for name in LOG_COLUMNS if name != "deck"}
+    sources["deck"] = cards.c.deck
+    sources["reviewed_at"] = driver_value(logs.c.reviewed_at)
+    sources["points_ticked"] = driver_value(logs.c.points_ticked)
+    query = select(*(sources[name] for name in columns)).where(logs.c.learner_id == col.learner_id)
+    if "deck" in columns:
+        query = query.join(cards, cards.c.id == logs.c.card_id)
     if since is not None:
         query = query.where(logs.c.reviewed_at >= since)
-    columns = [
-        "id",
-        "card_id",
-        "deck",
-        "rating",
-        "reviewed_at",
-        "duration_ms",
-        "state_before",
-        "state_after",
-        "points_ticked",
-        "points_total",
-    ]
+    if in_review:
+        query = query.where(logs.c.state_before == int(CardState.REVIEW))
     with read_transaction(col.engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
-    frame["reviewed_at"] = utc_times(frame["reviewed_at"])
+        rows = conn.execute(query.order_by(logs.c.id)).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+    if "reviewed_at" in columns:
+        frame["reviewed_at"] = utc_times(frame["reviewed_at"])
+    if "points_ticked" in columns:
+        frame["points_ticked"] = pd.Series(json_values(col, frame["points_ticked"]), dtype=object)
     return frame
 
 
@@ -255,7 +272,8 @@ def _elapsed_days(col: Collection, column: Any, when: datetime) -> ColumnElement
 
 def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
     """Per deck, over the log since `since`: graded and passed reviews (cards in review state)
-    and rubric points ticked and possible; the database aggregates per card, then per deck."""
+    and rubric points ticked and possible. The database aggregates per card, streaming the
+    groups out of the covering index `ix_review_logs_card_outcomes`, then per deck."""
     logs, s = store.logs, store.states
     in_review = logs.c.state_before == int(CardState.REVIEW)
     # A missing tick list is JSON null on PostgreSQL, which json_array_length rejects.

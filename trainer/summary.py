@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .model import Rating
@@ -107,18 +108,28 @@ def stats_text(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _iso_utc(times: pd.Series) -> pd.Series:
+    """UTC times as `datetime.isoformat` writes them: microseconds only when there are some."""
+    text = pd.Series(
+        np.datetime_as_string(times.dt.tz_localize(None).to_numpy(), unit="us"), index=times.index
+    )
+    whole = times.dt.microsecond.to_numpy() == 0
+    return text.where(~whole, text.str.slice(0, 19)) + "+00:00"
+
+
 def export_review_log(col: Collection, out: Path, since: datetime | None = None) -> int:
     """Write the learner's review log (since `since`, if given) to `out` as CSV, oldest first;
     returns the number of rows. Times are ISO 8601 UTC; ticked rubric points are `;`-separated."""
     log = log_frame(col, since=since)
+    names = {int(rating): rating.name for rating in Rating}
     frame = pd.DataFrame(
         {
             "id": log["id"],
             "card_id": log["card_id"],
             "domain": log["deck"],
             "rating": log["rating"],
-            "rating_name": [Rating(int(r)).name for r in log["rating"]],
-            "reviewed_at": log["reviewed_at"].map(lambda t: t.isoformat()),
+            "rating_name": log["rating"].map(names),
+            "reviewed_at": _iso_utc(log["reviewed_at"]),
             "duration_ms": log["duration_ms"].astype("Int64"),
             "state_before": log["state_before"],
             "state_after": log["state_after"],

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from . import store
 from .database import read_transaction
 from .model import Queue
-from .stats import card_frame, log_aggregates, log_frame, retrievability_at
+from .stats import card_frame, log_aggregates, retrievability_at
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -124,13 +124,27 @@ def domain_gaps(attribution: pd.DataFrame) -> list[str]:
     return [str(d) for d in order.index]
 
 
+def _rubric_answers(col: Collection) -> pd.DataFrame:
+    """The learner's drill answers only (rows with a rubric total): card_id, deck, the ticked
+    indexes (a list) and the rubric's length when answered, oldest first."""
+    logs, cards = store.logs, store.cards
+    query = (
+        select(logs.c.card_id, cards.c.deck, logs.c.points_ticked, logs.c.points_total)
+        .join(cards, cards.c.id == logs.c.card_id)
+        .where(logs.c.learner_id == col.learner_id, logs.c.points_total.is_not(None))
+        .order_by(logs.c.id)
+    )
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["card_id", "deck", "ticked", "total"])
+
+
 def missed_points(col: Collection, limit: int = 20) -> pd.DataFrame:
     """The drill rubric points missed most often: card_id, domain, point (its text), index,
     shown (drill answers that graded it) and missed, most missed first. Answers graded
     against a rubric of a different length (the deck has since changed) are left out."""
     columns = ["card_id", "domain", "point", "index", "shown", "missed", "miss_rate"]
-    log = log_frame(col)
-    log = log[log["points_total"].notna()]
+    log = _rubric_answers(col)
     if log.empty:
         return pd.DataFrame(columns=columns)
     c = store.cards
@@ -138,22 +152,24 @@ def missed_points(col: Collection, limit: int = 20) -> pd.DataFrame:
         rows = conn.execute(
             select(c.c.id, c.c.points).where(c.c.id.in_(log["card_id"].unique().tolist()))
         ).all()
-    points = {r.id: list(r.points or []) for r in rows}
-    log = log[
-        [
-            len(points.get(cid, [])) == int(total)
-            for cid, total in zip(log["card_id"], log["points_total"], strict=True)
-        ]
-    ]
-    records = []
-    for (card_id, deck), group in log.groupby(["card_id", "deck"]):
-        texts = points[str(card_id)]
-        ticked = np.zeros(len(texts))
-        for ticks in group["points_ticked"]:
-            ticked[list(ticks or [])] += 1
-        for index, text in enumerate(texts):
-            records.append((card_id, deck, text, index, len(group), int(len(group) - ticked[index])))
-    frame = pd.DataFrame(records, columns=columns[:-1])
+    lengths = {r.id: len(r.points or []) for r in rows}
+    log = log[log["card_id"].map(lengths).fillna(0).astype(int) == log["total"].astype(int)]
+    if log.empty:
+        return pd.DataFrame(columns=columns[:-1]).assign(miss_rate=pd.Series(dtype=float))
+    shown = log.groupby(["card_id", "deck"]).size().rename("shown").reset_index()
+    ticks = log.assign(answer=np.arange(len(log)))[["answer", "card_id", "ticked"]].explode("ticked")
+    ticks = ticks.dropna(subset=["ticked"]).drop_duplicates(["answer", "ticked"])
+    ticked = ticks.groupby(["card_id", ticks["ticked"].astype(int).rename("index")]).size()
+    points = pd.DataFrame(
+        [(r.id, text, index) for r in rows for index, text in enumerate(r.points or [])],
+        columns=["card_id", "point", "index"],
+    )
+    frame = shown.merge(points, on="card_id", how="inner", sort=False)
+    hits = pd.MultiIndex.from_frame(frame[["card_id", "index"]])
+    frame["missed"] = frame["shown"] - ticked.reindex(hits, fill_value=0).to_numpy()
+    frame = frame.rename(columns={"deck": "domain"})[columns[:-1]].astype(
+        {"index": "int64", "shown": "int64", "missed": "int64"}
+    )
     frame["miss_rate"] = frame["missed"] / frame["shown"]
     frame = frame[frame["missed"] > 0].sort_values(["missed", "miss_rate"], ascending=False)
     return frame.head(limit).reset_index(drop=True)
