@@ -171,7 +171,7 @@ def log_frame(
     or None, and possible) those in `columns`; since `since` if given, and only reviews of cards
     in review state if `in_review`. The `before`/`after` memories are never read."""
     logs, cards = store.logs, store.cards
-    sources = {name: logs.c[name] for name in LOG_COLUMNS if name != "deck"}
+    sources: dict[str, ColumnElement[Any]] = {name: logs.c[name] for name in LOG_COLUMNS if name != "deck"}
     sources["deck"] = cards.c.deck
     sources["reviewed_at"] = driver_value(logs.c.reviewed_at)
     sources["points_ticked"] = driver_value(logs.c.points_ticked)
