@@ -174,7 +174,8 @@ def log_frame(
     sources: dict[str, ColumnElement[Any]] = {name: logs.c[name] for name in LOG_COLUMNS if name != "deck"}
     sources["deck"] = cards.c.deck
     sources["reviewed_at"] = driver_value(logs.c.reviewed_at)
-    sources["points_ticked"] = driver_value(logs.c.points_ticked)
+    # Only drill answers have ticks; every other row holds JSON null, left unread.
+    sources["points_ticked"] = case((logs.c.points_total.is_not(None), driver_value(logs.c.points_ticked)))
     query = select(*(sources[name] for name in columns)).where(logs.c.learner_id == col.learner_id)
     if "deck" in columns:
         query = query.join(cards, cards.c.id == logs.c.card_id)
@@ -188,7 +189,11 @@ def log_frame(
     if "reviewed_at" in columns:
         frame["reviewed_at"] = utc_times(frame["reviewed_at"])
     if "points_ticked" in columns:
-        frame["points_ticked"] = pd.Series(json_values(col, frame["points_ticked"]), dtype=object)
+        ticked = frame["points_ticked"].to_numpy(dtype=object)
+        drill = np.flatnonzero(pd.notna(ticked))
+        parsed = np.full(len(frame), None, dtype=object)
+        parsed[drill] = pd.Series(json_values(col, ticked[drill].tolist()), dtype=object).to_numpy()
+        frame["points_ticked"] = parsed
     return frame
 
 
