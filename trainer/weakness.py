@@ -18,7 +18,7 @@ from sqlalchemy import select
 from . import store
 from .database import read_transaction
 from .model import Queue
-from .stats import card_frame, log_aggregates, retrievability_at
+from .stats import card_frame, driver_value, json_values, log_aggregates, retrievability_at
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -129,14 +129,16 @@ def _rubric_answers(col: Collection) -> pd.DataFrame:
     indexes (a list) and the rubric's length when answered, oldest first."""
     logs, cards = store.logs, store.cards
     query = (
-        select(logs.c.card_id, cards.c.deck, logs.c.points_ticked, logs.c.points_total)
+        select(logs.c.card_id, cards.c.deck, driver_value(logs.c.points_ticked), logs.c.points_total)
         .join(cards, cards.c.id == logs.c.card_id)
         .where(logs.c.learner_id == col.learner_id, logs.c.points_total.is_not(None))
         .order_by(logs.c.id)
     )
     with read_transaction(col.engine) as conn:
         rows = conn.execute(query).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=["card_id", "deck", "ticked", "total"])
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["card_id", "deck", "ticked", "total"])
+    frame["ticked"] = pd.Series(json_values(col, [r[2] for r in rows]), dtype=object)
+    return frame
 
 
 def missed_points(col: Collection, limit: int = 20) -> pd.DataFrame:
