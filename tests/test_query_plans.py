@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event
 
 from trainer import Collection, Rating
+from trainer import driver as driver_module
 
 from .conftest import NOW
 from .test_concurrency import write_deck
@@ -27,17 +28,32 @@ HOT_TABLES = re.compile(r"\b(card_states|review_logs)\b", re.IGNORECASE)
 
 @contextmanager
 def recorded(col: Collection) -> Iterator[dict[str, Any]]:
-    """Record each distinct statement touching the hot tables (with its first parameters)."""
+    """Record each distinct statement touching the hot tables (with its first parameters).
+
+    Both paths are watched: statements sent through SQLAlchemy, and the study loop's statements
+    sent straight to the driver (`trainer.driver.Driver`), recorded as the driver receives them.
+    """
     seen: dict[str, Any] = {}
 
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+    def keep(statement: str, parameters: Any) -> None:
         if HOT_TABLES.search(statement) and statement.lstrip().upper().startswith("SELECT"):
             seen.setdefault(statement, parameters)
 
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        keep(statement, parameters)
+
+    original = driver_module.Driver.execute
+
+    def record_driver(self: driver_module.Driver, sql: str, params: dict[str, Any]) -> Any:
+        keep(sql if self.sqlite else driver_module._pyformat(sql), params)
+        return original(self, sql, params)
+
     event.listen(col.engine, "before_cursor_execute", record)
+    driver_module.Driver.execute = record_driver  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        driver_module.Driver.execute = original  # type: ignore[method-assign]
         event.remove(col.engine, "before_cursor_execute", record)
 
 
@@ -66,6 +82,7 @@ def _exercise_queue(col: Collection) -> dict[str, Any]:
         col.due_counts(now=later)
         col.today_counts(now=later)
     assert len(seen) >= 4, seen
+    assert any("ORDER BY s.due" in statement for statement in seen), "the study loop was not recorded"
     return seen
 
 
