@@ -32,13 +32,14 @@ def card_concepts(col: Collection) -> pd.DataFrame:
     """One row per (live card, concept): card_id, deck, concept."""
     c, s = store.cards, store.states
     query = (
-        select(c.c.id, c.c.deck, c.c.concepts)
+        select(c.c.id, c.c.deck, driver_value(c.c.concepts))
         .join(s, (s.c.card_id == c.c.id) & (s.c.learner_id == col.learner_id))
         .where(s.c.queue != int(Queue.RETIRED))
     )
     with read_transaction(col.engine) as conn:
         rows = conn.execute(query).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=["card_id", "deck", "concept"])
+    frame["concept"] = pd.Series(json_values(col, [r[2] for r in rows]), dtype=object)
     frame = frame.explode("concept").dropna(subset=["concept"])
     return frame.reset_index(drop=True)
 
