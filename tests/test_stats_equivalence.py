@@ -21,7 +21,7 @@ import pytest
 from matplotlib.figure import Figure
 from sqlalchemy import select
 
-from trainer import Collection, Rating, charts, forecast, store
+from trainer import Collection, Rating, charts, forecast, stats, store
 from trainer.calibration import BIN_EDGES, calibration_report
 from trainer.clock import learner_day
 from trainer.database import read_transaction
@@ -245,3 +245,45 @@ def test_calendar_heatmap_counts_each_learner_day(
     expected = reference_heatmap_grid(history)
     assert np.nansum(expected) > 200
     np.testing.assert_array_equal(drawn[0], expected)
+
+
+def reference_window_counts(col: Collection) -> pd.DataFrame:
+    with read_transaction(col.engine) as conn:
+        decks = dict(
+            conn.execute(
+                select(store.states.c.card_id, store.states.c.deck).where(
+                    store.states.c.learner_id == col.learner_id
+                )
+            ).all()
+        )
+    counts: dict[str, list[float]] = {}
+    for row in _log_rows(col):
+        if row.reviewed_at < NOW - timedelta(days=30):
+            continue
+        cell = counts.setdefault(decks[row.card_id], [0, 0, 0, 0])
+        if row.state_before == int(CardState.REVIEW):
+            cell[0] += 1
+            cell[1] += row.rating != int(Rating.Again)
+        if row.points_total is not None:
+            cell[2] += len(row.points_ticked or [])
+            cell[3] += row.points_total
+    return pd.DataFrame(
+        [(deck, *cell) for deck, cell in sorted(counts.items())],
+        columns=["domain", "graded", "passed", "ticked", "possible"],
+    ).set_index("domain")
+
+
+@pytest.mark.parametrize("by_range", [True, False], ids=["deck-id-ranges", "per-card"])
+def test_domain_report_window_counts_match_the_reference(
+    history: Collection, by_range: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not by_range:
+        monkeypatch.setattr(stats, "_deck_ranges", lambda _conn, _learner: None)
+    expected = reference_window_counts(history)
+    assert expected["graded"].sum() > 20 and expected["possible"].sum() > 0
+    report = history.domain_stats(NOW).set_index("domain")
+    assert report["reviews_30d"].to_dict() == expected["graded"].to_dict()
+    retention = (expected["passed"] / expected["graded"]).to_dict()
+    assert report["retention_30d"].to_dict() == pytest.approx(retention)
+    coverage = (expected["ticked"] / expected["possible"]).to_dict()
+    assert report["rubric_coverage"].to_dict() == pytest.approx(coverage)

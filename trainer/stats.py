@@ -7,6 +7,7 @@ report stays fast on a million-row log; the per-card frames here serve the other
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -275,42 +276,79 @@ def _elapsed_days(col: Collection, column: Any, when: datetime) -> ColumnElement
     return extract("epoch", moment - column) / 86400.0
 
 
-def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
-    """Per deck, over the log since `since`: graded and passed reviews (cards in review state)
-    and rubric points ticked and possible. The database aggregates per card, streaming the
-    groups out of the covering index `ix_review_logs_card_outcomes`, then per deck."""
-    logs, s = store.logs, store.states
+def _window_aggregates(since: datetime, learner_id: int) -> tuple[Any, list[ColumnElement[Any]]]:
+    """The window condition and the graded, passed, ticked and possible aggregates over log rows."""
+    logs = store.logs
     in_review = logs.c.state_before == int(CardState.REVIEW)
     # A missing tick list is JSON null on PostgreSQL, which json_array_length rejects.
     ticked_count = case((logs.c.points_total.is_not(None), func.json_array_length(logs.c.points_ticked)))
-    per_card = (
-        select(
-            logs.c.card_id.label("card_id"),
-            func.count().filter(in_review).label("graded"),
-            func.count().filter(in_review & (logs.c.rating != int(Rating.Again))).label("passed"),
-            func.sum(ticked_count).label("ticked"),
-            func.sum(logs.c.points_total).label("possible"),
-        )
-        .where(logs.c.learner_id == col.learner_id, logs.c.reviewed_at >= since)
-        .group_by(logs.c.card_id)
-        .subquery()
-    )
-    query = (
-        select(
-            s.c.deck,
-            func.sum(per_card.c.graded),
-            func.sum(per_card.c.passed),
-            func.sum(per_card.c.ticked),
-            func.sum(per_card.c.possible),
-        )
-        .join(per_card, (s.c.card_id == per_card.c.card_id) & (s.c.learner_id == col.learner_id))
+    window = (logs.c.learner_id == learner_id) & (logs.c.reviewed_at >= since)
+    return window, [
+        func.count().filter(in_review).label("graded"),
+        func.count().filter(in_review & (logs.c.rating != int(Rating.Again))).label("passed"),
+        func.sum(ticked_count).label("ticked"),
+        func.sum(logs.c.points_total).label("possible"),
+    ]
+
+
+def _deck_ranges(conn: Any, learner_id: int) -> list[tuple[str, str, str]] | None:
+    """(deck, first card id, last card id) per deck of the learner's card states, when no two
+    decks' id ranges overlap (ids are usually prefixed by their deck), so that each range holds
+    only its deck's cards; None when they do overlap, and on databases other than SQLite, whose
+    text order may not be Python's (SQLite compares ids byte by byte)."""
+    s = store.states
+    if conn.dialect.name != "sqlite":
+        return None
+    rows = conn.execute(
+        select(s.c.deck, func.min(s.c.card_id), func.max(s.c.card_id))
+        .where(s.c.learner_id == learner_id)
         .group_by(s.c.deck)
-    )
+    ).all()
+    ranges = sorted(((r[1], r[2], r[0]) for r in rows), key=lambda r: r[0])
+    if any(after[0] <= before[1] for before, after in itertools.pairwise(ranges)):
+        return None
+    return [(deck, first, last) for first, last, deck in ranges]
+
+
+def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
+    """Per deck, over the log since `since`: graded and passed reviews (cards in review state)
+    and rubric points ticked and possible, all read from the covering index
+    `ix_review_logs_card_outcomes`. When each deck's cards form one range of ids, the database
+    sums each range straight off the index; otherwise it aggregates per card, then per deck."""
+    logs, s = store.logs, store.states
+    window, aggregates = _window_aggregates(since, col.learner_id)
     with read_transaction(col.engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(
-        [tuple(r) for r in rows], columns=["domain", "graded", "passed", "ticked", "possible"]
-    )
+        ranges = _deck_ranges(conn, col.learner_id)
+        if ranges is not None:
+            rows = [
+                (
+                    deck,
+                    *conn.execute(
+                        select(*aggregates).where(window, logs.c.card_id.between(first, last))
+                    ).one(),
+                )
+                for deck, first, last in ranges
+            ]
+        else:
+            per_card = (
+                select(logs.c.card_id.label("card_id"), *aggregates)
+                .where(window)
+                .group_by(logs.c.card_id)
+                .subquery()
+            )
+            query = (
+                select(
+                    s.c.deck,
+                    func.sum(per_card.c.graded),
+                    func.sum(per_card.c.passed),
+                    func.sum(per_card.c.ticked),
+                    func.sum(per_card.c.possible),
+                )
+                .join(per_card, (s.c.card_id == per_card.c.card_id) & (s.c.learner_id == col.learner_id))
+                .group_by(s.c.deck)
+            )
+            rows = [tuple(r) for r in conn.execute(query).all()]
+    frame = pd.DataFrame(rows, columns=["domain", "graded", "passed", "ticked", "possible"])
     return frame.set_index("domain").apply(pd.to_numeric).astype(float)
 
 
