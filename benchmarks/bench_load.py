@@ -260,7 +260,7 @@ def main(quick: bool = False, argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--cards", type=int, default=1000)
-    args = parser.parse_args(argv if argv is not None else ([] if quick else None))
+    args = parser.parse_args(argv if argv is not None else [])
     seconds = 10.0 if quick or args.quick else args.seconds
     url = bench_url(args.db)
     reset_database(url)
@@ -307,4 +307,4 @@ def main(quick: bool = False, argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    main(argv=sys.argv[1:])
