@@ -7,13 +7,12 @@ review flow, which carries the `focus` mode along and comes back here after each
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort
 
 from trainer.focus import MODES
 
 from .context import collection, now
-from .present import front_html, new_request_id
-from .study import day_progress
+from .study import day_progress, question_page
 
 bp = Blueprint("focus", __name__)
 
@@ -28,14 +27,4 @@ def session(mode: str) -> str:
     moment = now()
     study = collection().focus_card(now=moment, mode=mode)
     context = {"domain": None, "focus": mode, "focus_title": TITLES[mode], "progress": day_progress(moment)}
-    if study is None:
-        return render_template("done.html", **context)
-    return render_template(
-        "review.html",
-        study=study,
-        front=front_html(study),
-        revealed=False,
-        request_id=new_request_id(),
-        shown_at=moment.isoformat(),
-        **context,
-    )
+    return question_page(study, moment, context)

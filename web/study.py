@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from trainer import Conflict, NothingToUndo
+from trainer import Conflict, NothingToUndo, StudyCard
 from trainer.estimates import estimate_day
 from trainer.focus import MODES as FOCUS_MODES
 from trainer.rubric import suggested_rating
@@ -73,7 +73,11 @@ def review() -> str:
     col = collection()
     domain = _domain()
     study = col.next_card(now=moment, domain=domain)
-    context = {"domain": domain, "progress": day_progress(moment)}
+    return question_page(study, moment, {"domain": domain, "progress": day_progress(moment)})
+
+
+def question_page(study: StudyCard | None, moment: datetime, context: dict[str, Any]) -> str:
+    """The review page showing `study`'s question side, or the done page when it is None."""
     if study is None:
         return render_template("done.html", **context)
     return render_template(
