@@ -16,7 +16,7 @@ from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating
-from sqlalchemy import Engine, Table, bindparam, delete, select
+from sqlalchemy import Engine, Table, delete, select
 
 from . import backup, queue, scheduling, store
 from .clock import day_bounds_of, learner_day, require_utc
@@ -32,11 +32,6 @@ from .sync import apply_decks
 DEFAULT_LEARNER = "local"
 DATABASE_ENV = "TRAINER_DATABASE_URL"
 decks_table: Table = DeckRow.__table__  # type: ignore[assignment]
-_STUDY_CARD = (
-    select(*store.CARD_COLUMNS, *store.MEMORY_COLUMNS)
-    .join(store.states, store.states.c.card_id == store.cards.c.id)
-    .where(store.states.c.learner_id == bindparam("learner"), store.cards.c.id == bindparam("card"))
-)
 
 
 @dataclass(frozen=True)
@@ -197,13 +192,10 @@ class Collection:
     def card(self, card_id: str) -> StudyCard:
         """A card and this learner's memory of it; raises NotFound."""
         with read_transaction(self.engine) as conn:
-            return self._study_card(conn, card_id)
-
-    def _study_card(self, conn: Any, card_id: str) -> StudyCard:
-        row = conn.execute(_STUDY_CARD, {"learner": self.learner_id, "card": card_id}).first()
-        if row is None:
+            found = store.study_cards(conn, self.learner_id, card_id=card_id)
+        if not found:
             raise NotFound(f"no card {card_id!r}")
-        return StudyCard(store.card_from_row(row), store.memory_from_row(row))
+        return found[0]
 
     def previews(self, card: str | StudyCard, now: datetime | None = None) -> list[Preview]:
         """What each rating would schedule for the card now, exactly as `answer` would save it.

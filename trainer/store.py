@@ -8,8 +8,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
     Connection,
     Row,
     Table,
@@ -22,7 +20,7 @@ from sqlalchemy import (
 
 from .driver import Driver
 from .model import Card, CardKind, CardState, Memory, Queue, StudyCard
-from .schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow, UTCDateTime, utcnow
+from .schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow, utcnow
 from .settings import Settings
 
 cards: Table = CardRow.__table__  # type: ignore[assignment]
@@ -63,18 +61,6 @@ STUDY_CARD_COLUMNS = (
     " s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps, s.lapses,"
     " s.suspended, s.buried_until, s.leech"
 )
-STUDY_CARD_TYPES = {
-    "points": JSON,
-    "concepts": JSON,
-    "tags": JSON,
-    "rendered": JSON,
-    "due": UTCDateTime,
-    "last_review": UTCDateTime,
-    "buried_until": UTCDateTime,
-    "suspended": Boolean,
-    "leech": Boolean,
-}
-
 QUEUE_FROM_STATE = case(
     (states.c.suspended, int(Queue.SUSPENDED)),
     (states.c.state == int(CardState.NEW), int(Queue.NEW)),
@@ -205,14 +191,22 @@ def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
     return StudyCard(card, memory_from_raw(driver, row[11:]))
 
 
-def study_cards(conn: Connection, learner_id: int, *, include_retired: bool = False) -> list[StudyCard]:
-    """Every card with the learner's memory of it, in deck order (read through the driver)."""
+def study_cards(
+    conn: Connection, learner_id: int, *, include_retired: bool = False, card_id: str | None = None
+) -> list[StudyCard]:
+    """Every card (or only `card_id`, retired or not) with the learner's memory of it, in deck order."""
     driver = Driver(conn)
-    live = "" if include_retired else f" AND s.queue != {int(Queue.RETIRED)}"
+    params: dict[str, Any] = {"learner": learner_id}
+    where = "s.learner_id = :learner"
+    if card_id is not None:
+        where += " AND s.card_id = :card"
+        params["card"] = card_id
+    elif not include_retired:
+        where += f" AND s.queue != {int(Queue.RETIRED)}"
     rows = driver.execute(
         f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
-        f" WHERE s.learner_id = :learner{live} ORDER BY s.deck, s.position",
-        {"learner": learner_id},
+        f" WHERE {where} ORDER BY s.deck, s.position",
+        params,
     ).fetchall()
     return [study_card_from_raw(driver, row) for row in rows]
 
