@@ -21,7 +21,6 @@ from trainer.deckfile import CLOZE_GAP, CONCEPTS_FILE, MAX_POINTS, MIN_POINTS, S
 from trainer.errors import Problem, ProblemsError, TrainerError
 from trainer.model import Card, CardKind
 
-from .anki_export import select_cards
 from .deck_writer import write_deck_file
 
 COLUMNS = ("id", "deck", "kind", "prompt", "answer", "why", "text", "points", "concepts", "tags")
@@ -64,8 +63,8 @@ def card_row(card: Card) -> dict[str, str]:
 
 def export_cards_csv(col: Collection, out: str | Path, *, decks: Sequence[str] | None = None) -> int:
     """Write the current cards (of `decks`, if given) to the CSV file `out`; returns the row count."""
-    cards = select_cards(col, decks)
-    frame = pd.DataFrame([card_row(s.card) for s in cards], columns=list(COLUMNS))
+    cards = col.card_contents(decks)
+    frame = pd.DataFrame([card_row(card) for card in cards], columns=list(COLUMNS))
     path = Path(out)
     staged = path.with_name(f".{path.name}.partial")
     frame.to_csv(staged, index=False, encoding="utf-8")

@@ -122,6 +122,9 @@ def deck_name(title: str) -> str:
     return f"{DECK_PREFIX}::{title.replace('::', ':').strip()}"
 
 
+_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
+
+
 def note_guid(card_id: str) -> str:
     """The note GUID for a card: derived from its stable id only."""
     return str(genanki.guid_for(card_id))
@@ -129,7 +132,7 @@ def note_guid(card_id: str) -> str:
 
 def anki_tag(text: str) -> str:
     """`text` as one Anki tag: Anki tags cannot contain spaces."""
-    return re.sub(r"\s+", "_", text.strip())
+    return "_".join(text.split())
 
 
 def note_tags(card: Card) -> list[str]:
@@ -158,6 +161,17 @@ def note_fields(card: Card, domain: str) -> list[str]:
         return [rendered["text"], *shared]
     points = "<ul>" + "".join(f"<li>{point}</li>" for point in rendered["points"]) + "</ul>"
     return [rendered["prompt"], rendered["answer"], points, *shared]
+
+
+def card_ords(card: Card, fields: list[str]) -> tuple[int, ...]:
+    """The template ordinals of the Anki cards a note for `card` makes, as genanki counts them.
+
+    Fact and drill notes make one card; a cloze note makes one card per cloze number.
+    """
+    if card.kind != CardKind.CLOZE:
+        return (0,)
+    numbers = {int(n) for n in _CLOZE_NUMBER.findall(fields[0])}
+    return tuple(sorted(n - 1 for n in numbers if n > 0)) or (0,)
 
 
 def make_note(card: Card, domain: str, extra_tags: tuple[str, ...] = ()) -> genanki.Note:

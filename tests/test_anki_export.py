@@ -234,3 +234,52 @@ def test_real_decks_export_and_import(
     import_package(target, tmp_path / "all.apkg")
     assert target.note_count() == report.notes == len(col.cards())
     assert target.card_count() >= report.notes
+
+
+def _package_rows(db: Path) -> dict[str, object]:
+    with sqlite3.connect(db) as conn:
+        models, decks = conn.execute("SELECT models, decks FROM col").fetchone()
+        return {
+            "notes": conn.execute("SELECT * FROM notes ORDER BY id").fetchall(),
+            "cards": conn.execute("SELECT * FROM cards ORDER BY id").fetchall(),
+            "models": json.loads(models),
+            "decks": json.loads(decks),
+        }
+
+
+def test_bulk_written_notes_equal_what_genanki_writes_note_by_note(tmp_path: Path) -> None:
+    """The exporter's bulk insert against genanki's own `Note.write_to_db`, on the bundled decks."""
+    import genanki
+
+    from exporters.anki_export import insert_notes, package_notes
+    from exporters.notetypes import make_note
+
+    decks = tmp_path / "repo-decks"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "decks", decks)
+    col = Collection.open(f"sqlite:///{tmp_path / 'real.db'}")
+    try:
+        col.sync_decks([decks], now=NOW)
+        cards = col.card_contents()
+        anki_decks, notes = package_notes(col, cards, frozenset({cards[0].id}))
+        titles = {d.slug: d.title for d in col.decks()}
+    finally:
+        col.close()
+    stamp = NOW.timestamp()
+
+    ours = tmp_path / "ours.anki2"
+    with sqlite3.connect(ours) as conn:
+        ids = iter(range(1_000, 10**9))
+        genanki.Package(anki_decks).write_to_db(conn.cursor(), stamp, ids)
+        insert_notes(conn, notes, stamp, ids)
+
+    theirs = tmp_path / "theirs.anki2"
+    reference = {d.deck_id: genanki.Deck(d.deck_id, d.name, d.description) for d in anki_decks}
+    for card in cards:
+        extra = ("leech",) if card.id == cards[0].id else ()
+        reference[deck_id(card.deck)].add_note(make_note(card, titles[card.deck], extra))
+    with sqlite3.connect(theirs) as conn:
+        genanki.Package(list(reference.values())).write_to_db(conn.cursor(), stamp, iter(range(1_000, 10**9)))
+
+    expected = _package_rows(theirs)
+    assert len(expected["notes"]) == len(cards)  # type: ignore[arg-type]
+    assert _package_rows(ours) == expected

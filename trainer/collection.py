@@ -371,6 +371,20 @@ class Collection:
         with read_transaction(self.engine) as conn:
             return store.study_cards(conn, self.learner_id, include_retired=include_retired)
 
+    def card_contents(self, decks: Iterable[str] | None = None) -> list[Card]:
+        """The content of every live card, in deck order; only the cards of `decks` if given.
+
+        Raises NotFound, naming them, if any of `decks` is not a synced deck.
+        """
+        wanted = list(dict.fromkeys(decks or ()))
+        with read_transaction(self.engine) as conn:
+            if wanted:
+                known = set(conn.execute(select(decks_table.c.slug)).scalars())
+                unknown = [slug for slug in wanted if slug not in known]
+                if unknown:
+                    raise NotFound("no deck named " + ", ".join(repr(s) for s in unknown))
+            return store.card_contents(conn, self.learner_id, wanted)
+
     def card_content(self, card_id: str) -> Card:
         """A card's content; raises NotFound."""
         return self.card(card_id).card

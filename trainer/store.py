@@ -56,10 +56,12 @@ CARD_COLUMNS = (
     cards.c.rendered,
 )
 
+CONTENT_SQL_COLUMNS = (
+    "c.id, c.deck, c.kind, c.prompt, c.answer, c.why, c.text, c.points, c.concepts, c.tags, c.rendered"
+)
 STUDY_CARD_COLUMNS = (
-    "c.id, c.deck, c.kind, c.prompt, c.answer, c.why, c.text, c.points, c.concepts, c.tags, c.rendered,"
-    " s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps, s.lapses,"
-    " s.suspended, s.buried_until, s.leech"
+    f"{CONTENT_SQL_COLUMNS}, s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps,"
+    " s.lapses, s.suspended, s.buried_until, s.leech"
 )
 QUEUE_FROM_STATE = case(
     (states.c.suspended, int(Queue.SUSPENDED)),
@@ -172,10 +174,10 @@ _KINDS = {kind.value: kind for kind in CardKind}
 _STATES = {int(state): state for state in CardState}
 
 
-def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
-    """A StudyCard from a raw row holding STUDY_CARD_COLUMNS."""
+def card_from_raw(driver: Driver, row: Sequence[Any]) -> Card:
+    """A Card from a raw row whose first columns are CONTENT_SQL_COLUMNS."""
     read_json = driver.read_json
-    card = Card(
+    return Card(
         id=row[0],
         deck=row[1],
         kind=_KINDS[row[2]],
@@ -188,7 +190,11 @@ def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
         tags=tuple(read_json(row[9]) or ()),
         html=read_json(row[10]),
     )
-    return StudyCard(card, memory_from_raw(driver, row[11:]))
+
+
+def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
+    """A StudyCard from a raw row holding STUDY_CARD_COLUMNS."""
+    return StudyCard(card_from_raw(driver, row), memory_from_raw(driver, row[11:]))
 
 
 def study_cards(
@@ -209,6 +215,26 @@ def study_cards(
         params,
     ).fetchall()
     return [study_card_from_raw(driver, row) for row in rows]
+
+
+def card_contents(conn: Connection, learner_id: int, decks: Sequence[str] | None = None) -> list[Card]:
+    """The content of every live card (only those of `decks`, if given), in deck order.
+
+    Reads no memory, so it is the cheap way to list cards for exports.
+    """
+    driver = Driver(conn)
+    params: dict[str, Any] = {"learner": learner_id}
+    where = f"s.learner_id = :learner AND s.queue != {int(Queue.RETIRED)}"
+    if decks:
+        names = {f"deck{i}": slug for i, slug in enumerate(decks)}
+        where += " AND s.deck IN (" + ", ".join(f":{name}" for name in names) + ")"
+        params.update(names)
+    rows = driver.execute(
+        f"SELECT {CONTENT_SQL_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
+        f" WHERE {where} ORDER BY s.deck, s.position",
+        params,
+    ).fetchall()
+    return [card_from_raw(driver, row) for row in rows]
 
 
 def load_memory(
