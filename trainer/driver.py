@@ -8,7 +8,6 @@ PostgreSQL (psycopg), storing values exactly as the SQLAlchemy schema types do.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -17,8 +16,6 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-# SQLAlchemy's SQLite DATETIME storage format; text in this form sorts in time order.
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 _NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -55,7 +52,9 @@ class Driver:
         if value is None:
             return None
         naive = value.astimezone(UTC).replace(tzinfo=None)
-        return naive.strftime(_SQLITE_TIME) if self.sqlite else naive
+        # SQLAlchemy's SQLite DATETIME text ("%Y-%m-%d %H:%M:%S.%f", which sorts in time order),
+        # made by isoformat, several times faster than strftime.
+        return naive.isoformat(" ", "microseconds") if self.sqlite else naive
 
     def read_time(self, value: Any) -> datetime | None:
         """A stored datetime back as a timezone-aware UTC datetime."""
@@ -70,7 +69,7 @@ class Driver:
         if value is None:
             return None
         if self.sqlite:
-            return json.dumps(value)
+            return orjson.dumps(value).decode()
         from psycopg.types.json import Json
 
         return Json(value)

@@ -104,11 +104,17 @@ def to_fsrs(card_id: str, memory: Memory, now: datetime) -> FsrsCard:
     )
 
 
+def _seeded_scheduler(
+    settings: Settings, memory: Memory, *, card_id: str, learner_id: int
+) -> SeededScheduler:
+    return scheduler_for(settings).with_seed(fuzz_seed(learner_id, card_id, memory.reps))
+
+
 def review(
     settings: Settings, memory: Memory, rating: Rating, now: datetime, *, card_id: str, learner_id: int
 ) -> Memory:
     """The memory after answering with `rating` at `now`, leech rules included."""
-    scheduler = scheduler_for(settings).with_seed(fuzz_seed(learner_id, card_id, memory.reps))
+    scheduler = _seeded_scheduler(settings, memory, card_id=card_id, learner_id=learner_id)
     after, _log = scheduler.review_card(to_fsrs(card_id, memory, now), rating, now)
     lapsed = memory.state == CardState.REVIEW and rating == Rating.Again
     lapses = memory.lapses + (1 if lapsed else 0)
@@ -133,11 +139,16 @@ def review(
 def previews(
     settings: Settings, memory: Memory, now: datetime, *, card_id: str, learner_id: int
 ) -> list[Preview]:
-    """What each of the four ratings would schedule, exactly as `review` would save it."""
+    """What each of the four ratings would schedule, exactly as `review` would save it.
+
+    The due date is all a preview needs, so the leech rules `review` adds are skipped: they
+    never move it. fsrs copies the card it reviews, so one fsrs card serves all four ratings.
+    """
+    scheduler = _seeded_scheduler(settings, memory, card_id=card_id, learner_id=learner_id)
+    card = to_fsrs(card_id, memory, now)
     out = []
     for rating in Rating:
-        after = review(settings, memory, rating, now, card_id=card_id, learner_id=learner_id)
-        assert after.due is not None
+        after, _log = scheduler.review_card(card, rating, now)
         out.append(Preview(rating, after.due, (after.due - now).total_seconds()))
     return out
 

@@ -32,6 +32,7 @@ from . import (
     study,
 )
 from .context import EXTENSION
+from .json_provider import OrjsonProvider
 
 MAX_CONTENT_LENGTH = 256 * 1024
 
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     without an invite), TRUSTED_HOSTS (Flask's list of accepted Host names), PROXY_FIX (how many
     reverse proxies to trust for the client address and scheme) and SESSION_COOKIE_SECURE."""
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.update(
         DATABASE_URL=None,
         USER=None,
@@ -59,7 +61,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
     )
     app.config.update(config or {})
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     folder = Path(app.config["DATA_DIR"] or data_dir())
     app.config["DATA_DIR"] = str(folder)
     if not app.config.get("SECRET_KEY"):

@@ -7,13 +7,26 @@ real ones; SESSION_COOKIE_SECURE forces Secure regardless.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 class TLSAwareSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, marked Secure when configured or when served over TLS."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        # Flask builds a serializer for every request; one per key set does the same work.
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
