@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Response
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.sansio.response import Response
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
@@ -35,4 +35,5 @@ class OrjsonProvider(DefaultJSONProvider):
         if self._app.debug:
             return super().response(obj)
         body = orjson.dumps(obj, default=self.default, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        response_class: Any = self._app.response_class
+        return response_class(body, mimetype=self.mimetype)  # type: ignore[no-any-return]
