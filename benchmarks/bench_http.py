@@ -1,17 +1,22 @@
-"""Answer plus next card over HTTP (waitress) beside the same work in-process, in one run.
+"""Answer plus next card over HTTP (`trainer serve`, waitress) beside the same work in-process.
 
     python benchmarks/bench_http.py [--cards N] [--requests N] [--seconds S] [--connections C]
+                                    [--workers W] [--threads T]
 
-Prints the in-process median and p99 of `answer` + `next_card`, the HTTP median and p99 with
-one keep-alive client, and answers a second, p99 and errors with C concurrent connections on
-SQLite WAL. Targets: HTTP median <= 2 ms; >= 500 answers/s, p99 < 150 ms, no errors at 50.
-The server runs in its own process (`trainer serve`), so clients and server do not share a GIL.
+Prints the in-process median and p99 of `answer` + `next_card` + the next card's previews (what
+POST /api/answer does), the HTTP median and p99 with one keep-alive client, and answers a second,
+p99 and errors with C concurrent keep-alive connections on SQLite WAL. Targets: HTTP median
+<= 2 ms; >= 500 answers/s, p99 < 150 ms, no errors at 50 connections.
+
+The server runs in its own processes (`trainer serve --workers W`). The clients speak HTTP/1.1
+over raw sockets (the many-connection run on one asyncio loop), so that on a small machine the
+load generator takes as little CPU from the server as it can, as wrk would.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
 import os
 import socket
@@ -19,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from http.cookies import SimpleCookie
@@ -57,7 +61,7 @@ def percentile(samples: list[float], share: float) -> float:
 
 
 def in_process(url: str, requests: int) -> list[float]:
-    """Milliseconds per answer + next card through `Collection`, the way the API handler does it."""
+    """Milliseconds per answer + next card + its previews through `Collection`, as the API does."""
     times = []
     with Collection.open(url) as col:
         card = col.next_card()
@@ -66,49 +70,92 @@ def in_process(url: str, requests: int) -> list[float]:
             start = time.perf_counter()
             col.answer(card.id, Rating.Good, request_id=uuid.uuid4().hex, duration_ms=3000)
             card = col.next_card()
+            assert card is not None
+            col.previews(card)
             times.append((time.perf_counter() - start) * 1000)
     return times
 
 
+def parse_head(head: bytes) -> tuple[int, dict[str, str]]:
+    """The status code and the (lower-cased) headers of a response head."""
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
+def request_bytes(method: str, path: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+    """An HTTP/1.1 keep-alive request."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
 class Client:
-    """One keep-alive HTTP connection with its own session cookie and CSRF token."""
+    """One keep-alive connection over a raw socket, with its own session cookie and CSRF token."""
 
     def __init__(self, port: int):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.connection.request("GET", "/api/csrf")
-        response = self.connection.getresponse()
-        token = json.loads(response.read())["csrf_token"]
-        cookie = SimpleCookie(response.headers["Set-Cookie"])
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+        _, headers, body = self.exchange(request_bytes("GET", "/api/csrf", {}))
+        cookie = SimpleCookie(headers["set-cookie"])
         self.headers = {
             "Content-Type": "application/json",
-            "X-CSRFToken": token,
+            "X-CSRFToken": json.loads(body)["csrf_token"],
             "Cookie": "; ".join(f"{k}={m.value}" for k, m in cookie.items()),
         }
-        self.card_id: str | None = self.next_card()
+        _, _, body = self.exchange(request_bytes("GET", "/api/next", self.headers))
+        card = json.loads(body)["card"]
+        self.card_id: str | None = card["id"] if card else None
 
-    def next_card(self) -> str | None:
-        """The id of the next due card, or None."""
-        self.connection.request("GET", "/api/next", headers=self.headers)
-        card = json.loads(self.connection.getresponse().read())["card"]
-        return card["id"] if card else None
+    def exchange(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Send `request` and read the whole response."""
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self._receive()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        status, headers = parse_head(head)
+        length = int(headers.get("content-length", "0"))
+        while len(self.buffer) < length:
+            self.buffer += self._receive()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return status, headers, body
+
+    def _receive(self) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        return chunk
+
+    def answer_request(self) -> bytes:
+        """POST /api/answer rating the current card Good, with a fresh request id."""
+        body = json.dumps({"card_id": self.card_id, "rating": 3, "request_id": uuid.uuid4().hex})
+        return request_bytes("POST", "/api/answer", self.headers, body.encode())
+
+    def take_next(self, body: bytes) -> None:
+        """Remember the next card from an answer's response."""
+        following = json.loads(body)["next"]
+        self.card_id = following["id"] if following else self.card_id
 
     def answer(self) -> tuple[float, bool]:
-        """Answer the current card Good; the response carries the next one. (ms, ok)"""
-        body = json.dumps({"card_id": self.card_id, "rating": 3, "request_id": uuid.uuid4().hex})
+        """Answer the current card; the response carries the next one. (ms, ok)"""
+        request = self.answer_request()
         start = time.perf_counter()
-        self.connection.request("POST", "/api/answer", body=body, headers=self.headers)
-        response = self.connection.getresponse()
-        data = response.read()
+        status, _, body = self.exchange(request)
         elapsed = (time.perf_counter() - start) * 1000
-        if response.status != 200:
+        if status != 200:
             return elapsed, False
-        following = json.loads(data)["next"]
-        self.card_id = following["id"] if following else self.card_id
+        self.take_next(body)
         return elapsed, True
 
     def close(self) -> None:
         """Close the connection."""
-        self.connection.close()
+        self.sock.close()
 
 
 def free_port() -> int:
@@ -118,13 +165,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(url: str, home: Path, threads: int) -> tuple[subprocess.Popen[bytes], int]:
-    """`trainer serve` in its own process; its log (waitress queue warnings) goes to home/serve.log."""
+def start_server(url: str, home: Path, threads: int, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    """`trainer serve` in its own processes; its log goes to home/serve.log."""
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, TRAINER_HOME=str(home))
     command = [sys.executable, "-m", "trainer.cli", "--db", url, "serve", "--no-sync"]
-    command += ["--port", str(port), "--threads", str(threads)]
+    command += ["--port", str(port), "--threads", str(threads), "--workers", str(workers)]
     with open(home / "serve.log", "wb") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 30
@@ -149,44 +196,46 @@ def one_client(port: int, requests: int) -> list[float]:
         client.close()
 
 
+async def _connection_loop(client: Client, stop_at: float, latencies: list[float]) -> tuple[int, int]:
+    """Answer on `client`'s connection until `stop_at`; returns (ok, errors)."""
+    client.sock.setblocking(False)
+    reader, writer = await asyncio.open_connection(sock=client.sock)
+    ok = errors = 0
+    try:
+        while time.perf_counter() < stop_at:
+            request = client.answer_request()
+            start = time.perf_counter()
+            try:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status, headers = parse_head(head[:-4])
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                return ok, errors + 1
+            latencies.append((time.perf_counter() - start) * 1000)
+            if status == 200:
+                ok += 1
+                client.take_next(body)
+            else:
+                errors += 1
+    finally:
+        writer.close()
+    return ok, errors
+
+
 def many_clients(port: int, connections: int, seconds: float) -> tuple[int, int, list[float], float]:
     """(answers, errors, latencies, elapsed seconds) with `connections` clients for `seconds`."""
-    latencies: list[float] = []
-    counts = {"ok": 0, "errors": 0}
-    lock = threading.Lock()
     clients = [Client(port) for _ in range(connections)]
-    start_line = threading.Barrier(connections + 1)
-    stop_at = [0.0]
+    latencies: list[float] = []
 
-    def run(client: Client) -> None:
-        mine: list[float] = []
-        ok = errors = 0
-        start_line.wait()
-        while time.perf_counter() < stop_at[0]:
-            try:
-                elapsed, good = client.answer()
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                continue
-            mine.append(elapsed)
-            ok, errors = (ok + 1, errors) if good else (ok, errors + 1)
-        with lock:
-            latencies.extend(mine)
-            counts["ok"] += ok
-            counts["errors"] += errors
+    async def run() -> list[tuple[int, int]]:
+        stop_at = time.perf_counter() + seconds
+        return await asyncio.gather(*(_connection_loop(c, stop_at, latencies) for c in clients))
 
-    workers = [threading.Thread(target=run, args=(c,)) for c in clients]
-    for worker in workers:
-        worker.start()
     began = time.perf_counter()
-    stop_at[0] = began + seconds
-    start_line.wait()
-    for worker in workers:
-        worker.join()
+    outcomes = asyncio.run(run())
     elapsed = time.perf_counter() - began
-    for client in clients:
-        client.close()
-    return counts["ok"], counts["errors"], latencies, elapsed
+    return sum(o for o, _ in outcomes), sum(e for _, e in outcomes), latencies, elapsed
 
 
 def main() -> None:
@@ -198,7 +247,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8, help="threads per server worker")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -209,16 +259,19 @@ def main() -> None:
             col.sync_decks([root / "decks"])
             col.configure(new_per_day=9999, reviews_per_day=99999)
         local = in_process(url, args.requests)
-        server, port = start_server(url, root / "home", args.threads)
+        server, port = start_server(url, root / "home", args.threads, args.workers)
         try:
             single = one_client(port, args.requests)
             answers, errors, latencies, elapsed = many_clients(port, args.connections, args.seconds)
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(f"cards: {args.cards}, SQLite WAL, waitress threads: {args.threads}")
+    print(f"cards: {args.cards}, SQLite WAL, trainer serve --workers {args.workers} --threads {args.threads}")
     print(f"{'answer + next card':40} {'median ms':>10} {'p99 ms':>10}")
-    for label, samples in (("in-process (Collection)", local), ("HTTP, one keep-alive client", single)):
+    for label, samples in (
+        ("in-process (Collection, with previews)", local),
+        ("HTTP, one keep-alive client", single),
+    ):
         print(f"{label:40} {statistics.median(samples):10.3f} {percentile(samples, 0.99):10.3f}")
     ratio = statistics.median(single) / statistics.median(local)
     print(f"HTTP / in-process median: {ratio:.2f}x   (target: HTTP median <= 2 ms)")

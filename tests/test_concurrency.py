@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from trainer import Collection, Conflict, Rating
 from trainer.check import check_database
+from trainer.database import write_transaction, writer_lock_path
 
 from .conftest import NOW
 
@@ -142,3 +146,47 @@ def test_two_tabs_racing_get_one_review_and_one_conflict(
         thread.join()
     assert sorted(outcomes) == ["answered", "conflict"]
     assert len(tabs[0].history(card.id)) == 1
+
+
+def _process_writer(url: str, index: int, seconds: float, results: Any) -> None:
+    acked: list[str] = []
+    errors: list[BaseException] = []
+    _writer(url, index, seconds, acked, errors)
+    results.put((acked, [repr(e) for e in errors]))
+
+
+def test_writer_processes_queue_on_the_lock_file_and_lose_nothing(
+    sqlite_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    """Four processes answering at once: every answer stored, none refused as locked."""
+    col = open_collection(sqlite_url)
+    col.sync_decks([write_deck(tmp_path / "decks", WRITERS * 4)], now=NOW)
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    processes = [
+        context.Process(target=_process_writer, args=(sqlite_url, i, 3.0, results)) for i in range(4)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    acked = [request for done, _ in outcomes for request in done]
+    assert [error for _, errors in outcomes for error in errors] == []
+    with col.engine.connect() as conn:
+        stored = set(conn.exec_driver_sql("SELECT request_id FROM review_logs").scalars())
+    assert stored == set(acked)
+    assert all(len(done) > 10 for done, _ in outcomes), [len(done) for done, _ in outcomes]
+
+
+def test_a_write_transaction_holds_the_lock_file_against_other_processes(
+    sqlite_url: str, open_collection: Callable[..., Collection]
+) -> None:
+    col = open_collection(sqlite_url)
+    path = writer_lock_path(col.engine)
+    assert path is not None
+    with open(path, "a+b") as other:  # another open file description, as another process has
+        with write_transaction(col.engine), pytest.raises(BlockingIOError):
+            fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other.fileno(), fcntl.LOCK_UN)

@@ -321,7 +321,16 @@ def optimize(obj: Context, dry_run: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Threads per worker."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes sharing the port; more than one lets answers use several CPU cores.",
+)
 @click.option("--no-sync", is_flag=True, help="Skip syncing the decks first.")
 @click.option(
     "--accounts", is_flag=True, help="Every learner logs in to their own account (needed beyond loopback)."
@@ -344,6 +353,7 @@ def serve(
     host: str,
     port: int,
     threads: int,
+    workers: int,
     no_sync: bool,
     accounts: bool,
     open_signup: bool,
@@ -380,6 +390,9 @@ def serve(
     config.update(ACCOUNTS=accounts, OPEN_SIGNUP=open_signup, PROXY_FIX=proxies)
     if trusted_hosts:
         config["TRUSTED_HOSTS"] = list(trusted_hosts)
+    if workers > 1:
+        _serve_workers(config, host, port, threads, workers, accounts)
+        return
     app = create_app(config)
     server = create_server(app, host=host, port=port, threads=threads)
     click.echo(f"Serving the trainer at http://{host}:{server.effective_port}/ (Ctrl+C stops)")
@@ -390,6 +403,27 @@ def serve(
     finally:
         server.close()
         close_app(app)
+
+
+def _serve_workers(
+    config: dict[str, Any], host: str, port: int, threads: int, workers: int, accounts: bool
+) -> None:
+    from web import close_app, create_app
+    from web.workers import listening_socket, serve_workers
+
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound = sock.getsockname()[1]
+    click.echo(
+        f"Serving the trainer at http://{host}:{bound}/ with {workers} worker processes (Ctrl+C stops)"
+    )
+    if accounts:
+        click.echo("Accounts are on: every learner logs in at /login.")
+    status = serve_workers(lambda: create_app(config), close_app, sock, workers=workers, threads=threads)
+    if status:
+        raise click.ClickException("a worker process stopped with an error; see the messages above")
 
 
 @contextmanager

@@ -149,9 +149,14 @@ class Collection:
         """The current moment and the bounds of the learner's day."""
         moment = require_utc(now)
         zone, rollover = self._settings.zone, self._settings.rollover_hour
+        known = self._last_day
+        if known is not None and known[0] == (zone, rollover) and known[1].start <= moment < known[1].end:
+            return replace(known[1], now=moment)
         day = learner_day(moment, zone, rollover)
         start, end = day_bounds_of(day, zone, rollover)
-        return queue.DayWindow(moment, start, end, day)
+        window = queue.DayWindow(moment, start, end, day)
+        self._last_day = ((zone, rollover), window)
+        return window
 
     def _limits(self) -> tuple[int, int]:
         return self._settings.new_per_day, self._settings.reviews_per_day
@@ -396,6 +401,7 @@ class Collection:
         return domain_report(self, require_utc(now))
 
     _backup_checked_until: datetime | None = None
+    _last_day: tuple[tuple[Any, int], queue.DayWindow] | None = None
 
     def backup_if_due(self, now: datetime | None = None) -> Path | None:
         """Back up the SQLite file if no backup was taken in the learner's day; returns it or None.

@@ -7,12 +7,18 @@ of failing with "database is locked" when a deferred transaction tries to upgrad
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: processes meet at SQLite's own lock
+    fcntl = None  # type: ignore[assignment]
 
 from alembic import command
 from alembic.config import Config
@@ -39,7 +45,9 @@ def make_engine(url: str) -> Engine:
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    # Every transaction here ends in COMMIT or ROLLBACK, so the pool's rollback when a connection
+    # is returned would only repeat the work.
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_reset_on_return=None)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -65,22 +73,84 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+class WriterLock:
+    """Serialises the SQLite writers of one database: threads of this process, then processes.
+
+    SQLite's busy handler sleeps between retries (1, 2, 5, 10... ms), so a writer that finds the
+    database locked wakes late and, under load, writers queue for tens of milliseconds. Here
+    threads queue on a thread lock and processes on an exclusive `flock` of a file beside the
+    database; both hand over the moment the holder lets go.
+    """
+
+    def __init__(self, path: Path | None):
+        self._thread_lock = threading.RLock()
+        self._path = path
+        self._file: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> WriterLock:
+        self._thread_lock.acquire()
+        try:
+            if self._depth == 0 and self._path is not None:
+                fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _descriptor(self) -> int:
+        if self._file is None:
+            assert self._path is not None
+            self._file = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._file
+
+    def close(self) -> None:
+        """Close the lock file (the lock must not be held)."""
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def _write_lock(engine: Engine) -> threading.RLock:
+def writer_lock_path(engine: Engine) -> Path | None:
+    """The file whose `flock` serialises writer processes of a SQLite file, or None (in memory,
+    other databases, or a platform without `flock`)."""
+    database = engine.url.database
+    if fcntl is None or not is_sqlite(engine) or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser().with_name(Path(database).name + "-writer.lock")
+
+
+def _write_lock(engine: Engine) -> WriterLock:
     with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(engine, threading.RLock())
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = WriterLock(writer_lock_path(engine))
+            weakref.finalize(engine, lock.close)
+        return lock
 
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that holds the write lock from its first statement; commits on success.
 
-    On SQLite, threads of one process also queue on a lock of their own first: SQLite's busy
-    handler sleeps between retries, so under contention it wakes late, while a thread lock
-    hands over at once. Other processes still wait on SQLite's lock and busy timeout.
+    On a SQLite file, writers first queue on a `WriterLock` (threads, then processes), so they
+    never sleep in SQLite's busy handler; other programs writing the file still meet SQLite's
+    own lock and busy timeout.
     """
     if not is_sqlite(engine):
         with engine.connect() as connection, connection.begin():

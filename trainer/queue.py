@@ -72,16 +72,19 @@ def used_today(conn: Connection, learner_id: int, day: DayWindow) -> tuple[int, 
 
 
 def _first(
-    conn: Connection, learner_id: int, queue: Queue, deck: str | None, until: datetime | None, day: DayWindow
+    driver: Driver, learner_id: int, queue: Queue, deck: str | None, until: Any, now: Any
 ) -> StudyCard | None:
-    driver = Driver(conn)
+    """The first card of `queue` (in `deck`, due before `until`, if given).
+
+    `until` and `now` are times as the database stores them (`Driver.time`).
+    """
     order = "position" if queue == Queue.NEW else "due"
     statement = _first_statement(order, deck is not None, until is not None)
-    params: dict[str, Any] = {"learner": learner_id, "queue": int(queue), "now": driver.time(day.now)}
+    params: dict[str, Any] = {"learner": learner_id, "queue": int(queue), "now": now}
     if deck is not None:
         params["deck"] = deck
     if until is not None:
-        params["until"] = driver.time(until)
+        params["until"] = until
     row = driver.one(statement, params)
     return study_card_from_raw(driver, row) if row is not None else None
 
@@ -109,24 +112,27 @@ def next_card(
     next review or new card comes from the following domain that has one. `limits` are the
     day's (new, review) limits.
     """
+    driver = Driver(conn)
+    now = driver.time(day.now)
     single = decks[0] if len(decks) == 1 else None
-    learning_now = day.now + timedelta(seconds=1)
-    found = _first(conn, learner_id, Queue.LEARNING, single, learning_now, day)
+    learning_now = driver.time(day.now + timedelta(seconds=1))
+    found = _first(driver, learner_id, Queue.LEARNING, single, learning_now, now)
     if found:
         return found
     new_used, reviews_used = used_today(conn, learner_id, day)
     rotation = _rotation(decks, last_deck)
     if reviews_used < limits[1]:
+        day_end = driver.time(day.end)
         for deck in rotation:
-            found = _first(conn, learner_id, Queue.REVIEW, deck, day.end, day)
+            found = _first(driver, learner_id, Queue.REVIEW, deck, day_end, now)
             if found:
                 return found
     if new_used < limits[0]:
         for deck in rotation:
-            found = _first(conn, learner_id, Queue.NEW, deck, None, day)
+            found = _first(driver, learner_id, Queue.NEW, deck, None, now)
             if found:
                 return found
-    return _first(conn, learner_id, Queue.LEARNING, single, day.now + LEARN_AHEAD, day)
+    return _first(driver, learner_id, Queue.LEARNING, single, driver.time(day.now + LEARN_AHEAD), now)
 
 
 def due_counts(

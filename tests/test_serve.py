@@ -1,0 +1,133 @@
+"""`trainer serve` as a learner runs it: a real process on a real port, one or several workers."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import pytest
+
+from trainer import Collection
+
+from .conftest import NOW
+
+
+def start(db: str, home: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
+    """`trainer serve` in a child process; returns it and the port it announced."""
+    command = [sys.executable, "-m", "trainer.cli", "--db", db, "serve", "--no-sync", "--port", "0", *args]
+    env = dict(os.environ, TRAINER_HOME=str(home), PYTHONUNBUFFERED="1")
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    if found is None:
+        server.kill()
+        pytest.fail(f"no address announced: {line!r}")
+    return server, int(found.group(1))
+
+
+@pytest.fixture
+def synced(tmp_path: Path, decks_dir: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    with Collection.open(url) as col:
+        col.sync_decks([decks_dir], now=NOW)
+    yield url
+
+
+def answer_once(port: int) -> int:
+    """A learner's tab: fetch a CSRF token and the next card, answer it; returns the status."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", "/api/csrf")
+        response = connection.getresponse()
+        token = json.loads(response.read())["csrf_token"]
+        cookie = SimpleCookie(response.headers["Set-Cookie"])
+        headers = {
+            "Content-Type": "application/json",
+            "X-CSRFToken": token,
+            "Cookie": "; ".join(f"{k}={m.value}" for k, m in cookie.items()),
+        }
+        connection.request("GET", "/api/next", headers=headers)
+        card = json.loads(connection.getresponse().read())["card"]
+        body = json.dumps({"card_id": card["id"], "rating": 3, "request_id": card["request_id"]})
+        connection.request("POST", "/api/answer", body=body, headers=headers)
+        answered = connection.getresponse()
+        answered.read()
+        return answered.status
+    finally:
+        connection.close()
+
+
+def children_of(pid: int, expected: int) -> list[int]:
+    """The child processes of `pid`, waiting up to 30 s for `expected` of them."""
+    deadline = time.monotonic() + 30
+    while True:
+        found = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        if len(found) >= expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def stop(server: subprocess.Popen[str], signum: int = signal.SIGTERM) -> int:
+    """Signal the server and return its exit status once it has stopped."""
+    server.send_signal(signum)
+    try:
+        return server.wait(timeout=30)
+    finally:
+        assert server.stdout is not None
+        server.stdout.close()
+
+
+def test_one_worker_serves_the_today_page_and_answers(synced: str, tmp_path: Path) -> None:
+    server, port = start(synced, tmp_path / "home")
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/")
+        page = connection.getresponse()
+        assert page.status == 200 and b"Today" in page.read()
+        connection.close()
+        assert answer_once(port) == 200
+    finally:
+        code = stop(server, signal.SIGINT)
+    assert code == 0
+    with Collection.open(synced) as col:
+        assert len(col.history()) == 1
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc")
+def test_two_workers_share_the_port_and_stop_together(synced: str, tmp_path: Path) -> None:
+    server, port = start(synced, tmp_path / "home", "--workers", "2", "--threads", "2")
+    try:
+        workers = children_of(server.pid, 2)
+        assert len(workers) == 2
+        statuses = [answer_once(port) for _ in range(12)]
+        assert statuses == [200] * 12
+    finally:
+        code = stop(server)
+    assert code == 0
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    with Collection.open(synced) as col:
+        assert len(col.history()) == 12
+
+
+def test_workers_report_a_port_already_in_use(synced: str, tmp_path: Path) -> None:
+    server, port = start(synced, tmp_path / "home", "--workers", "2")
+    try:
+        command = [sys.executable, "-m", "trainer.cli", "--db", synced, "serve", "--no-sync"]
+        command += ["--port", str(port), "--workers", "2"]
+        env = dict(os.environ, TRAINER_HOME=str(tmp_path / "home2"))
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0
+        assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+    finally:
+        stop(server)

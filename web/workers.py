@@ -1,0 +1,109 @@
+"""Several waitress processes accepting on one listening socket, so serving uses every core.
+
+One Python process runs one request at a time however many threads it has; a second process
+doubles what the machine can answer. Each worker builds its own app (its own database
+connections) after the fork. SQLite writers of different workers queue on the database's
+writer lock file (`trainer.database.WriterLock`); PostgreSQL orders them itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from flask import Flask
+from waitress import create_server
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host`:`port` (port 0 picks a free one) and listening."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host.strip("[]"), port), family=family, backlog=1024)
+
+
+def serve_one(app: Flask, sock: socket.socket, threads: int) -> None:
+    """Serve `app` with waitress on the listening `sock` until interrupted or terminated."""
+    server = create_server(app, sockets=[sock], threads=threads)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def serve_workers(
+    make_app: Callable[[], Flask],
+    close_app: Callable[[Flask], Any],
+    sock: socket.socket,
+    *,
+    workers: int,
+    threads: int,
+) -> int:
+    """Fork `workers` processes that each build an app with `make_app` and serve it on `sock`.
+
+    Returns when they have all stopped: after Ctrl+C or SIGTERM (passed on to every worker), or
+    when one worker dies, which stops the others. Returns the exit status for the command.
+    """
+    if not hasattr(os, "fork"):
+        raise RuntimeError("more than one worker process needs a platform with fork()")
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            status = 0
+            try:
+                app = make_app()
+                try:
+                    serve_one(app, sock, threads)
+                finally:
+                    close_app(app)
+            except BaseException as exc:  # report, never return into the parent's code
+                if not isinstance(exc, SystemExit | KeyboardInterrupt):
+                    print(f"worker {os.getpid()} stopped: {exc!r}", file=sys.stderr)
+                    status = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+        children.append(pid)
+    sock.close()
+    return _wait_for(children)
+
+
+def _wait_for(children: list[int]) -> int:
+    def pass_on(signum: int, _frame: FrameType | None) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, pass_on)
+    status = 0
+    try:
+        while children:
+            try:
+                pid, code = os.wait()
+            except KeyboardInterrupt:  # the terminal sent Ctrl+C to the workers too
+                pass_on(signal.SIGINT, None)
+                continue
+            except ChildProcessError:
+                break
+            if pid in children:
+                children.remove(pid)
+                if os.waitstatus_to_exitcode(code) != 0:
+                    status = 1
+                pass_on(signal.SIGTERM, None)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return status
