@@ -247,8 +247,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=8, help="threads per server worker")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per server worker")
+    parser.add_argument("--workers", type=int, default=4, help="server processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)

@@ -409,10 +409,10 @@ def _serve_workers(
     config: dict[str, Any], host: str, port: int, threads: int, workers: int, accounts: bool
 ) -> None:
     from web import close_app, create_app
-    from web.workers import listening_socket, serve_workers
+    from web.workers import reserve_port, serve_workers
 
     try:
-        sock = listening_socket(host, port)
+        sock = reserve_port(host, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound = sock.getsockname()[1]

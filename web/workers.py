@@ -1,4 +1,4 @@
-"""Several waitress processes accepting on one listening socket, so serving uses every core.
+"""Several waitress processes serving one port, so that answering uses every core.
 
 One Python process runs one request at a time however many threads it has; a second process
 doubles what the machine can answer. Each worker builds its own app (its own database
@@ -21,10 +21,35 @@ from flask import Flask
 from waitress import create_server
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to `host`:`port` (port 0 picks a free one) and listening."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    return socket.create_server((host.strip("[]"), port), family=family, backlog=1024)
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port` (0 picks a free port) that the workers can share.
+
+    It is bound with SO_REUSEPORT but never listens: each worker listens on a socket of its
+    own bound to the same port, and the kernel spreads new connections evenly across them
+    (one socket accepted from by every worker hands most connections to whichever is idle
+    first). Raises OSError if the port is taken. Only processes of the same user can join a
+    SO_REUSEPORT port.
+    """
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Bound before SO_REUSEPORT is set, so the bind fails if anything holds the port, even
+        # another trainer with workers of its own; the workers' sockets may join it afterwards.
+        sock.bind((host.strip("[]"), port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def worker_socket(host: str, port: int) -> socket.socket:
+    """A worker's own listening socket on the reserved `port`."""
+    return socket.create_server((host.strip("[]"), port), family=_family(host), backlog=1024, reuse_port=True)
 
 
 def serve_one(app: Flask, sock: socket.socket, threads: int) -> None:
@@ -46,24 +71,28 @@ def serve_one(app: Flask, sock: socket.socket, threads: int) -> None:
 def serve_workers(
     make_app: Callable[[], Flask],
     close_app: Callable[[Flask], Any],
-    sock: socket.socket,
+    reserved: socket.socket,
     *,
     workers: int,
     threads: int,
 ) -> int:
-    """Fork `workers` processes that each build an app with `make_app` and serve it on `sock`.
+    """Fork `workers` processes that each build an app with `make_app` and serve it on their own
+    socket bound to the port of `reserved` (see `reserve_port`).
 
     Returns when they have all stopped: after Ctrl+C or SIGTERM (passed on to every worker), or
     when one worker dies, which stops the others. Returns the exit status for the command.
     """
     if not hasattr(os, "fork"):
         raise RuntimeError("more than one worker process needs a platform with fork()")
+    host, port = reserved.getsockname()[:2]
     children: list[int] = []
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:
             status = 0
             try:
+                reserved.close()
+                sock = worker_socket(host, port)
                 app = make_app()
                 try:
                     serve_one(app, sock, threads)
@@ -78,8 +107,10 @@ def serve_workers(
                 sys.stderr.flush()
                 os._exit(status)
         children.append(pid)
-    sock.close()
-    return _wait_for(children)
+    try:
+        return _wait_for(children)
+    finally:
+        reserved.close()
 
 
 def _wait_for(children: list[int]) -> int:
