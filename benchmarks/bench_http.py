@@ -29,6 +29,7 @@ import uuid
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+import orjson
 import yaml
 
 from trainer import Collection, Rating
@@ -134,12 +135,12 @@ class Client:
 
     def answer_request(self) -> bytes:
         """POST /api/answer rating the current card Good, with a fresh request id."""
-        body = json.dumps({"card_id": self.card_id, "rating": 3, "request_id": uuid.uuid4().hex})
-        return request_bytes("POST", "/api/answer", self.headers, body.encode())
+        body = orjson.dumps({"card_id": self.card_id, "rating": 3, "request_id": uuid.uuid4().hex})
+        return request_bytes("POST", "/api/answer", self.headers, body)
 
     def take_next(self, body: bytes) -> None:
         """Remember the next card from an answer's response."""
-        following = json.loads(body)["next"]
+        following = orjson.loads(body)["next"]
         self.card_id = following["id"] if following else self.card_id
 
     def answer(self) -> tuple[float, bool]:

@@ -62,9 +62,14 @@ def _wait_for_key(path: Path) -> str:
     raise RuntimeError(f"the secret key file {path} is empty or damaged; delete it to make a new one")
 
 
+_HEADER_KEYS = {name.lower(): name for name in HEADERS}
+
+
 def _add_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    # One pass over the response's headers: werkzeug's setdefault raises and catches per miss.
+    missing = _HEADER_KEYS.keys() - {name.lower() for name, _value in response.headers.items()}
+    for key in missing:
+        response.headers.add(_HEADER_KEYS[key], HEADERS[_HEADER_KEYS[key]])
     return response
 
 
