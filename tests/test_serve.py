@@ -25,7 +25,9 @@ def start(db: str, home: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
     """`trainer serve` in a child process; returns it and the port it announced."""
     command = [sys.executable, "-m", "trainer.cli", "--db", db, "serve", "--no-sync", "--port", "0", *args]
     env = dict(os.environ, TRAINER_HOME=str(home), PYTHONUNBUFFERED="1")
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     assert server.stdout is not None
     line = server.stdout.readline()
     found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
@@ -131,3 +133,18 @@ def test_workers_report_a_port_already_in_use(synced: str, tmp_path: Path) -> No
         assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
     finally:
         stop(server)
+
+
+def test_ctrl_c_stops_every_worker(synced: str, tmp_path: Path) -> None:
+    """Ctrl+C in a terminal interrupts the whole process group: parent and workers."""
+    server, port = start(synced, tmp_path / "home", "--workers", "2")
+    workers = children_of(server.pid, 2)
+    assert answer_once(port) == 200
+    os.killpg(server.pid, signal.SIGINT)
+    try:
+        assert server.wait(timeout=30) == 0
+    finally:
+        assert server.stdout is not None
+        server.stdout.close()
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists()
