@@ -17,7 +17,7 @@ import genanki
 
 from trainer import Collection
 from trainer.clock import require_utc
-from trainer.model import Card, StudyCard
+from trainer.model import Card
 
 from .anki_progress import ProgressWriter
 from .notetypes import MODELS, card_ords, deck_id, deck_name, note_fields, note_guid, note_tags
@@ -43,18 +43,6 @@ class PackageNote(NamedTuple):
     fields: list[str]
     tags: list[str]
     ords: tuple[int, ...]
-
-
-def select_cards(col: Collection, deck_slugs: Sequence[str] | None) -> list[StudyCard]:
-    """The current cards with their memory, only those of `deck_slugs` if given.
-
-    Raises NotFound for an unknown deck.
-    """
-    wanted = set(deck_slugs or ())
-    if wanted:
-        col.card_contents(wanted)  # raises NotFound, naming the unknown decks
-    cards = col.cards()
-    return [c for c in cards if c.card.deck in wanted] if wanted else cards
 
 
 def package_notes(
@@ -184,7 +172,7 @@ def export_anki(
     moment = require_utc(now)
     progress = None
     if with_progress:
-        studied = select_cards(col, decks)
+        studied = col.cards(decks=decks)
         cards = [s.card for s in studied]
         leeches = frozenset(s.card.id for s in studied if s.memory.leech)
         progress = ProgressWriter(col, studied, moment)

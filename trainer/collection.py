@@ -34,6 +34,16 @@ DATABASE_ENV = "TRAINER_DATABASE_URL"
 decks_table: Table = DeckRow.__table__  # type: ignore[assignment]
 
 
+def _require_decks(conn: Any, slugs: list[str]) -> None:
+    """Raise NotFound naming every one of `slugs` that is not a synced deck."""
+    if not slugs:
+        return
+    known = set(conn.execute(select(decks_table.c.slug)).scalars())
+    unknown = [slug for slug in slugs if slug not in known]
+    if unknown:
+        raise NotFound("no deck named " + ", ".join(repr(s) for s in unknown))
+
+
 @dataclass(frozen=True)
 class DeckInfo:
     """A synced deck as stored."""
@@ -371,23 +381,24 @@ class Collection:
             for row in rows
         ]
 
-    def cards(self, *, include_retired: bool = False) -> list[StudyCard]:
-        """Every card with this learner's memory of it, in deck order."""
+    def cards(self, *, include_retired: bool = False, decks: Iterable[str] | None = None) -> list[StudyCard]:
+        """Every card with this learner's memory of it, in deck order; only the cards of `decks`
+        if given (raises NotFound, naming them, if any of `decks` is not a synced deck)."""
+        wanted = list(dict.fromkeys(decks or ()))
         with read_transaction(self.engine) as conn:
-            return store.study_cards(conn, self.learner_id, include_retired=include_retired)
+            _require_decks(conn, wanted)
+            found = store.study_cards(conn, self.learner_id, include_retired=include_retired)
+        return [c for c in found if c.card.deck in wanted] if wanted else found
 
     def card_contents(self, decks: Iterable[str] | None = None) -> list[Card]:
         """The content of every live card, in deck order; only the cards of `decks` if given.
 
-        Raises NotFound, naming them, if any of `decks` is not a synced deck.
+        Reads no memory, so it is the cheap way to list cards. Raises NotFound, naming them, if
+        any of `decks` is not a synced deck.
         """
         wanted = list(dict.fromkeys(decks or ()))
         with read_transaction(self.engine) as conn:
-            if wanted:
-                known = set(conn.execute(select(decks_table.c.slug)).scalars())
-                unknown = [slug for slug in wanted if slug not in known]
-                if unknown:
-                    raise NotFound("no deck named " + ", ".join(repr(s) for s in unknown))
+            _require_decks(conn, wanted)
             return store.card_contents(conn, self.learner_id, wanted)
 
     def card_content(self, card_id: str) -> Card:
