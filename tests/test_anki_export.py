@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection as AnkiCollection
 from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exporters.anki_export import export_anki
 from exporters.anki_progress import interval_days
@@ -283,3 +285,12 @@ def test_bulk_written_notes_equal_what_genanki_writes_note_by_note(tmp_path: Pat
     expected = _package_rows(theirs)
     assert len(expected["notes"]) == len(cards)  # type: ignore[arg-type]
     assert _package_rows(ours) == expected
+
+
+@given(st.text(min_size=1, max_size=80))
+def test_note_guids_equal_genankis_guid_for(card_id: str) -> None:
+    import genanki
+
+    from exporters.notetypes import note_guid
+
+    assert note_guid(card_id) == genanki.guid_for(card_id)
