@@ -148,3 +148,13 @@ def test_ctrl_c_stops_every_worker(synced: str, tmp_path: Path) -> None:
         server.stdout.close()
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists()
+
+
+def test_a_worker_that_cannot_start_stops_the_command_with_its_reason(tmp_path: Path) -> None:
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
+    command = [sys.executable, "-m", "trainer.cli", "--db", unreachable, "serve", "--no-sync"]
+    command += ["--port", "0", "--workers", "2"]
+    env = dict(os.environ, TRAINER_HOME=str(tmp_path / "home"))
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "stopped:" in done.stderr and "a worker process stopped with an error" in done.stderr

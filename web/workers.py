@@ -15,7 +15,7 @@ import socket
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask
 from waitress import create_server
@@ -86,55 +86,67 @@ def serve_workers(
         raise RuntimeError("more than one worker process needs a platform with fork()")
     host, port = reserved.getsockname()[:2]
     children: list[int] = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:
-            status = 0
-            try:
-                reserved.close()
-                sock = worker_socket(host, port)
-                app = make_app()
-                try:
-                    serve_one(app, sock, threads)
-                finally:
-                    close_app(app)
-            except BaseException as exc:  # report, never return into the parent's code
-                if not isinstance(exc, SystemExit | KeyboardInterrupt):
-                    print(f"worker {os.getpid()} stopped: {exc!r}", file=sys.stderr)
-                    status = 1
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(status)
-        children.append(pid)
-    try:
-        return _wait_for(children)
-    finally:
-        reserved.close()
 
-
-def _wait_for(children: list[int]) -> int:
-    def pass_on(signum: int, _frame: FrameType | None) -> None:
+    def pass_on(_signum: int, _frame: FrameType | None) -> None:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
-    previous = signal.signal(signal.SIGTERM, pass_on)
-    status = 0
+    previous = signal.signal(signal.SIGTERM, pass_on)  # before the first fork: none is missed
     try:
-        while children:
-            try:
-                pid, code = os.wait()
-            except KeyboardInterrupt:  # the terminal sent Ctrl+C to the workers too
-                pass_on(signal.SIGINT, None)
-                continue
-            except ChildProcessError:
-                break
-            if pid in children:
-                children.remove(pid)
-                if os.waitstatus_to_exitcode(code) != 0:
-                    status = 1
-                pass_on(signal.SIGTERM, None)
+        for _ in range(workers):
+            pid = os.fork()
+            if pid == 0:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                _run_worker(make_app, close_app, reserved, host, port, threads)
+            children.append(pid)
+        return _wait_for(children, pass_on)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        reserved.close()
+
+
+def _run_worker(
+    make_app: Callable[[], Flask],
+    close_app: Callable[[Flask], Any],
+    reserved: socket.socket,
+    host: str,
+    port: int,
+    threads: int,
+) -> NoReturn:
+    status = 0
+    try:
+        reserved.close()
+        sock = worker_socket(host, port)
+        app = make_app()
+        try:
+            serve_one(app, sock, threads)
+        finally:
+            close_app(app)
+    except BaseException as exc:  # report, never return into the parent's code
+        if not isinstance(exc, SystemExit | KeyboardInterrupt):
+            print(f"worker {os.getpid()} stopped: {exc!r}", file=sys.stderr)
+            status = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def _wait_for(children: list[int], stop_all: Callable[[int, FrameType | None], None]) -> int:
+    """Reap the workers; when one ends, stop the rest. 1 if any failed, else 0."""
+    status = 0
+    while children:
+        try:
+            pid, code = os.wait()
+        except KeyboardInterrupt:  # the terminal sent Ctrl+C to the workers too
+            stop_all(signal.SIGINT, None)
+            continue
+        except ChildProcessError:
+            break
+        if pid in children:
+            children.remove(pid)
+            if os.waitstatus_to_exitcode(code) != 0:
+                status = 1
+            stop_all(signal.SIGTERM, None)
     return status
