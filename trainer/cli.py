@@ -364,12 +364,14 @@ def serve(
     """Study in the browser: serve the web UI and JSON API with waitress.
 
     Without --accounts the server is the local learner's and listens on loopback only;
-    beyond loopback it refuses to start unless --accounts is given. For several worker
-    processes against PostgreSQL, see the README's "Study-group deployment".
+    beyond loopback it refuses to start unless --accounts is given. --workers N runs N
+    processes on the port (each with --threads threads), so answers use every CPU core; for
+    gunicorn and PostgreSQL, see the README's "Study-group deployment".
 
     \b
     Example:
         trainer serve --port 8000     # then open http://127.0.0.1:8000/
+        trainer serve --workers 4 --threads 1
         trainer serve --accounts --host 0.0.0.0 --trusted-host trainer.example.org --proxies 1
     """
     from .serving import check_listen
