@@ -13,6 +13,7 @@ from sqlalchemy import String, cast, func, or_, select
 
 from . import store
 from .database import read_transaction
+from .driver import Driver
 from .model import Queue, StudyCard
 
 if TYPE_CHECKING:
@@ -120,7 +121,8 @@ def search_cards(
     with read_transaction(col.engine) as conn:
         rows = conn.execute(query).all()
         total = conn.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
-    found = [StudyCard(store.card_from_row(r), store.memory_from_row(r)) for r in rows]
+        driver = Driver(conn)
+        found = [store.study_card_from_raw(driver, r) for r in rows]
     return SearchResult(found, int(total))
 
 

@@ -387,8 +387,7 @@ class Collection:
         wanted = list(dict.fromkeys(decks or ()))
         with read_transaction(self.engine) as conn:
             _require_decks(conn, wanted)
-            found = store.study_cards(conn, self.learner_id, include_retired=include_retired)
-        return [c for c in found if c.card.deck in wanted] if wanted else found
+            return store.study_cards(conn, self.learner_id, include_retired=include_retired, decks=wanted)
 
     def card_contents(self, decks: Iterable[str] | None = None) -> list[Card]:
         """The content of every live card, in deck order; only the cards of `decks` if given.

@@ -42,6 +42,7 @@ MEMORY_COLUMNS = (
     states.c.buried_until,
     states.c.leech,
 )
+# In the order of CONTENT_SQL_COLUMNS, so rows of either read through card_from_raw.
 CARD_COLUMNS = (
     cards.c.id,
     cards.c.deck,
@@ -85,23 +86,6 @@ def memory_from_row(row: Row[Any] | Any) -> Memory:
         suspended=bool(row.suspended),
         buried_until=row.buried_until,
         leech=bool(row.leech),
-    )
-
-
-def card_from_row(row: Row[Any] | Any) -> Card:
-    """A Card from a row holding CARD_COLUMNS."""
-    return Card(
-        id=row.id,
-        deck=row.deck,
-        kind=CardKind(row.kind),
-        prompt=row.prompt,
-        answer=row.answer,
-        why=row.why,
-        text=row.text,
-        points=tuple(row.points or ()),
-        concepts=tuple(row.concepts or ()),
-        tags=tuple(row.tags or ()),
-        html=row.rendered,
     )
 
 
@@ -197,23 +181,50 @@ def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
     return StudyCard(card_from_raw(driver, row), memory_from_raw(driver, row[11:]))
 
 
-def study_cards(
-    conn: Connection, learner_id: int, *, include_retired: bool = False, card_id: str | None = None
-) -> list[StudyCard]:
-    """Every card (or only `card_id`, retired or not) with the learner's memory of it, in deck order."""
-    driver = Driver(conn)
+def _card_rows(
+    driver: Driver,
+    columns: str,
+    learner_id: int,
+    *,
+    decks: Sequence[str] | None = None,
+    card_id: str | None = None,
+    include_retired: bool = False,
+) -> list[Any]:
+    """Raw rows of `columns` for the learner's cards in deck order: only `card_id` (retired or
+    not) if given, else the live cards (and retired ones if asked) of `decks`, or of every deck."""
     params: dict[str, Any] = {"learner": learner_id}
     where = "s.learner_id = :learner"
     if card_id is not None:
         where += " AND s.card_id = :card"
         params["card"] = card_id
-    elif not include_retired:
-        where += f" AND s.queue != {int(Queue.RETIRED)}"
-    rows = driver.execute(
-        f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
+    else:
+        if not include_retired:
+            where += f" AND s.queue != {int(Queue.RETIRED)}"
+        if decks:
+            names = {f"deck{i}": slug for i, slug in enumerate(decks)}
+            where += " AND s.deck IN (" + ", ".join(f":{name}" for name in names) + ")"
+            params.update(names)
+    return driver.execute(  # type: ignore[no-any-return]
+        f"SELECT {columns} FROM card_states s JOIN cards c ON c.id = s.card_id"
         f" WHERE {where} ORDER BY s.deck, s.position",
         params,
     ).fetchall()
+
+
+def study_cards(
+    conn: Connection,
+    learner_id: int,
+    *,
+    include_retired: bool = False,
+    card_id: str | None = None,
+    decks: Sequence[str] | None = None,
+) -> list[StudyCard]:
+    """Every card (or only `card_id`, retired or not; or only those of `decks`) with the
+    learner's memory of it, in deck order."""
+    driver = Driver(conn)
+    rows = _card_rows(
+        driver, STUDY_CARD_COLUMNS, learner_id, decks=decks, card_id=card_id, include_retired=include_retired
+    )
     return [study_card_from_raw(driver, row) for row in rows]
 
 
@@ -223,18 +234,9 @@ def card_contents(conn: Connection, learner_id: int, decks: Sequence[str] | None
     Reads no memory, so it is the cheap way to list cards for exports.
     """
     driver = Driver(conn)
-    params: dict[str, Any] = {"learner": learner_id}
-    where = f"s.learner_id = :learner AND s.queue != {int(Queue.RETIRED)}"
-    if decks:
-        names = {f"deck{i}": slug for i, slug in enumerate(decks)}
-        where += " AND s.deck IN (" + ", ".join(f":{name}" for name in names) + ")"
-        params.update(names)
-    rows = driver.execute(
-        f"SELECT {CONTENT_SQL_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
-        f" WHERE {where} ORDER BY s.deck, s.position",
-        params,
-    ).fetchall()
-    return [card_from_raw(driver, row) for row in rows]
+    return [
+        card_from_raw(driver, row) for row in _card_rows(driver, CONTENT_SQL_COLUMNS, learner_id, decks=decks)
+    ]
 
 
 def load_memory(
