@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh database per test on SQLite and, where configured, PostgreSQL."""
+"""Shared fixtures: a fresh database per test (SQLite and, where configured, PostgreSQL), the web app."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from trainer import Collection
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.testing import FlaskClient
+
+    from .test_web_support import Clock
 
 FIXTURE_DECKS = Path(__file__).parent / "fixtures" / "decks"
 REPO_DECKS = Path(__file__).resolve().parent.parent / "decks"
@@ -81,3 +88,26 @@ def col(db_url: str, decks_dir: Path, open_collection: Callable[..., Collection]
     collection = open_collection(db_url)
     collection.sync_decks([decks_dir], now=NOW)
     return collection
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock the test moves by hand, starting at NOW (the web app's CLOCK)."""
+    from .test_web_support import Clock
+
+    return Clock()
+
+
+@pytest.fixture
+def app(db_url: str, decks_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
+    """The web app on a fresh database with the small test decks synced; modules needing other
+    settings (accounts, a SQLite file only) define their own."""
+    from .test_web_support import web_app
+
+    with web_app(db_url, decks_dir, tmp_path / "data", clock) as built:
+        yield built
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

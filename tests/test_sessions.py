@@ -20,11 +20,6 @@ BOB = ("bob", "copper lantern sleepy walrus")
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def app(db_url: str, decks_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
     with web_app(db_url, decks_dir, tmp_path / "data", clock, ACCOUNTS=True) as built:
         accounts = Accounts(collection_of(built).engine)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,6 @@ from flask.testing import FlaskClient
 from trainer import CardState, Rating
 
 from .test_web_support import Clock, collection_of, csrf_token, hidden, web_app
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def app(db_url: str, decks_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
-    with web_app(db_url, decks_dir, tmp_path / "data", clock) as built:
-        yield built
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def text_of(response) -> str:  # type: ignore[no-untyped-def]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,23 +13,7 @@ from trainer import Rating
 from trainer.scheduling import format_interval
 
 from .conftest import NOW
-from .test_web_support import Clock, collection_of, csrf_token, web_app
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def app(db_url: str, decks_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
-    with web_app(db_url, decks_dir, tmp_path / "data", clock) as built:
-        yield built
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+from .test_web_support import Clock, collection_of, csrf_token
 
 
 @pytest.fixture
