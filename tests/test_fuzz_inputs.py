@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,13 +79,20 @@ def _sync_changes_nothing_or_succeeds(col: Collection, decks: Path) -> None:
         assert _snapshot(col) == before, "a failed sync wrote to the database"
 
 
-def test_mutated_deck_files_fail_cleanly(
+@pytest.fixture
+def fuzzed(
     sqlite_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
-) -> None:
+) -> tuple[Collection, Path]:
+    """A collection synced from a copy of the test decks, and that copy, for a test to garble."""
     col = open_collection(sqlite_url)
     decks = tmp_path / "fuzzed"
     shutil.copytree(FIXTURE_DECKS, decks)
     col.sync_decks([decks], now=NOW)
+    return col, decks
+
+
+def test_mutated_deck_files_fail_cleanly(fuzzed: tuple[Collection, Path]) -> None:
+    col, decks = fuzzed
 
     @FUZZ
     @given(mutated_deck())
@@ -95,13 +103,8 @@ def test_mutated_deck_files_fail_cleanly(
     check()
 
 
-def test_arbitrary_deck_file_bytes_fail_cleanly(
-    sqlite_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
-) -> None:
-    col = open_collection(sqlite_url)
-    decks = tmp_path / "fuzzed"
-    shutil.copytree(FIXTURE_DECKS, decks)
-    col.sync_decks([decks], now=NOW)
+def test_arbitrary_deck_file_bytes_fail_cleanly(fuzzed: tuple[Collection, Path]) -> None:
+    col, decks = fuzzed
     original = (decks / "alpha.yaml").read_bytes()
 
     @FUZZ
@@ -121,13 +124,8 @@ def test_arbitrary_deck_file_bytes_fail_cleanly(
     check()
 
 
-def test_arbitrary_concepts_files_fail_cleanly(
-    sqlite_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
-) -> None:
-    col = open_collection(sqlite_url)
-    decks = tmp_path / "fuzzed"
-    shutil.copytree(FIXTURE_DECKS, decks)
-    col.sync_decks([decks], now=NOW)
+def test_arbitrary_concepts_files_fail_cleanly(fuzzed: tuple[Collection, Path]) -> None:
+    col, decks = fuzzed
 
     @FUZZ
     @given(values)
