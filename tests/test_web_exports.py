@@ -58,16 +58,17 @@ def download(app: Flask, url: str) -> TestResponse:
     return response
 
 
-def package_db(response: TestResponse, folder: Path) -> sqlite3.Connection:
-    """The collection database inside a downloaded .apkg, opened read-only."""
+def package_counts(response: TestResponse, folder: Path, *tables: str) -> list[int]:
+    """Row counts of `tables` (a table name and an optional WHERE) in the collection database
+    inside a downloaded .apkg."""
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         assert "collection.anki2" in archive.namelist()
         archive.extract("collection.anki2", folder)
-    return sqlite3.connect(f"file:{folder / 'collection.anki2'}?mode=ro", uri=True)
-
-
-def count(db: sqlite3.Connection, table: str) -> int:
-    return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    db = sqlite3.connect(f"file:{folder / 'collection.anki2'}?mode=ro", uri=True)
+    try:
+        return [int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in tables]
+    finally:
+        db.close()
 
 
 def test_decks_page_links_to_every_download(app: Flask) -> None:
@@ -86,12 +87,7 @@ def test_anki_package_of_all_decks(app: Flask, tmp_path: Path, temp_root: Path) 
     assert response.headers["Content-Disposition"] == "attachment; filename=ml-interview-2026-03-02.apkg"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.content_length == len(response.data)
-    db = package_db(response, tmp_path)
-    try:
-        assert count(db, "notes") == ALL_CARDS
-        assert count(db, "revlog") == 0
-    finally:
-        db.close()
+    assert package_counts(response, tmp_path, "notes", "revlog") == [ALL_CARDS, 0]
     assert list(temp_root.iterdir()) == []
 
 
@@ -100,22 +96,13 @@ def test_anki_package_with_progress_carries_the_review_log(app: Flask, tmp_path:
     response = download(app, "/export/anki.apkg?with_progress=1")
     assert response.status_code == 200
     assert "ml-interview-progress-2026-03-02.apkg" in response.headers["Content-Disposition"]
-    db = package_db(response, tmp_path)
-    try:
-        assert count(db, "notes") == ALL_CARDS
-        assert count(db, "revlog") == answers
-        assert count(db, "cards WHERE type != 0") == 3
-    finally:
-        db.close()
+    counts = package_counts(response, tmp_path, "notes", "revlog", "cards WHERE type != 0")
+    assert counts == [ALL_CARDS, answers, 3]
 
 
 def test_anki_package_of_chosen_decks(app: Flask, tmp_path: Path) -> None:
     response = download(app, "/export/anki.apkg?deck=alpha")
-    db = package_db(response, tmp_path)
-    try:
-        assert count(db, "notes") == ALPHA_CARDS
-    finally:
-        db.close()
+    assert package_counts(response, tmp_path, "notes") == [ALPHA_CARDS]
 
 
 def test_unknown_deck_is_a_404_and_leaves_no_file(app: Flask, temp_root: Path) -> None:
@@ -162,10 +149,5 @@ def test_with_accounts_each_learner_downloads_only_their_own_progress(
         assert log.status_code == 200
         assert list(csv.DictReader(io.StringIO(log.get_data(as_text=True)))) == []
         package = client.get("/export/anki.apkg?with_progress=1", buffered=True)
-        db = package_db(package, tmp_path)
-        try:
-            assert count(db, "notes") == ALL_CARDS
-            assert count(db, "revlog") == 0
-        finally:
-            db.close()
+        assert package_counts(package, tmp_path, "notes", "revlog") == [ALL_CARDS, 0]
     assert list(temp_root.iterdir()) == []
