@@ -82,12 +82,22 @@ def open_collection() -> Iterator[Callable[..., Collection]]:
         collection.close()
 
 
+def _synced(open_collection: Callable[..., Collection], url: str, decks_dir: Path) -> Collection:
+    collection = open_collection(url)
+    collection.sync_decks([decks_dir], now=NOW)
+    return collection
+
+
 @pytest.fixture
 def col(db_url: str, decks_dir: Path, open_collection: Callable[..., Collection]) -> Collection:
     """A collection on a fresh database with the small test decks synced."""
-    collection = open_collection(db_url)
-    collection.sync_decks([decks_dir], now=NOW)
-    return collection
+    return _synced(open_collection, db_url, decks_dir)
+
+
+@pytest.fixture
+def sqlite_col(sqlite_url: str, decks_dir: Path, open_collection: Callable[..., Collection]) -> Collection:
+    """The same on a SQLite file only, for tests whose subject is not the database."""
+    return _synced(open_collection, sqlite_url, decks_dir)
 
 
 @pytest.fixture

@@ -46,13 +46,6 @@ def anki(tmp_path: Path) -> Iterator[Callable[[], AnkiCollection]]:
         collection.close()
 
 
-@pytest.fixture
-def trainer_col(sqlite_url: str, decks_dir: Path, open_collection: Callable[..., Collection]) -> Collection:
-    collection = open_collection(sqlite_url)
-    collection.sync_decks([decks_dir], now=NOW)
-    return collection
-
-
 def import_package(target: AnkiCollection, package: Path, *, with_scheduling: bool = False) -> None:
     target.import_anki_package(
         ImportAnkiPackageRequest(
@@ -81,9 +74,9 @@ def notes_by_card_id(target: AnkiCollection) -> dict[str, object]:
 
 
 def test_package_imports_with_decks_fields_tags_and_note_types(
-    trainer_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
+    sqlite_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
 ) -> None:
-    report = export_anki(trainer_col, tmp_path / "ml.apkg", now=NOW)
+    report = export_anki(sqlite_col, tmp_path / "ml.apkg", now=NOW)
     target = anki()
     import_package(target, tmp_path / "ml.apkg")
 
@@ -115,25 +108,25 @@ def test_package_imports_with_decks_fields_tags_and_note_types(
     assert "tens of milliseconds" not in question and "[...]" in question
 
 
-def test_deck_option_limits_the_export(trainer_col: Collection, tmp_path: Path) -> None:
-    report = export_anki(trainer_col, tmp_path / "beta.apkg", decks=["beta"], now=NOW)
+def test_deck_option_limits_the_export(sqlite_col: Collection, tmp_path: Path) -> None:
+    report = export_anki(sqlite_col, tmp_path / "beta.apkg", decks=["beta"], now=NOW)
     assert (report.decks, report.notes) == (1, 3)
     with pytest.raises(NotFound, match="gamma"):
-        export_anki(trainer_col, tmp_path / "x.apkg", decks=["gamma"], now=NOW)
+        export_anki(sqlite_col, tmp_path / "x.apkg", decks=["gamma"], now=NOW)
     assert not (tmp_path / "x.apkg").exists()
 
 
 def test_edited_export_updates_notes_in_place(
-    trainer_col: Collection, decks_dir: Path, anki: Callable[[], AnkiCollection], tmp_path: Path
+    sqlite_col: Collection, decks_dir: Path, anki: Callable[[], AnkiCollection], tmp_path: Path
 ) -> None:
-    export_anki(trainer_col, tmp_path / "first.apkg", now=NOW)
+    export_anki(sqlite_col, tmp_path / "first.apkg", now=NOW)
     target = anki()
     import_package(target, tmp_path / "first.apkg")
     alpha = decks_dir / "alpha.yaml"
     alpha.write_text(alpha.read_text().replace("How rare is fraud?", "How rare is card fraud?"))
     later = NOW + timedelta(days=1)
-    trainer_col.sync_decks([decks_dir], now=later)
-    export_anki(trainer_col, tmp_path / "second.apkg", now=later)
+    sqlite_col.sync_decks([decks_dir], now=later)
+    export_anki(sqlite_col, tmp_path / "second.apkg", now=later)
 
     import_package(target, tmp_path / "second.apkg")
 
@@ -155,17 +148,17 @@ def study(col: Collection) -> datetime:
 
 
 def test_progress_arrives_in_anki_with_due_dates_intervals_and_review_log(
-    trainer_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
+    sqlite_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
 ) -> None:
-    moment = study(trainer_col)
-    report = export_anki(trainer_col, tmp_path / "progress.apkg", with_progress=True, now=moment)
+    moment = study(sqlite_col)
+    report = export_anki(sqlite_col, tmp_path / "progress.apkg", with_progress=True, now=moment)
     target = anki()
     import_package(target, tmp_path / "progress.apkg", with_scheduling=True)
-    zone, rollover = trainer_col.settings.zone, trainer_col.settings.rollover_hour
+    zone, rollover = sqlite_col.settings.zone, sqlite_col.settings.rollover_hour
     anki_today = learner_day(datetime.now(UTC), zone, rollover)
 
     assert report.reviewed_cards == 5 and report.review_rows == 8
-    states = {s.id: s.memory for s in trainer_col.cards()}
+    states = {s.id: s.memory for s in sqlite_col.cards()}
     assert {m.state for m in states.values()} >= {CardState.REVIEW, CardState.LEARNING, CardState.RELEARNING}
     for card_id, memory in states.items():
         card = target.get_card(target.find_cards(f'"Card ID:{card_id}"')[0])
@@ -184,22 +177,22 @@ def test_progress_arrives_in_anki_with_due_dates_intervals_and_review_log(
             assert card.queue == 1 and card.due == int(memory.due.timestamp())
         else:
             assert card.queue == 0
-        log = trainer_col.history(card_id)
+        log = sqlite_col.history(card_id)
         rows = target.db.all("SELECT id, ease, time FROM revlog WHERE cid = ? ORDER BY id", card.id)
         assert [(r[1], r[2]) for r in rows] == [(int(e.rating), 4200) for e in log], card_id
         assert [r[0] // 1000 for r in rows] == [int(e.reviewed_at.timestamp()) for e in log]
 
 
 def test_anki_with_fsrs_has_memory_states_matching_the_trainer(
-    trainer_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
+    sqlite_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
 ) -> None:
-    moment = study(trainer_col)
-    export_anki(trainer_col, tmp_path / "progress.apkg", with_progress=True, now=moment)
+    moment = study(sqlite_col)
+    export_anki(sqlite_col, tmp_path / "progress.apkg", with_progress=True, now=moment)
     target = anki()
     import_package(target, tmp_path / "progress.apkg", with_scheduling=True)
     target.set_config("fsrs", True)
 
-    for study_card in trainer_col.cards():
+    for study_card in sqlite_col.cards():
         memory = study_card.memory
         card = target.get_card(target.find_cards(f'"Card ID:{study_card.id}"')[0])
         if memory.state == CardState.NEW:
@@ -214,10 +207,10 @@ def test_anki_with_fsrs_has_memory_states_matching_the_trainer(
 
 
 def test_without_progress_every_card_arrives_new(
-    trainer_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
+    sqlite_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
 ) -> None:
-    moment = study(trainer_col)
-    export_anki(trainer_col, tmp_path / "plain.apkg", now=moment)
+    moment = study(sqlite_col)
+    export_anki(sqlite_col, tmp_path / "plain.apkg", now=moment)
     target = anki()
     import_package(target, tmp_path / "plain.apkg", with_scheduling=True)
     assert {target.get_card(cid).queue for cid in target.find_cards("")} == {0}

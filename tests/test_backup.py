@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -37,11 +36,9 @@ def _answer(col: Collection, times: int, start: int = 0) -> None:
 
 
 @pytest.fixture
-def studied(sqlite_url: str, decks_dir: Path, open_collection: Callable[..., Collection]) -> Collection:
-    col = open_collection(sqlite_url)
-    col.sync_decks([decks_dir], now=NOW)
-    _answer(col, 3)
-    return col
+def studied(sqlite_col: Collection) -> Collection:
+    _answer(sqlite_col, 3)
+    return sqlite_col
 
 
 def test_manual_backup_is_a_complete_copy(studied: Collection, sqlite_url: str) -> None:
