@@ -16,7 +16,7 @@ from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating
-from sqlalchemy import Engine, Table, delete, select
+from sqlalchemy import Connection, Engine, Table, delete, select
 
 from . import backup, queue, scheduling, store
 from .clock import day_bounds_of, learner_day, require_utc
@@ -34,7 +34,7 @@ DATABASE_ENV = "TRAINER_DATABASE_URL"
 decks_table: Table = DeckRow.__table__  # type: ignore[assignment]
 
 
-def _require_decks(conn: Any, slugs: list[str]) -> None:
+def _require_decks(conn: Connection, slugs: list[str]) -> None:
     """Raise NotFound naming every one of `slugs` that is not a synced deck."""
     if not slugs:
         return
