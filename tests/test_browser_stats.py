@@ -40,6 +40,9 @@ def test_keyboard_focus_session_stays_in_focus(app: Flask, base_url: str, page: 
     assert expected is not None
     page.goto(base_url + "/")
     page.get_by_role("link", name="Focus: weakest domains").first.click()
+    # A link click returns once the new page commits; its deferred script, which binds the
+    # keys, runs before the load event.
+    page.wait_for_load_state("load")
     expect(page.locator("input[name=focus]").first).to_have_value("weakest")
     page.keyboard.press("Space")
     expect(page.locator(".back")).to_be_visible()
