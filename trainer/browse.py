@@ -121,7 +121,7 @@ def search_cards(
     with read_transaction(col.engine) as conn:
         rows = conn.execute(query).all()
         total = conn.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
-        driver = Driver(conn)
+        driver = Driver.of(conn)
         found = [store.study_card_from_raw(driver, r) for r in rows]
     return SearchResult(found, int(total))
 

@@ -20,8 +20,9 @@ from sqlalchemy import Connection, Engine, Table, delete, select
 
 from . import backup, queue, scheduling, store
 from .clock import day_bounds_of, learner_day, require_utc
-from .database import make_engine, migrate, read_transaction, write_transaction
+from .database import driver_transaction, make_engine, migrate, read_transaction, write_transaction
 from .deckfile import DeckSet, load_decks
+from .driver import Driver
 from .errors import Conflict, NotFound, NothingToUndo, TrainerError
 from .model import Card, CardState, Memory, Preview, StudyCard, SyncReport
 from .paths import default_database_url
@@ -181,9 +182,9 @@ class Collection:
     def next_card(self, now: datetime | None = None, domain: str | None = None) -> StudyCard | None:
         """The next card to study now (in `domain` only, if given), or None if none is due."""
         day = self.day(now)
-        with read_transaction(self.engine) as conn:
+        with driver_transaction(self.engine, write=False) as driver:
             return queue.next_card(
-                conn,
+                driver,
                 self.learner_id,
                 day,
                 decks=self._domains(domain),
@@ -250,12 +251,12 @@ class Collection:
             raise TrainerError(f"rating must be 1 to 4, got {rating!r}") from None
         if duration_ms is not None and not 0 <= duration_ms <= 86_400_000:
             raise TrainerError("duration_ms must be between 0 and 86400000")
-        with write_transaction(self.engine) as conn:
+        with driver_transaction(self.engine, write=True) as driver:
             if request_id is not None:
-                done = store.answer_for_request(conn, self.learner_id, request_id)
+                done = store.answer_for_request(driver, self.learner_id, request_id)
                 if done is not None:
                     return done
-            loaded = store.load_memory(conn, self.learner_id, card_id, for_update=True)
+            loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
             if loaded is None:
                 raise NotFound(f"no card {card_id!r}")
             if loaded.retired:
@@ -263,15 +264,15 @@ class Collection:
             before = loaded.memory
             if expected_reps is not None and before.reps != expected_reps:
                 raise Conflict(f"card {card_id!r} was answered elsewhere since it was shown")
-            ticked = self._checked_points(conn, card_id, points_ticked)
+            ticked = self._checked_points(driver, card_id, points_ticked)
             after = scheduling.review(
                 self._settings, before, rating, moment, card_id=card_id, learner_id=self.learner_id
             )
-            store.save_memory(conn, self.learner_id, card_id, after)
+            store.save_memory(driver, self.learner_id, card_id, after)
             day = self.day(moment)
-            store.count_answer(conn, self.learner_id, day.date, day.start, before.state, 1)
+            store.count_answer(driver, self.learner_id, day.date, day.start, before.state, 1)
             store.log_review(
-                conn,
+                driver,
                 {
                     "learner": self.learner_id,
                     "card": card_id,
@@ -291,12 +292,11 @@ class Collection:
         return after
 
     def _checked_points(
-        self, conn: Any, card_id: str, points_ticked: Iterable[int] | None
+        self, driver: Driver, card_id: str, points_ticked: Iterable[int] | None
     ) -> tuple[tuple[int, ...], int] | None:
         if points_ticked is None:
             return None
-        points = conn.execute(select(store.cards.c.points).where(store.cards.c.id == card_id)).scalar()
-        total = len(points or [])
+        total = store.rubric_size(driver, card_id)
         ticked = tuple(sorted({int(i) for i in points_ticked}))
         if any(not 0 <= i < total for i in ticked):
             raise TrainerError(f"points_ticked must be indexes from 0 to {total - 1}")

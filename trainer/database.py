@@ -11,7 +11,7 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from .driver import Driver
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -167,6 +169,35 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction giving one consistent snapshot."""
     with engine.connect() as connection, connection.begin():
         yield connection
+
+
+@contextmanager
+def driver_transaction(engine: Engine, *, write: bool) -> Iterator[Driver]:
+    """A transaction on a pooled DBAPI connection, run through a `Driver`; commits on success,
+    rolls back on an exception. A write transaction holds the write lock as `write_transaction`
+    does.
+
+    For the study loop's few statements: SQLAlchemy's connection and transaction objects cost
+    more than the statements themselves.
+    """
+    sqlite = is_sqlite(engine)
+    with _write_lock(engine) if write and sqlite else nullcontext():
+        pooled = engine.raw_connection()
+        dbapi = pooled.dbapi_connection
+        assert dbapi is not None
+        try:
+            if sqlite:
+                dbapi.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield Driver(dbapi, sqlite=sqlite)
+            dbapi.commit()
+        except BaseException:
+            try:
+                dbapi.rollback()
+            except Exception:
+                pooled.invalidate()  # a connection that cannot roll back is not reused
+            raise
+        finally:
+            pooled.close()
 
 
 def alembic_config() -> Config:

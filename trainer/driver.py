@@ -26,13 +26,20 @@ def _pyformat(sql: str) -> str:
 
 
 class Driver:
-    """Raw statements on the DBAPI connection of `conn`, inside its current transaction."""
+    """Raw statements on a DBAPI connection, inside the transaction its owner runs."""
 
-    def __init__(self, conn: Connection):
-        self.sqlite = conn.dialect.name == "sqlite"
+    def __init__(self, dbapi_connection: Any, *, sqlite: bool):
+        self.sqlite = sqlite
+        self._cursor = dbapi_connection.cursor()
+
+    @classmethod
+    def of(cls, conn: Connection | Driver) -> Driver:
+        """A Driver on the DBAPI connection beneath the SQLAlchemy `conn` (or `conn` itself)."""
+        if isinstance(conn, Driver):
+            return conn
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
-        self._cursor = dbapi.cursor()
+        return cls(dbapi, sqlite=conn.dialect.name == "sqlite")
 
     def execute(self, sql: str, params: dict[str, Any]) -> Any:
         """Run `sql` (with `:name` parameters) and return the DBAPI cursor."""

@@ -65,7 +65,7 @@ def _first_statement(order: str, by_deck: bool, until: bool) -> str:
     )
 
 
-def used_today(conn: Connection, learner_id: int, day: DayWindow) -> tuple[int, int]:
+def used_today(conn: Connection | Driver, learner_id: int, day: DayWindow) -> tuple[int, int]:
     """(new cards introduced, review cards answered) in the learner's current day."""
     counted = day_counts(conn, learner_id, day.date)
     return counted if counted is not None else count_answers_since(conn, learner_id, day.start)
@@ -98,7 +98,7 @@ def _rotation(decks: Sequence[str], after: str | None) -> list[str]:
 
 
 def next_card(
-    conn: Connection,
+    conn: Connection | Driver,
     learner_id: int,
     day: DayWindow,
     *,
@@ -112,7 +112,7 @@ def next_card(
     next review or new card comes from the following domain that has one. `limits` are the
     day's (new, review) limits.
     """
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     now = driver.time(day.now)
     single = decks[0] if len(decks) == 1 else None
     learning_now = driver.time(day.now + timedelta(seconds=1))

@@ -221,7 +221,7 @@ def study_cards(
 ) -> list[StudyCard]:
     """Every card (or only `card_id`, retired or not; or only those of `decks`) with the
     learner's memory of it, in deck order."""
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     rows = _card_rows(
         driver, STUDY_CARD_COLUMNS, learner_id, decks=decks, card_id=card_id, include_retired=include_retired
     )
@@ -233,21 +233,21 @@ def card_contents(conn: Connection, learner_id: int, decks: Sequence[str] | None
 
     Reads no memory, so it is the cheap way to list cards for exports.
     """
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     return [
         card_from_raw(driver, row) for row in _card_rows(driver, CONTENT_SQL_COLUMNS, learner_id, decks=decks)
     ]
 
 
 def load_memory(
-    conn: Connection, learner_id: int, card_id: str, *, for_update: bool = False
+    conn: Connection | Driver, learner_id: int, card_id: str, *, for_update: bool = False
 ) -> LoadedMemory | None:
     """A learner's memory of a card, or None if the card is unknown.
 
     `for_update` locks the row on databases that support it (SQLite's write transactions
     already hold the database lock).
     """
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     sql = _MEMORY_SQL + (" FOR UPDATE" if for_update and not driver.sqlite else "")
     row = driver.one(sql, {"learner": learner_id, "card": card_id})
     if row is None:
@@ -255,9 +255,16 @@ def load_memory(
     return LoadedMemory(memory_from_raw(driver, row), row[12], row[11] == Queue.RETIRED)
 
 
-def save_memory(conn: Connection, learner_id: int, card_id: str, memory: Memory) -> None:
+def rubric_size(conn: Connection | Driver, card_id: str) -> int:
+    """How many rubric points the card has (0 for a card without a rubric or an unknown card)."""
+    driver = Driver.of(conn)
+    row = driver.one("SELECT points FROM cards WHERE id = :card", {"card": card_id})
+    return len(driver.read_json(row[0]) or []) if row is not None else 0
+
+
+def save_memory(conn: Connection | Driver, learner_id: int, card_id: str, memory: Memory) -> None:
     """Store `memory` as the learner's state of a (live) card."""
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     values = memory_values(memory)
     for name in ("due", "last_review", "buried_until"):
         values[name] = driver.time(values[name])
@@ -283,22 +290,27 @@ _INSERT_DAY_COUNTS_SQL = (
 )
 
 
-def count_answers_since(conn: Connection, learner_id: int, start: datetime) -> tuple[int, int]:
+def count_answers_since(conn: Connection | Driver, learner_id: int, start: datetime) -> tuple[int, int]:
     """(new cards introduced, review cards answered) since `start`, counted in the review log."""
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     row = driver.one(_COUNT_ANSWERS_SQL, {"learner": learner_id, "start": driver.time(start)})
     assert row is not None
     return int(row[0]), int(row[1])
 
 
-def day_counts(conn: Connection, learner_id: int, day: date) -> tuple[int, int] | None:
+def day_counts(conn: Connection | Driver, learner_id: int, day: date) -> tuple[int, int] | None:
     """The kept (new, review) answer counts of a learner-day, or None if none are kept for it."""
-    row = Driver(conn).one(_DAY_COUNTS_SQL, {"learner": learner_id, "day": day.isoformat()})
+    row = Driver.of(conn).one(_DAY_COUNTS_SQL, {"learner": learner_id, "day": day.isoformat()})
     return (int(row[0]), int(row[1])) if row is not None else None
 
 
 def count_answer(
-    conn: Connection, learner_id: int, day: date, day_start: datetime, state_before: CardState, step: int
+    conn: Connection | Driver,
+    learner_id: int,
+    day: date,
+    day_start: datetime,
+    state_before: CardState,
+    step: int,
 ) -> None:
     """Add `step` (1 for an answer, -1 for its undo) to the learner-day's count of its kind.
 
@@ -310,7 +322,7 @@ def count_answer(
     new = step if state_before == CardState.NEW else 0
     review = step if state_before == CardState.REVIEW else 0
     key = {"learner": learner_id, "day": day.isoformat()}
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     if driver.execute(_ADD_DAY_COUNTS_SQL, {**key, "new": new, "review": review}).rowcount:
         return
     if step < 0:
@@ -319,16 +331,16 @@ def count_answer(
     driver.execute(_INSERT_DAY_COUNTS_SQL, {**key, "new": new + logged_new, "review": review + logged_review})
 
 
-def answer_for_request(conn: Connection, learner_id: int, request_id: str) -> Memory | None:
+def answer_for_request(conn: Connection | Driver, learner_id: int, request_id: str) -> Memory | None:
     """The memory an earlier answer with `request_id` produced, or None if there was none."""
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     row = driver.one(_ANSWER_FOR_REQUEST_SQL, {"learner": learner_id, "request": request_id})
     return Memory.from_dict(driver.read_json(row[0])) if row is not None else None
 
 
-def log_review(conn: Connection, entry: dict[str, Any]) -> None:
+def log_review(conn: Connection | Driver, entry: dict[str, Any]) -> None:
     """Append one row to the review log; `entry` holds its values (before/after as dicts)."""
-    driver = Driver(conn)
+    driver = Driver.of(conn)
     driver.execute(
         _INSERT_REVIEW_SQL,
         {

@@ -9,6 +9,7 @@ writer lock file (`trainer.database.WriterLock`); PostgreSQL orders them itself.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -54,6 +55,9 @@ def worker_socket(host: str, port: int) -> socket.socket:
 
 def serve_one(app: Flask, sock: socket.socket, threads: int) -> None:
     """Serve `app` with waitress on the listening `sock` until interrupted or terminated."""
+    # Requests waiting for a busy thread are the normal case when many keep-alive connections
+    # share few threads; waitress would log a warning for each one, on every request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     server = create_server(app, sockets=[sock], threads=threads)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
