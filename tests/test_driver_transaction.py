@@ -24,7 +24,9 @@ def test_an_exception_rolls_back_and_the_connection_serves_the_next_transaction(
     assert col.card("a-fact").memory.reps == 0
     for _ in range(3):  # the pool hands the same connection back; it must not be mid-transaction
         with driver_transaction(col.engine, write=False) as driver:
-            assert driver.one("SELECT reps FROM card_states WHERE card_id = :card", {"card": "a-fact"}) == (0,)
+            assert driver.one("SELECT reps FROM card_states WHERE card_id = :card", {"card": "a-fact"}) == (
+                0,
+            )
     with driver_transaction(col.engine, write=True) as driver:
         driver.execute(SET_REPS, {"reps": 7, "card": "a-fact"})
     assert col.card("a-fact").memory.reps == 7
