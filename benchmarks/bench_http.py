@@ -1,14 +1,15 @@
 """Answer plus next card over HTTP (`trainer serve`, waitress) beside the same work in-process.
 
     python benchmarks/bench_http.py [--cards N] [--requests N] [--seconds S] [--connections C]
-                                    [--workers W] [--threads T]
+                                    [--workers W] [--threads T] [--no-pin]
 
 Prints the in-process median and p99 of `answer` + `next_card` + the next card's previews (what
 POST /api/answer does), the HTTP median and p99 with one keep-alive client, and answers a second,
 p99 and errors with C concurrent keep-alive connections on SQLite WAL. Targets: HTTP median
 <= 2 ms; >= 500 answers/s, p99 < 150 ms, no errors at 50 connections.
 
-The server runs in its own processes (`trainer serve --workers W`). The clients speak HTTP/1.1
+The server runs in its own processes (`trainer serve --workers W --pin-cpus`; --no-pin leaves
+the workers free to move between CPUs). The clients speak HTTP/1.1
 over raw sockets (the many-connection run on one asyncio loop), so that on a small machine the
 load generator takes as little CPU from the server as it can, as wrk would.
 """
@@ -166,13 +167,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(url: str, home: Path, threads: int, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    """`trainer serve` in its own processes; its log goes to home/serve.log."""
+def serve_options(threads: int, workers: int, pin: bool) -> list[str]:
+    """The `trainer serve` options the benchmark runs the server with."""
+    options = ["--threads", str(threads), "--workers", str(workers)]
+    return [*options, "--pin-cpus"] if pin and workers > 1 else options
+
+
+def start_server(url: str, home: Path, options: list[str]) -> tuple[subprocess.Popen[bytes], int]:
+    """`trainer serve` with `options` in its own processes; its log goes to home/serve.log."""
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, TRAINER_HOME=str(home))
     command = [sys.executable, "-m", "trainer.cli", "--db", url, "serve", "--no-sync"]
-    command += ["--port", str(port), "--threads", str(threads), "--workers", str(workers)]
+    command += ["--port", str(port), *options]
     with open(home / "serve.log", "wb") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 30
@@ -250,7 +257,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=1, help="threads per server worker")
     parser.add_argument("--workers", type=int, default=4, help="server processes")
+    parser.add_argument("--no-pin", action="store_true", help="leave the workers free to move between CPUs")
     args = parser.parse_args()
+    options = serve_options(args.threads, args.workers, not args.no_pin)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "decks").mkdir()
@@ -260,14 +269,14 @@ def main() -> None:
             col.sync_decks([root / "decks"])
             col.configure(new_per_day=9999, reviews_per_day=99999)
         local = in_process(url, args.requests)
-        server, port = start_server(url, root / "home", args.threads, args.workers)
+        server, port = start_server(url, root / "home", options)
         try:
             single = one_client(port, args.requests)
             answers, errors, latencies, elapsed = many_clients(port, args.connections, args.seconds)
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(f"cards: {args.cards}, SQLite WAL, trainer serve --workers {args.workers} --threads {args.threads}")
+    print(f"cards: {args.cards}, SQLite WAL, trainer serve {' '.join(options)}")
     print(f"{'answer + next card':40} {'median ms':>10} {'p99 ms':>10}")
     for label, samples in (
         ("in-process (Collection, with previews)", local),

@@ -158,3 +158,37 @@ def test_a_worker_that_cannot_start_stops_the_command_with_its_reason(tmp_path: 
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "stopped:" in done.stderr and "a worker process stopped with an error" in done.stderr
+
+
+def _affinities(pids: list[int]) -> list[set[int]]:
+    """The CPUs each of `pids` may run on, once each has narrowed them (waits up to 30 s)."""
+    deadline = time.monotonic() + 30
+    while True:
+        found = [os.sched_getaffinity(pid) for pid in pids]
+        if all(len(cpus) == 1 for cpus in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="CPU affinity is a Linux feature")
+def test_pinned_workers_each_keep_to_one_cpu_in_turn(synced: str, tmp_path: Path) -> None:
+    allowed = sorted(os.sched_getaffinity(0))
+    server, port = start(synced, tmp_path / "home", "--workers", "3", "--threads", "1", "--pin-cpus")
+    try:
+        workers = children_of(server.pid, 3)
+        assert sorted(_affinities(workers), key=min) == sorted(
+            ({allowed[i % len(allowed)]} for i in range(3)), key=min
+        )
+        assert [answer_once(port) for _ in range(6)] == [200] * 6
+    finally:
+        code = stop(server)
+    assert code == 0
+
+
+def test_pinning_without_workers_is_refused(synced: str, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "trainer.cli", "--db", synced, "serve", "--no-sync", "--pin-cpus"]
+    done = subprocess.run(
+        command, env=dict(os.environ, TRAINER_HOME=str(tmp_path)), capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "--pin-cpus needs --workers 2 or more" in done.stderr

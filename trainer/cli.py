@@ -331,6 +331,11 @@ def optimize(obj: Context, dry_run: bool) -> None:
     type=click.IntRange(1, 64),
     help="Worker processes sharing the port; more than one lets answers use several CPU cores.",
 )
+@click.option(
+    "--pin-cpus",
+    is_flag=True,
+    help="With --workers: keep each worker on one CPU core, the cores taken in turn (Linux).",
+)
 @click.option("--no-sync", is_flag=True, help="Skip syncing the decks first.")
 @click.option(
     "--accounts", is_flag=True, help="Every learner logs in to their own account (needed beyond loopback)."
@@ -354,6 +359,7 @@ def serve(
     port: int,
     threads: int,
     workers: int,
+    pin_cpus: bool,
     no_sync: bool,
     accounts: bool,
     open_signup: bool,
@@ -371,7 +377,7 @@ def serve(
     \b
     Example:
         trainer serve --port 8000     # then open http://127.0.0.1:8000/
-        trainer serve --workers 4 --threads 1
+        trainer serve --workers 4 --threads 1 --pin-cpus
         trainer serve --accounts --host 0.0.0.0 --trusted-host trainer.example.org --proxies 1
     """
     from .serving import check_listen
@@ -379,6 +385,8 @@ def serve(
     check_listen(host, accounts)
     if open_signup and not accounts:
         raise click.ClickException("--open-signup needs --accounts")
+    if pin_cpus:
+        _check_pinning(workers)
     paths = _deck_paths(deck_paths)
     if not no_sync:
         with obj.collection() as col:
@@ -393,7 +401,7 @@ def serve(
     if trusted_hosts:
         config["TRUSTED_HOSTS"] = list(trusted_hosts)
     if workers > 1:
-        _serve_workers(config, host, port, threads, workers, accounts)
+        _serve_workers(config, host, port, threads, workers, accounts, pin_cpus)
         return
     app = create_app(config)
     server = create_server(app, host=host, port=port, threads=threads)
@@ -407,8 +415,23 @@ def serve(
         close_app(app)
 
 
+def _check_pinning(workers: int) -> None:
+    from web.workers import can_pin_cpus
+
+    if workers < 2:
+        raise click.ClickException("--pin-cpus needs --workers 2 or more")
+    if not can_pin_cpus():
+        raise click.ClickException("--pin-cpus needs a platform that lets processes choose CPUs (Linux)")
+
+
 def _serve_workers(
-    config: dict[str, Any], host: str, port: int, threads: int, workers: int, accounts: bool
+    config: dict[str, Any],
+    host: str,
+    port: int,
+    threads: int,
+    workers: int,
+    accounts: bool,
+    pin_cpus: bool,
 ) -> None:
     from web import close_app, create_app
     from web.workers import reserve_port, serve_workers
@@ -423,7 +446,9 @@ def _serve_workers(
     )
     if accounts:
         click.echo("Accounts are on: every learner logs in at /login.")
-    status = serve_workers(lambda: create_app(config), close_app, sock, workers=workers, threads=threads)
+    status = serve_workers(
+        lambda: create_app(config), close_app, sock, workers=workers, threads=threads, pin_cpus=pin_cpus
+    )
     if status:
         raise click.ClickException("a worker process stopped with an error; see the messages above")
 
