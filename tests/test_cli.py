@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from trainer import Collection
-from trainer.cli import cli
+from trainer.cli import cli, friendly_errors
 
 
 @pytest.fixture
@@ -112,3 +114,21 @@ def test_unknown_domain_is_a_clean_error(runner: CliRunner, decks_dir: Path, sql
     )
     assert result.exit_code == 1
     assert "no deck named 'astrology'" in result.output
+
+
+def test_a_database_error_raised_by_the_driver_itself_is_a_clean_message() -> None:
+    """The study loop runs on the DBAPI driver, so its errors are not SQLAlchemy's."""
+
+    @friendly_errors
+    def answer() -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(click.ClickException, match="database error: database or disk is full"):
+        answer()
+
+    @friendly_errors
+    def buggy() -> None:
+        raise ValueError("a bug, not a database problem")
+
+    with pytest.raises(ValueError):
+        buggy()

@@ -6,6 +6,7 @@ Errors a user can cause become one clear line and a non-zero exit, never a trace
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,8 +54,20 @@ def friendly_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from None
         except OperationalError as exc:
             raise click.ClickException(f"database error: {exc.orig}") from None
+        except Exception as exc:
+            if isinstance(exc, _driver_operational_errors()):
+                raise click.ClickException(f"database error: {exc}") from None
+            raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def _driver_operational_errors() -> tuple[type[Exception], ...]:
+    """The database drivers' own OperationalError classes (the study loop runs on the drivers)."""
+    errors: list[type[Exception]] = [sqlite3.OperationalError]
+    if "psycopg" in sys.modules:
+        errors.append(sys.modules["psycopg"].OperationalError)
+    return tuple(errors)
 
 
 decks_option = click.option(

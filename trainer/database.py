@@ -195,6 +195,9 @@ def driver_transaction(engine: Engine, *, write: bool) -> Iterator[Driver]:
                 dbapi.rollback()
             except Exception:
                 pooled.invalidate()  # a connection that cannot roll back is not reused
+            except BaseException:
+                pooled.invalidate()  # interrupted mid-rollback: never pool it mid-transaction
+                raise
             raise
         finally:
             pooled.close()

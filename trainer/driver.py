@@ -1,9 +1,11 @@
 """Statements run straight on the database driver, for the few queries every answer makes.
 
 Going through SQLAlchemy costs more per statement (building, cache-keying, result set-up) than
-SQLite takes to run these indexed lookups, so the study loop uses this thin layer on the DBAPI
-connection beneath a SQLAlchemy `Connection`, inside the same transaction. It speaks SQLite and
-PostgreSQL (psycopg), storing values exactly as the SQLAlchemy schema types do.
+SQLite takes to run these indexed lookups, so the study loop runs them through this thin layer:
+on a pooled DBAPI connection in `trainer.database.driver_transaction`, or on the one beneath a
+SQLAlchemy `Connection` inside that connection's transaction (`Driver.of`). It speaks SQLite and
+PostgreSQL (psycopg), storing values exactly as the SQLAlchemy schema types do. Errors are the
+driver's own (`sqlite3.OperationalError`, `psycopg.OperationalError`), not SQLAlchemy's.
 """
 
 from __future__ import annotations

@@ -105,9 +105,8 @@ def serve_workers(
             pid = os.fork()
             if pid == 0:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                if cpus:
-                    os.sched_setaffinity(0, {cpu_for_worker(cpus, index)})
-                _run_worker(make_app, close_app, reserved, host, port, threads)
+                cpu = cpu_for_worker(cpus, index) if cpus else None
+                _run_worker(make_app, close_app, reserved, host, port, threads, cpu)
             children.append(pid)
         return _wait_for(children, pass_on)
     finally:
@@ -137,10 +136,13 @@ def _run_worker(
     host: str,
     port: int,
     threads: int,
+    cpu: int | None,
 ) -> NoReturn:
     status = 0
     try:
         reserved.close()
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
         sock = worker_socket(host, port)
         app = make_app()
         try:
