@@ -102,11 +102,17 @@ def serve_workers(
     previous = signal.signal(signal.SIGTERM, pass_on)  # before the first fork: none is missed
     try:
         for index in range(workers):
-            pid = os.fork()
-            if pid == 0:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                cpu = cpu_for_worker(cpus, index) if cpus else None
-                _run_worker(make_app, close_app, reserved, host, port, threads, cpu)
+            # Held back across the fork, so a SIGTERM reaches a new worker only once its own
+            # handler is in place; it then stops cleanly even while the worker is starting.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+            try:
+                pid = os.fork()
+                if pid == 0:
+                    signal.signal(signal.SIGTERM, _stop_worker)
+                    cpu = cpu_for_worker(cpus, index) if cpus else None
+                    _run_worker(make_app, close_app, reserved, host, port, threads, cpu)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
             children.append(pid)
         return _wait_for(children, pass_on)
     finally:
@@ -129,6 +135,10 @@ def cpu_for_worker(cpus: list[int], index: int) -> int:
     return cpus[index % len(cpus)]
 
 
+def _stop_worker(_signum: int, _frame: FrameType | None) -> NoReturn:
+    raise SystemExit(0)
+
+
 def _run_worker(
     make_app: Callable[[], Flask],
     close_app: Callable[[Flask], Any],
@@ -140,6 +150,7 @@ def _run_worker(
 ) -> NoReturn:
     status = 0
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         reserved.close()
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})
