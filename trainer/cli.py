@@ -54,10 +54,8 @@ def friendly_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from None
         except OperationalError as exc:
             raise click.ClickException(f"database error: {exc.orig}") from None
-        except Exception as exc:
-            if isinstance(exc, _driver_operational_errors()):
-                raise click.ClickException(f"database error: {exc}") from None
-            raise
+        except _driver_operational_errors() as exc:
+            raise click.ClickException(f"database error: {exc}") from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -54,16 +54,12 @@ def worker_socket(host: str, port: int) -> socket.socket:
 
 
 def serve_one(app: Flask, sock: socket.socket, threads: int) -> None:
-    """Serve `app` with waitress on the listening `sock` until interrupted or terminated."""
+    """Serve `app` with waitress on the listening `sock` until interrupted or terminated (a
+    worker's SIGTERM handler, `_stop_worker`, ends it with SystemExit)."""
     # Requests waiting for a busy thread are the normal case when many keep-alive connections
     # share few threads; waitress would log a warning for each one, on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     server = create_server(app, sockets=[sock], threads=threads)
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
     try:
         server.run()
     except KeyboardInterrupt:
