@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import multiprocessing
 import threading
 import time
@@ -13,10 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import Engine
 
 from trainer import Collection, Conflict, Rating
 from trainer.check import check_database
-from trainer.database import write_transaction, writer_lock_path
+from trainer.database import driver_transaction, write_transaction, writer_lock_path
 
 from .conftest import NOW
 
@@ -179,14 +181,30 @@ def test_writer_processes_queue_on_the_lock_file_and_lose_nothing(
     assert all(len(done) > 10 for done, _ in outcomes), [len(done) for done, _ in outcomes]
 
 
+@pytest.mark.parametrize(
+    "transaction",
+    [write_transaction, functools.partial(driver_transaction, write=True)],
+    ids=["sqlalchemy", "driver"],
+)
 def test_a_write_transaction_holds_the_lock_file_against_other_processes(
-    sqlite_url: str, open_collection: Callable[..., Collection]
+    sqlite_url: str, open_collection: Callable[..., Collection], transaction: Callable[[Engine], Any]
 ) -> None:
     col = open_collection(sqlite_url)
     path = writer_lock_path(col.engine)
     assert path is not None
     with open(path, "a+b") as other:  # another open file description, as another process has
-        with write_transaction(col.engine), pytest.raises(BlockingIOError):
+        with transaction(col.engine), pytest.raises(BlockingIOError):
             fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+
+
+def test_a_driver_read_transaction_leaves_the_lock_file_free(
+    sqlite_url: str, open_collection: Callable[..., Collection]
+) -> None:
+    col = open_collection(sqlite_url)
+    path = writer_lock_path(col.engine)
+    assert path is not None
+    with open(path, "a+b") as other, driver_transaction(col.engine, write=False):
         fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         fcntl.flock(other.fileno(), fcntl.LOCK_UN)

@@ -1,14 +1,12 @@
-"""The study loop's transactions on the raw driver: commit, roll back, locking, connection reuse."""
+"""The study loop's transactions on the raw driver: commit, roll back, connection reuse (their
+locking is tested with the other writers in test_concurrency)."""
 
 from __future__ import annotations
-
-import fcntl
-from collections.abc import Callable
 
 import pytest
 
 from trainer import Collection, Rating
-from trainer.database import driver_transaction, writer_lock_path
+from trainer.database import driver_transaction
 
 SET_REPS = "UPDATE card_states SET reps = :reps WHERE card_id = :card"
 
@@ -37,17 +35,3 @@ def test_a_refused_answer_changes_nothing_and_the_next_one_lands(col: Collection
         col.answer("no-such-card", Rating.Good)
     col.answer("a-fact", Rating.Good, request_id="r1")
     assert [entry.card_id for entry in col.history()] == ["a-fact"]
-
-
-def test_a_write_holds_the_lock_file_and_a_read_does_not(
-    sqlite_url: str, open_collection: Callable[..., Collection]
-) -> None:
-    col = open_collection(sqlite_url)
-    path = writer_lock_path(col.engine)
-    assert path is not None
-    with open(path, "a+b") as other:  # another open file description, as another process has
-        with driver_transaction(col.engine, write=True), pytest.raises(BlockingIOError):
-            fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        with driver_transaction(col.engine, write=False):
-            fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(other.fileno(), fcntl.LOCK_UN)
