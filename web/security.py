@@ -2,16 +2,66 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 import time
 from pathlib import Path
 
-from flask import Flask, Response
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, Response, current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect, ValidationError, validate_csrf
+
+from .memo import BoundedMemo
 
 SECRET_FILE = "web-secret-key"
-csrf = CSRFProtect()
+
+
+class CSRFProtection(CSRFProtect):
+    """Flask-WTF's CSRF protection, which remembers the header tokens it has verified.
+
+    A study session sends the same X-CSRFToken with every answer. Once Flask-WTF has checked a
+    token's signature, later requests with it only compare the token it carries with the
+    session's, as Flask-WTF does after the signature check. Tokens that expire
+    (WTF_CSRF_TIME_LIMIT set) and requests over TLS, where Flask-WTF also checks the referrer,
+    always take Flask-WTF's full check.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._verified: BoundedMemo[tuple[object, str], str] = BoundedMemo()
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        """Validate CSRF on the current request; a failure aborts it with a CSRFError (400)."""
+        if self._header_token_verified():
+            g.csrf_valid = True
+            return
+        super().protect(apply_exemptions)
+
+    def _header_token_verified(self) -> bool:
+        config = current_app.config
+        if (
+            request.method not in config["WTF_CSRF_METHODS"]
+            or config["WTF_CSRF_TIME_LIMIT"] is not None
+            or request.is_secure
+        ):
+            return False
+        token = next(filter(None, map(request.headers.get, config["WTF_CSRF_HEADERS"])), None)
+        expected = session.get(config["WTF_CSRF_FIELD_NAME"])
+        if not token or not isinstance(expected, str):
+            return False
+        key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, token)
+        carried = self._verified.get(key)
+        if carried is None:
+            try:
+                validate_csrf(token)
+            except ValidationError:
+                return False
+            self._verified.remember(key, expected)
+            return True
+        return hmac.compare_digest(carried, expected)
+
+
+csrf = CSRFProtection()
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

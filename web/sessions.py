@@ -7,19 +7,30 @@ real ones; SESSION_COOKIE_SECURE forces Secure regardless.
 
 from __future__ import annotations
 
+import copy
+import time
 from typing import Any
 
-from flask import Flask, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
+from flask import Flask, Request, has_request_context, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .memo import BoundedMemo
 
 
 class TLSAwareSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, marked Secure when configured or when served over TLS."""
+    """Flask's signed-cookie sessions, marked Secure when configured or when served over TLS.
+
+    A cookie whose signature has been checked once is remembered with its contents and signing
+    time, so the same cookie on the next request (a study session sends the same one every time)
+    is not verified and decoded again. Its age is still checked against the session lifetime.
+    """
 
     def __init__(self) -> None:
         self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+        self._opened: BoundedMemo[tuple[URLSafeTimedSerializer, str], tuple[dict[str, Any], float]]
+        self._opened = BoundedMemo()
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         # Flask builds a serializer for every request; one per key set does the same work.
@@ -27,6 +38,24 @@ class TLSAwareSessionInterface(SecureCookieSessionInterface):
         if keys not in self._serializers:
             self._serializers[keys] = super().get_signing_serializer(app)
         return self._serializers[keys]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        known = self._opened.get((serializer, cookie))
+        if known is not None and 0 <= time.time() - known[1] <= max_age:
+            return self.session_class(copy.deepcopy(known[0]))
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        self._opened.remember((serializer, cookie), (copy.deepcopy(data), signed_at.timestamp()))
+        return self.session_class(data)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
