@@ -3,7 +3,7 @@
     python benchmarks/bench_http.py [--cards N] [--requests N] [--seconds S] [--connections C]
                                     [--workers W] [--threads T] [--no-pin]
 
-Prints the in-process median and p99 of `answer` + `next_card` + the next card's previews (what
+Prints the in-process median and p99 of `answer_and_next` + the next card's previews (what
 POST /api/answer does), the HTTP median and p99 with one keep-alive client, and answers a second,
 p99 and errors with C concurrent keep-alive connections on SQLite WAL. Targets: HTTP median
 <= 2 ms; >= 500 answers/s, p99 < 150 ms, no errors at 50 connections.
@@ -70,8 +70,9 @@ def in_process(url: str, requests: int) -> list[float]:
         for _ in range(requests):
             assert card is not None
             start = time.perf_counter()
-            col.answer(card.id, Rating.Good, request_id=uuid.uuid4().hex, duration_ms=3000)
-            card = col.next_card()
+            _memory, card = col.answer_and_next(
+                card.id, Rating.Good, request_id=uuid.uuid4().hex, duration_ms=3000
+            )
             assert card is not None
             col.previews(card)
             times.append((time.perf_counter() - start) * 1000)

@@ -204,3 +204,43 @@ def test_a_day_without_kept_counts_starts_from_the_log(col: Collection) -> None:
     assert col.today_counts(NOW).new == 0
     with col.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT new_count FROM daily_counts").scalar() == 3
+
+
+def test_answer_and_next_serves_what_next_card_would_after_the_answer(col: Collection) -> None:
+    ratings = [Rating.Again, Rating.Good, Rating.Hard, Rating.Easy, Rating.Good]
+    moment = NOW
+    card = col.next_card(moment)
+    answered = 0
+    while card is not None and answered < 40:
+        memory, following = col.answer_and_next(card.id, ratings[answered % 5], moment)
+        answered += 1
+        assert memory == col.card(card.id).memory
+        again = col.next_card(moment)
+        assert (following.id if following else None) == (again.id if again else None)
+        card = following
+        moment += timedelta(minutes=4)
+    assert answered > 10 and len(col.history()) == answered
+
+
+def test_answer_and_next_keeps_to_the_domain(col: Collection) -> None:
+    served = [col.next_card(NOW, domain="beta")]
+    while served[-1] is not None:
+        _memory, following = col.answer_and_next(served[-1].id, Rating.Easy, NOW, domain="beta")
+        served.append(following)
+    assert [card.id for card in served if card] == ["b-one", "b-two", "b-three"]
+
+
+def test_answer_and_next_records_nothing_for_an_unknown_domain_or_card(col: Collection) -> None:
+    with pytest.raises(NotFound):
+        col.answer_and_next("a-fact", Rating.Good, NOW, domain="nope")
+    with pytest.raises(NotFound):
+        col.answer_and_next("no-such-card", Rating.Good, NOW)
+    assert col.history() == [] and col.card("a-fact").memory.reps == 0
+
+
+def test_answer_and_next_applies_a_repeated_request_once(col: Collection) -> None:
+    first, following = col.answer_and_next("a-fact", Rating.Good, NOW, request_id="req-1")
+    second, again = col.answer_and_next("a-fact", Rating.Good, NOW, request_id="req-1")
+    assert first == second and following is not None and again is not None
+    assert following.id == again.id
+    assert len(col.history("a-fact")) == 1

@@ -243,51 +243,120 @@ class Collection:
         result and records nothing. `expected_reps` is the review count the caller saw; if the
         card has been answered since, `Conflict` is raised and nothing is recorded.
         """
+        moment, rating = self._checked_answer(rating, now, duration_ms)
+        with driver_transaction(self.engine, write=True) as driver:
+            return self._record_answer(
+                driver,
+                card_id=card_id,
+                rating=rating,
+                moment=moment,
+                duration_ms=duration_ms,
+                points_ticked=points_ticked,
+                request_id=request_id,
+                expected_reps=expected_reps,
+            )
+
+    def answer_and_next(
+        self,
+        card_id: str,
+        rating: Rating | int,
+        now: datetime | None = None,
+        duration_ms: int | None = None,
+        *,
+        domain: str | None = None,
+        points_ticked: Iterable[int] | None = None,
+        request_id: str | None = None,
+        expected_reps: int | None = None,
+    ) -> tuple[Memory, StudyCard | None]:
+        """`answer`, then the next card to study now (in `domain`, if given) as `next_card` picks
+        it, read in the same transaction: what a review screen needs after each answer.
+
+        An unknown `domain` raises NotFound before anything is recorded.
+        """
+        moment, rating = self._checked_answer(rating, now, duration_ms)
+        decks = self._domains(domain)
+        with driver_transaction(self.engine, write=True) as driver:
+            memory = self._record_answer(
+                driver,
+                card_id=card_id,
+                rating=rating,
+                moment=moment,
+                duration_ms=duration_ms,
+                points_ticked=points_ticked,
+                request_id=request_id,
+                expected_reps=expected_reps,
+            )
+            following = queue.next_card(
+                driver,
+                self.learner_id,
+                self.day(moment),
+                decks=decks,
+                last_deck=self._last_deck,
+                limits=self._limits(),
+            )
+        return memory, following
+
+    def _checked_answer(
+        self, rating: Rating | int, now: datetime | None, duration_ms: int | None
+    ) -> tuple[datetime, Rating]:
         moment = require_utc(now)
         self.backup_if_due(moment)
         try:
-            rating = Rating(int(rating))
+            checked = Rating(int(rating))
         except ValueError:
             raise TrainerError(f"rating must be 1 to 4, got {rating!r}") from None
         if duration_ms is not None and not 0 <= duration_ms <= 86_400_000:
             raise TrainerError("duration_ms must be between 0 and 86400000")
-        with driver_transaction(self.engine, write=True) as driver:
-            if request_id is not None:
-                done = store.answer_for_request(driver, self.learner_id, request_id)
-                if done is not None:
-                    return done
-            loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
-            if loaded is None:
-                raise NotFound(f"no card {card_id!r}")
-            if loaded.retired:
-                raise Conflict(f"card {card_id!r} has been retired from its deck")
-            before = loaded.memory
-            if expected_reps is not None and before.reps != expected_reps:
-                raise Conflict(f"card {card_id!r} was answered elsewhere since it was shown")
-            ticked = self._checked_points(driver, card_id, points_ticked)
-            after = scheduling.review(
-                self._settings, before, rating, moment, card_id=card_id, learner_id=self.learner_id
-            )
-            store.save_memory(driver, self.learner_id, card_id, after)
-            day = self.day(moment)
-            store.count_answer(driver, self.learner_id, day.date, day.start, before.state, 1)
-            store.log_review(
-                driver,
-                {
-                    "learner": self.learner_id,
-                    "card": card_id,
-                    "rating": int(rating),
-                    "reviewed_at": moment,
-                    "duration_ms": duration_ms,
-                    "state_before": int(before.state),
-                    "state_after": int(after.state),
-                    "before": before.to_dict(),
-                    "after": after.to_dict(),
-                    "points_ticked": list(ticked[0]) if ticked else None,
-                    "points_total": ticked[1] if ticked else None,
-                    "request_id": request_id,
-                },
-            )
+        return moment, checked
+
+    def _record_answer(
+        self,
+        driver: Driver,
+        *,
+        card_id: str,
+        rating: Rating,
+        moment: datetime,
+        duration_ms: int | None,
+        points_ticked: Iterable[int] | None,
+        request_id: str | None,
+        expected_reps: int | None,
+    ) -> Memory:
+        if request_id is not None:
+            done = store.answer_for_request(driver, self.learner_id, request_id)
+            if done is not None:
+                return done
+        loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
+        if loaded is None:
+            raise NotFound(f"no card {card_id!r}")
+        if loaded.retired:
+            raise Conflict(f"card {card_id!r} has been retired from its deck")
+        before = loaded.memory
+        if expected_reps is not None and before.reps != expected_reps:
+            raise Conflict(f"card {card_id!r} was answered elsewhere since it was shown")
+        ticked = self._checked_points(driver, card_id, points_ticked)
+        after = scheduling.review(
+            self._settings, before, rating, moment, card_id=card_id, learner_id=self.learner_id
+        )
+        store.save_memory(driver, self.learner_id, card_id, after)
+        day = self.day(moment)
+        store.count_answer(driver, self.learner_id, day.date, day.start, before.state, 1)
+        store.log_review(
+            driver,
+            {
+                "learner": self.learner_id,
+                "card": card_id,
+                "rating": int(rating),
+                "reviewed_at": moment,
+                "duration_ms": duration_ms,
+                "state_before": int(before.state),
+                "state_after": int(after.state),
+                "before": before.to_dict(),
+                "after": after.to_dict(),
+                "points_ticked": list(ticked[0]) if ticked else None,
+                "points_total": ticked[1] if ticked else None,
+                "request_id": request_id,
+            },
+        )
         self._last_deck = loaded.deck
         return after
 

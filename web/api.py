@@ -93,17 +93,20 @@ def answer() -> Any:
     request_id = data.get("request_id")
     if request_id is not None and (not isinstance(request_id, str) or not 1 <= len(request_id) <= 64):
         abort(400, "request_id must be text of 1 to 64 characters")
-    domain = _domain(data.get("domain"))
-    memory = collection().answer(
+    col = collection()
+    moment = now()
+    memory, following = col.answer_and_next(
         card_id,
         rating,
-        now=now(),
+        now=moment,
         duration_ms=_optional_int(data, "duration_ms", 0, 86_400_000),
+        domain=_domain(data.get("domain")),
         points_ticked=ticked,
         request_id=request_id,
         expected_reps=_optional_int(data, "expected_reps", 0, 2**31 - 1),
     )
-    return jsonify({"card_id": card_id, "memory": memory_json(memory), "next": _next(domain)})
+    next_json = card_json(col, following, moment) if following else None
+    return jsonify({"card_id": card_id, "memory": memory_json(memory), "next": next_json})
 
 
 @bp.post("/undo")
