@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import flask
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -154,3 +155,23 @@ def test_a_remembered_token_and_cookie_are_not_verified_again(
     monkeypatch.setattr(URLSafeTimedSerializer, "loads", refuse)
     assert _answer(client, token) == 200
     assert _reviews(app) == 1
+
+
+def test_an_unchanged_session_sets_no_cookie_and_varies_on_cookie(app: Flask) -> None:
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post("/api/undo", headers={"X-CSRFToken": token})
+    assert response.status_code == 409  # nothing to undo yet
+    assert response.headers["Vary"] == "Cookie"
+    assert "Set-Cookie" not in response.headers
+    with app.test_request_context():
+        interface = app.session_interface
+        session = interface.open_session(app, flask.request)
+        assert session is not None
+        session["csrf_token"] = "x"
+        session.modified = False
+        session.accessed = True
+        varied = flask.Response(headers={"Vary": "Accept-Encoding"})
+        interface.save_session(app, session, varied)
+        assert varied.headers["Vary"] == "Accept-Encoding, Cookie"
+        assert "Set-Cookie" not in varied.headers

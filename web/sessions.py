@@ -11,8 +11,8 @@ import copy
 import time
 from typing import Any
 
-from flask import Flask, Request, has_request_context, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response, has_request_context, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -56,6 +56,18 @@ class TLSAwareSessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         self._opened.remember((serializer, cookie), (copy.deepcopy(data), signed_at.timestamp()))
         return self.session_class(data)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if session and not self.should_set_cookie(app, session):
+            # Unchanged: Flask would only add the Vary header, after working out every cookie
+            # attribute it will not use (and parsing the header set to add one value).
+            if session.accessed:
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:
+                    response.headers["Vary"] = "Cookie"
+            return
+        super().save_session(app, session, response)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
