@@ -6,7 +6,9 @@
 Prints the in-process median and p99 of `answer_and_next` + the next card's previews (what
 POST /api/answer does), the HTTP median and p99 with one keep-alive client, and answers a second,
 p99 and errors with C concurrent keep-alive connections on SQLite WAL. Targets: HTTP median
-<= 2 ms; >= 500 answers/s, p99 < 150 ms, no errors at 50 connections.
+<= 2 ms; >= 500 answers/s, p99 < 150 ms, no errors at 50 connections. On a virtual machine it
+also prints the share of CPU time the hypervisor took (steal) during each phase, which slows
+every figure of that phase.
 
 The server runs in its own processes (`trainer serve --workers W --pin-cpus`; --no-pin leaves
 the workers free to move between CPUs). The clients speak HTTP/1.1
@@ -247,6 +249,23 @@ def many_clients(port: int, connections: int, seconds: float) -> tuple[int, int,
     return sum(o for o, _ in outcomes), sum(e for _, e in outcomes), latencies, elapsed
 
 
+def cpu_counters() -> tuple[int, int] | None:
+    """(steal, total) CPU time of all cores from /proc/stat, or None where there is none."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    except OSError:
+        return None
+    values = [int(value) for value in fields]
+    return (values[7], sum(values)) if len(values) == 8 else None
+
+
+def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> str:
+    """The share of CPU time the hypervisor took between two `cpu_counters` readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return "n/a"
+    return f"{100 * (after[0] - before[0]) / (after[1] - before[1]):.1f} %"
+
+
 def main() -> None:
     """Run the three measurements and print them side by side."""
     parser = argparse.ArgumentParser(
@@ -269,11 +288,16 @@ def main() -> None:
         with Collection.open(url) as col:
             col.sync_decks([root / "decks"])
             col.configure(new_per_day=9999, reviews_per_day=99999)
+        marks = [cpu_counters()]
         local = in_process(url, args.requests)
+        marks.append(cpu_counters())
         server, port = start_server(url, root / "home", options)
         try:
+            marks.append(cpu_counters())
             single = one_client(port, args.requests)
+            marks.append(cpu_counters())
             answers, errors, latencies, elapsed = many_clients(port, args.connections, args.seconds)
+            marks.append(cpu_counters())
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -291,6 +315,11 @@ def main() -> None:
     print(
         f"{args.connections} connections for {elapsed:.1f} s: {rate:.0f} answers/s, p99 {p99:.1f} ms, "
         f"{errors} errors   (target: >= 500/s, p99 < 150 ms, 0 errors)"
+    )
+    print(
+        "CPU time taken by the hypervisor (steal): "
+        f"in-process {steal_share(marks[0], marks[1])}, one client {steal_share(marks[2], marks[3])}, "
+        f"{args.connections} connections {steal_share(marks[3], marks[4])}"
     )
 
 
