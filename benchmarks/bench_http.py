@@ -170,6 +170,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def serve_options(threads: int, workers: int, pin: bool) -> list[str]:
     """The `trainer serve` options the benchmark runs the server with."""
     options = ["--threads", str(threads), "--workers", str(workers)]
@@ -275,8 +283,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=1, help="threads per server worker")
-    parser.add_argument("--workers", type=int, default=4, help="server processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server worker")
+    parser.add_argument(
+        "--workers", type=int, default=usable_cpus(), help="server processes (default: one per usable CPU)"
+    )
     parser.add_argument("--no-pin", action="store_true", help="leave the workers free to move between CPUs")
     args = parser.parse_args()
     options = serve_options(args.threads, args.workers, not args.no_pin)
