@@ -25,9 +25,20 @@ def start(db: str, home: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
     """`trainer serve` in a child process; returns it and the port it announced."""
     command = [sys.executable, "-m", "trainer.cli", "--db", db, "serve", "--no-sync", "--port", "0", *args]
     env = dict(os.environ, TRAINER_HOME=str(home), PYTHONUNBUFFERED="1")
-    server = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
+    # As from a terminal, where Ctrl+C reaches the program: a shell starts background jobs with
+    # SIGINT ignored, and a child started from one would inherit that.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        server = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert server.stdout is not None
     line = server.stdout.readline()
     found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)

@@ -382,13 +382,14 @@ def serve(
 
     Without --accounts the server is the local learner's and listens on loopback only;
     beyond loopback it refuses to start unless --accounts is given. --workers N runs N
-    processes on the port (each with --threads threads), so answers use every CPU core; for
-    gunicorn and PostgreSQL, see the README's "Study-group deployment".
+    processes on the port (each with --threads threads), so answers use every CPU core (one
+    per core serves best); for gunicorn and PostgreSQL, see the README's "Study-group
+    deployment".
 
     \b
     Example:
         trainer serve --port 8000     # then open http://127.0.0.1:8000/
-        trainer serve --workers 4 --threads 1 --pin-cpus
+        trainer serve --workers 2 --pin-cpus   # one process per core, on 2 cores
         trainer serve --accounts --host 0.0.0.0 --trusted-host trainer.example.org --proxies 1
     """
     from .serving import check_listen
