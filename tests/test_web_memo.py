@@ -175,3 +175,26 @@ def test_an_unchanged_session_sets_no_cookie_and_varies_on_cookie(app: Flask) ->
         interface.save_session(app, session, varied)
         assert varied.headers["Vary"] == "Accept-Encoding, Cookie"
         assert "Set-Cookie" not in varied.headers
+
+
+def test_a_form_token_is_checked_first_as_flask_wtf_does(app: Flask) -> None:
+    client = app.test_client()
+    token = csrf_token(client)
+    for _ in range(2):  # before and after the header token is remembered
+        refused = client.post("/api/undo", data={"csrf_token": "bogus"}, headers={"X-CSRFToken": token})
+        assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+        assert client.post("/api/undo", headers={"X-CSRFToken": token}).status_code == 409
+
+
+def test_changing_a_session_first_opened_does_not_change_what_its_cookie_opens(app: Flask) -> None:
+    client = app.test_client()
+    with client.session_transaction() as opened:
+        opened["items"] = [1]
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    interface = app.session_interface
+    for _ in range(2):  # the first open remembers the cookie, the second comes from the memo
+        request = flask.Request.from_values(headers={"Cookie": f"session={cookie.value}"})
+        session = interface.open_session(app, request)
+        assert session is not None and session["items"] == [1]
+        session["items"].append(2)

@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect, ValidationError, validate_csrf
 from .memo import BoundedMemo
 
 SECRET_FILE = "web-secret-key"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class CSRFProtection(CSRFProtect):
@@ -21,9 +22,10 @@ class CSRFProtection(CSRFProtect):
 
     A study session sends the same X-CSRFToken with every answer. Once Flask-WTF has checked a
     token's signature, later requests with it only compare the token it carries with the
-    session's, as Flask-WTF does after the signature check. Tokens that expire
-    (WTF_CSRF_TIME_LIMIT set) and requests over TLS, where Flask-WTF also checks the referrer,
-    always take Flask-WTF's full check.
+    session's, as Flask-WTF does after the signature check. Forms that carry a token of their
+    own (Flask-WTF checks that one first), tokens that expire (WTF_CSRF_TIME_LIMIT set) and
+    requests over TLS, where Flask-WTF also checks the referrer, always take Flask-WTF's full
+    check.
     """
 
     def __init__(self) -> None:
@@ -43,6 +45,7 @@ class CSRFProtection(CSRFProtect):
             request.method not in config["WTF_CSRF_METHODS"]
             or config["WTF_CSRF_TIME_LIMIT"] is not None
             or request.is_secure
+            or self._form_carries_token()
         ):
             return False
         token = next(filter(None, map(request.headers.get, config["WTF_CSRF_HEADERS"])), None)
@@ -59,6 +62,14 @@ class CSRFProtection(CSRFProtect):
             self._verified.remember(key, expected)
             return True
         return hmac.compare_digest(carried, expected)
+
+    @staticmethod
+    def _form_carries_token() -> bool:
+        # Flask-WTF checks a form's token before the header's; only form bodies have fields.
+        if request.mimetype not in FORM_TYPES:
+            return False
+        field = current_app.config["WTF_CSRF_FIELD_NAME"]
+        return any(key.endswith(field) for key in request.form)
 
 
 csrf = CSRFProtection()
