@@ -244,3 +244,21 @@ def test_answer_and_next_applies_a_repeated_request_once(col: Collection) -> Non
     assert first == second and following is not None and again is not None
     assert following.id == again.id
     assert len(col.history("a-fact")) == 1
+
+
+def test_a_failed_answer_and_next_leaves_the_rotation_alone(
+    col: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = col.next_card(NOW)
+    assert first is not None
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the queue failed")
+
+    monkeypatch.setattr("trainer.queue.next_card", broken)
+    with pytest.raises(RuntimeError):
+        col.answer_and_next(first.id, Rating.Good, NOW)
+    monkeypatch.undo()
+    assert col.history() == []
+    again = col.next_card(NOW)
+    assert again is not None and again.id == first.id

@@ -245,7 +245,7 @@ class Collection:
         """
         moment, rating = self._checked_answer(rating, now, duration_ms)
         with driver_transaction(self.engine, write=True) as driver:
-            return self._record_answer(
+            memory, deck = self._record_answer(
                 driver,
                 card_id=card_id,
                 rating=rating,
@@ -255,6 +255,8 @@ class Collection:
                 request_id=request_id,
                 expected_reps=expected_reps,
             )
+        self._last_deck = deck or self._last_deck
+        return memory
 
     def answer_and_next(
         self,
@@ -273,10 +275,10 @@ class Collection:
 
         An unknown `domain` raises NotFound before anything is recorded.
         """
-        moment, rating = self._checked_answer(rating, now, duration_ms)
         decks = self._domains(domain)
+        moment, rating = self._checked_answer(rating, now, duration_ms)
         with driver_transaction(self.engine, write=True) as driver:
-            memory = self._record_answer(
+            memory, deck = self._record_answer(
                 driver,
                 card_id=card_id,
                 rating=rating,
@@ -291,9 +293,10 @@ class Collection:
                 self.learner_id,
                 self.day(moment),
                 decks=decks,
-                last_deck=self._last_deck,
+                last_deck=deck or self._last_deck,
                 limits=self._limits(),
             )
+        self._last_deck = deck or self._last_deck
         return memory, following
 
     def _checked_answer(
@@ -320,11 +323,12 @@ class Collection:
         points_ticked: Iterable[int] | None,
         request_id: str | None,
         expected_reps: int | None,
-    ) -> Memory:
+    ) -> tuple[Memory, str | None]:
+        """The new memory, and the deck of the card answered (None for a repeated request)."""
         if request_id is not None:
             done = store.answer_for_request(driver, self.learner_id, request_id)
             if done is not None:
-                return done
+                return done, None
         loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
         if loaded is None:
             raise NotFound(f"no card {card_id!r}")
@@ -357,8 +361,7 @@ class Collection:
                 "request_id": request_id,
             },
         )
-        self._last_deck = loaded.deck
-        return after
+        return after, loaded.deck
 
     def _checked_points(
         self, driver: Driver, card_id: str, points_ticked: Iterable[int] | None
