@@ -243,19 +243,9 @@ class Collection:
         result and records nothing. `expected_reps` is the review count the caller saw; if the
         card has been answered since, `Conflict` is raised and nothing is recorded.
         """
-        moment, rating = self._checked_answer(rating, now, duration_ms)
-        with driver_transaction(self.engine, write=True) as driver:
-            memory, deck = self._record_answer(
-                driver,
-                card_id=card_id,
-                rating=rating,
-                moment=moment,
-                duration_ms=duration_ms,
-                points_ticked=points_ticked,
-                request_id=request_id,
-                expected_reps=expected_reps,
-            )
-        self._last_deck = deck or self._last_deck
+        memory, _following = self._answer(
+            card_id, rating, now, duration_ms, points_ticked, request_id, expected_reps, next_from=None
+        )
         return memory
 
     def answer_and_next(
@@ -276,32 +266,24 @@ class Collection:
         An unknown `domain` raises NotFound before anything is recorded.
         """
         decks = self._domains(domain)
-        moment, rating = self._checked_answer(rating, now, duration_ms)
-        with driver_transaction(self.engine, write=True) as driver:
-            memory, deck = self._record_answer(
-                driver,
-                card_id=card_id,
-                rating=rating,
-                moment=moment,
-                duration_ms=duration_ms,
-                points_ticked=points_ticked,
-                request_id=request_id,
-                expected_reps=expected_reps,
-            )
-            following = queue.next_card(
-                driver,
-                self.learner_id,
-                self.day(moment),
-                decks=decks,
-                last_deck=deck or self._last_deck,
-                limits=self._limits(),
-            )
-        self._last_deck = deck or self._last_deck
-        return memory, following
+        return self._answer(
+            card_id, rating, now, duration_ms, points_ticked, request_id, expected_reps, next_from=decks
+        )
 
-    def _checked_answer(
-        self, rating: Rating | int, now: datetime | None, duration_ms: int | None
-    ) -> tuple[datetime, Rating]:
+    def _answer(
+        self,
+        card_id: str,
+        rating: Rating | int,
+        now: datetime | None,
+        duration_ms: int | None,
+        points_ticked: Iterable[int] | None,
+        request_id: str | None,
+        expected_reps: int | None,
+        *,
+        next_from: list[str] | None,
+    ) -> tuple[Memory, StudyCard | None]:
+        """Record the answer; with `next_from` (domains), also read the next card from them in
+        the same transaction. The deck rotation moves on only once the answer is committed."""
         moment = require_utc(now)
         self.backup_if_due(moment)
         try:
@@ -310,7 +292,29 @@ class Collection:
             raise TrainerError(f"rating must be 1 to 4, got {rating!r}") from None
         if duration_ms is not None and not 0 <= duration_ms <= 86_400_000:
             raise TrainerError("duration_ms must be between 0 and 86400000")
-        return moment, checked
+        following = None
+        with driver_transaction(self.engine, write=True) as driver:
+            memory, deck = self._record_answer(
+                driver,
+                card_id=card_id,
+                rating=checked,
+                moment=moment,
+                duration_ms=duration_ms,
+                points_ticked=points_ticked,
+                request_id=request_id,
+                expected_reps=expected_reps,
+            )
+            if next_from is not None:
+                following = queue.next_card(
+                    driver,
+                    self.learner_id,
+                    self.day(moment),
+                    decks=next_from,
+                    last_deck=deck or self._last_deck,
+                    limits=self._limits(),
+                )
+        self._last_deck = deck or self._last_deck
+        return memory, following
 
     def _record_answer(
         self,
