@@ -41,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_http import free_port, percentile, write_decks
 
 from trainer import Collection
-from trainer.accounts import Accounts
+from trainer.accounts.users import Accounts
 from trainer.check import check_database
-from trainer.store import logs
+from trainer.storage.store import logs
 
 PASSWORD = "violet tractor quantum lemon"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", None, ""}

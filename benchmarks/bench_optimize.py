@@ -1,7 +1,7 @@
 """Time FSRS parameter fitting over about 100,000 reviews (target: at most 10 s).
 
-Reviews are simulated from known non-default FSRS-6 parameters (trainer.synthetic), then
-`trainer.optimize` builds the training items, fits on the earlier four fifths, scores default
+Reviews are simulated from known non-default FSRS-6 parameters (trainer.insights.synthetic), then
+`trainer.insights.optimize` builds the training items, fits on the earlier four fifths, scores default
 and fitted parameters on the later fifth and refits on everything: the whole of what
 `trainer optimize` does after reading the log. Prints the time and the held-out metrics.
 
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 import numpy as np
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from trainer.optimize import build_items, fit_items, learner_days
-from trainer.synthetic import simulate_log
+from trainer.insights.optimize import build_items, fit_items, learner_days
+from trainer.insights.synthetic import simulate_log
 
 TARGET_S = 10.0
 TRUE_PARAMETERS = list(DEFAULT_PARAMETERS)

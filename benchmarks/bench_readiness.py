@@ -5,8 +5,8 @@ A simulated learner (memory follows FSRS-6 with the default parameters, each ans
 with its retrievability) studies a deck for `--history` days in plain FSRS due order, then has
 `--days` days left before the interview. Both policies review the same number of cards each
 day: plain FSRS takes the due cards; the readiness-aware policy does the same until the final
-days (trainer.readiness.FINAL_DAYS), then takes the cards a review helps most on the date
-(trainer.readiness.review_gain). Both see the same random outcomes per card and day.
+days (trainer.insights.readiness.FINAL_DAYS), then takes the cards a review helps most on the date
+(trainer.insights.readiness.review_gain). Both see the same random outcomes per card and day.
 
     python benchmarks/bench_readiness.py [--cards 2000] [--days 21] [--seeds 5]
 """
@@ -18,8 +18,8 @@ import argparse
 import numpy as np
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from trainer import forecast
-from trainer.readiness import FINAL_DAYS, MemoryArrays, review_gain
+from trainer.insights import forecast
+from trainer.insights.readiness import FINAL_DAYS, MemoryArrays, review_gain
 
 W = list(DEFAULT_PARAMETERS)
 

@@ -20,11 +20,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from trainer import Collection, Rating
-from trainer.database import write_transaction
-from trainer.deckfile import Deck, DeckSet
+from trainer.decks.deckfile import Deck, DeckSet
+from trainer.decks.sync import apply_decks
 from trainer.model import Card, CardKind, CardState, Queue
-from trainer.store import states
-from trainer.sync import apply_decks
+from trainer.storage.database import write_transaction
+from trainer.storage.store import states
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 

@@ -28,15 +28,15 @@ from typing import Any
 import numpy as np
 
 from trainer import Collection
-from trainer import charts as chart_module
-from trainer.calibration import calibration_report
-from trainer.database import write_transaction
-from trainer.deckfile import Deck, DeckSet
+from trainer.decks.deckfile import Deck, DeckSet
+from trainer.decks.sync import apply_decks
+from trainer.insights import charts as chart_module
+from trainer.insights.calibration import calibration_report
+from trainer.insights.readiness import readiness
+from trainer.insights.summary import export_review_log, stats_summary
+from trainer.insights.weakness import gap_attribution, missed_points
 from trainer.model import Card, CardKind
-from trainer.readiness import readiness
-from trainer.summary import export_review_log, stats_summary
-from trainer.sync import apply_decks
-from trainer.weakness import gap_attribution, missed_points
+from trainer.storage.database import write_transaction
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 DOMAINS = 10

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trainer.deckfile import CLOZE_GAP, CONCEPTS_FILE, SLUG, load_concepts
+from trainer.decks.deckfile import CLOZE_GAP, CONCEPTS_FILE, SLUG, load_concepts
 from trainer.errors import Problem, ProblemsError
 from trainer.model import Card, CardKind
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from trainer import Collection
-from trainer.deckfile import CLOZE_GAP, CONCEPTS_FILE, MAX_POINTS, MIN_POINTS, SLUG, load_concepts
+from trainer.decks.deckfile import CLOZE_GAP, CONCEPTS_FILE, MAX_POINTS, MIN_POINTS, SLUG, load_concepts
 from trainer.errors import Problem, ProblemsError, TrainerError
 from trainer.model import Card, CardKind
 

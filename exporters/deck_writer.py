@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from trainer.deckfile import CONCEPTS_FILE, SLUG, deck_files, load_decks
+from trainer.decks.deckfile import CONCEPTS_FILE, SLUG, deck_files, load_decks
 from trainer.errors import DeckError, Problem, TrainerError
 from trainer.model import Card, CardKind
 

@@ -12,8 +12,8 @@ import re
 
 import genanki
 
+from trainer.decks.render import render_card
 from trainer.model import Card, CardKind
-from trainer.render import render_card
 
 FACT_MODEL_ID = 1_738_204_101
 CLOZE_MODEL_ID = 1_738_204_102

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
 
-    from .test_web_support import Clock
+    from tests.web.support import Clock
 
 FIXTURE_DECKS = Path(__file__).parent / "fixtures" / "decks"
 REPO_DECKS = Path(__file__).resolve().parent.parent / "decks"
@@ -103,7 +103,7 @@ def sqlite_col(sqlite_url: str, decks_dir: Path, open_collection: Callable[..., 
 @pytest.fixture
 def clock() -> Clock:
     """A clock the test moves by hand, starting at NOW (the web app's CLOCK)."""
-    from .test_web_support import Clock
+    from tests.web.support import Clock
 
     return Clock()
 
@@ -112,7 +112,7 @@ def clock() -> Clock:
 def app(db_url: str, decks_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
     """The web app on a fresh database with the small test decks synced; modules needing other
     settings (accounts, a SQLite file only) define their own."""
-    from .test_web_support import web_app
+    from tests.web.support import web_app
 
     with web_app(db_url, decks_dir, tmp_path / "data", clock) as built:
         yield built

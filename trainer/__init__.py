@@ -7,10 +7,10 @@ card = col.next_card()
 col.answer(card.id, Rating.Good)
 """
 
-from .collection import Collection, DeckInfo, ReviewEntry
-from .errors import Conflict, DeckError, NotFound, NothingToUndo, SettingsError, TrainerError
-from .model import Card, CardKind, CardState, Memory, Preview, Rating, StudyCard, SyncReport
-from .settings import Settings
+from trainer.collection import Collection, DeckInfo, ReviewEntry
+from trainer.errors import Conflict, DeckError, NotFound, NothingToUndo, SettingsError, TrainerError
+from trainer.model import Card, CardKind, CardState, Memory, Preview, Rating, StudyCard, SyncReport
+from trainer.settings import Settings
 
 __all__ = [
     "Card",

@@ -2,7 +2,7 @@
 
 Checks: SQLite's own integrity check; every card state against its review log (each row's
 `before` is the previous row's `after`, the state equals the last `after`, and each `after`
-equals a replay of the rating with `trainer.scheduling.review`); orphans; impossible values; and
+equals a replay of the rating with `trainer.study.scheduling.review`); orphans; impossible values; and
 the derived `queue`, `deck` and `position` columns. Repairs only rewrite derived or logged data
 (the queue from the state, the state from the last logged `after`, a missing state), after a
 backup of a SQLite file.
@@ -22,9 +22,10 @@ from fsrs import Rating
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DatabaseError
 
-from . import backup, scheduling, store
-from .database import is_sqlite, read_transaction, write_transaction
-from .model import CardState, Memory, Queue
+from trainer.model import CardState, Memory, Queue
+from trainer.storage import backup, store
+from trainer.storage.database import is_sqlite, read_transaction, write_transaction
+from trainer.study import scheduling
 
 SCHEDULING_FIELDS = (
     "state",

@@ -18,17 +18,24 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating
 from sqlalchemy import Connection, Engine, Table, delete, select
 
-from . import backup, queue, scheduling, store
-from .clock import day_bounds_of, learner_day, require_utc
-from .database import driver_transaction, make_engine, migrate, read_transaction, write_transaction
-from .deckfile import DeckSet, load_decks
-from .driver import Driver
-from .errors import Conflict, NotFound, NothingToUndo, TrainerError
-from .model import Card, CardState, Memory, Preview, StudyCard, SyncReport
-from .paths import default_database_url
-from .schema import DeckRow
-from .settings import Settings
-from .sync import apply_decks
+from trainer.clock import day_bounds_of, learner_day, require_utc
+from trainer.decks.deckfile import DeckSet, load_decks
+from trainer.decks.sync import apply_decks
+from trainer.errors import Conflict, NotFound, NothingToUndo, TrainerError
+from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
+from trainer.settings import Settings
+from trainer.storage import backup, store
+from trainer.storage.database import (
+    driver_transaction,
+    make_engine,
+    migrate,
+    read_transaction,
+    write_transaction,
+)
+from trainer.storage.driver import Driver
+from trainer.storage.paths import default_database_url
+from trainer.storage.schema import DeckRow
+from trainer.study import queue, scheduling
 
 DEFAULT_LEARNER = "local"
 DATABASE_ENV = "TRAINER_DATABASE_URL"
@@ -482,7 +489,7 @@ class Collection:
 
     def domain_stats(self, now: datetime | None = None) -> Any:
         """One row per domain: cards, introduced, mature, due, retention and more (pandas)."""
-        from .stats import domain_report
+        from trainer.insights.stats import domain_report
 
         return domain_report(self, require_utc(now))
 
@@ -506,11 +513,11 @@ class Collection:
             return None
 
     def focus_card(self, now: datetime | None = None, mode: str = "weakest") -> StudyCard | None:
-        """The next card of a focus session (see `trainer.focus`): "weakest" serves the weakest
+        """The next card of a focus session (see `trainer.insights.focus`): "weakest" serves the weakest
         domains' due cards, then their lowest-retrievability cards early; "interview" serves,
         in the final days, the cards predicted below target on the interview date. None when
         there is nothing to serve."""
-        from .focus import focus_queue
+        from trainer.insights.focus import focus_queue
 
         ids = focus_queue(self, require_utc(now), mode=mode, limit=1)
         return self.card(ids[0]) if ids else None

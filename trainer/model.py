@@ -77,7 +77,7 @@ class Card:
     concepts: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     html: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
-    """The fields rendered to safe HTML at sync (`trainer.render.render_card`), when loaded."""
+    """The fields rendered to safe HTML at sync (`trainer.decks.render.render_card`), when loaded."""
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict of what the deck file says; `Card.from_dict` reverses it."""

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fsrs import Scheduler
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from .errors import Problem, SettingsError
+from trainer.errors import Problem, SettingsError
 
 LEECH_ACTIONS = ("tag", "suspend")
 

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 
 from trainer import Collection
-from trainer.paths import bundled_decks, data_dir
+from trainer.storage.paths import bundled_decks, data_dir
 
 from . import (
     api,

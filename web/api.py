@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from trainer.browse import MAX_OFFSET, search_cards
-from trainer.estimates import estimate_day
-from trainer.rubric import coverage, suggested_rating
+from trainer.decks.browse import MAX_OFFSET, search_cards
+from trainer.study.estimates import estimate_day
+from trainer.study.rubric import coverage, suggested_rating
 
 from .context import collection, now
 from .openapi import document

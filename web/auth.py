@@ -30,7 +30,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from trainer import Collection
-from trainer.accounts import Account, AccountError, Accounts, LoginRefused, LoginThrottled
+from trainer.accounts.users import Account, AccountError, Accounts, LoginRefused, LoginThrottled
 
 from .context import ACCOUNT, EXTENSION, LEARNER_COLLECTION, accounts_on, now
 

@@ -2,14 +2,14 @@
 
     gunicorn -w 4 'web.deploy:app_from_env()'
 
-Configured from the environment (see `trainer.serving.config_from_env`); accounts are always on.
+Configured from the environment (see `trainer.accounts.serving.config_from_env`); accounts are always on.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from trainer.serving import config_from_env
+from trainer.accounts.serving import config_from_env
 
 from . import create_app
 

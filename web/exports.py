@@ -13,7 +13,7 @@ from flask import Blueprint, request, send_file
 from werkzeug.wrappers import Response
 
 from exporters.anki_export import export_anki
-from trainer.summary import export_review_log
+from trainer.insights.summary import export_review_log
 
 from .context import collection, now
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort
 
-from trainer.focus import MODES
+from trainer.insights.focus import MODES
 
 from .context import collection, now
 from .study import day_progress, question_page

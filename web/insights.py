@@ -16,12 +16,12 @@ from flask import Blueprint, abort, make_response, render_template
 from werkzeug.wrappers import Response
 
 from trainer import Collection
-from trainer import charts as chart_module
-from trainer.calibration import calibration_report
-from trainer.optimize import NotEnoughHistory, optimize
-from trainer.readiness import Readiness, readiness
-from trainer.stats import weakest_domains
-from trainer.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
+from trainer.insights import charts as chart_module
+from trainer.insights.calibration import calibration_report
+from trainer.insights.optimize import NotEnoughHistory, optimize
+from trainer.insights.readiness import Readiness, readiness
+from trainer.insights.stats import weakest_domains
+from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
 
 from .context import collection, now
 from .present import finite_or_none

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from trainer import DeckError
-from trainer.browse import CardFilter, deck_counts, search_cards
-from trainer.scheduling import format_interval
+from trainer.decks.browse import CardFilter, deck_counts, search_cards
+from trainer.study.scheduling import format_interval
 
 from .context import collection, deck_paths, is_host, now
 from .present import STATE_NAMES, back_html, front_html, why_html

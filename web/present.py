@@ -9,10 +9,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from trainer import Collection, Rating, StudyCard, render
+from trainer import Collection, Rating, StudyCard
+from trainer.decks import render
 from trainer.model import Memory
-from trainer.rubric import suggested_rating
-from trainer.scheduling import format_interval
+from trainer.study.rubric import suggested_rating
+from trainer.study.scheduling import format_interval
 
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from trainer.readiness import readiness
-from trainer.stats import weakest_domains
-from trainer.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
+from trainer.insights.readiness import readiness
+from trainer.insights.stats import weakest_domains
+from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
 
 from .context import collection, now
 from .insights import MISSED_POINTS, records

@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from trainer import Conflict, NothingToUndo, StudyCard
-from trainer.estimates import estimate_day
-from trainer.focus import MODES as FOCUS_MODES
-from trainer.rubric import suggested_rating
+from trainer.insights.focus import MODES as FOCUS_MODES
+from trainer.study.estimates import estimate_day
+from trainer.study.rubric import suggested_rating
 
 from .context import collection, now
 from .insights import today_summary

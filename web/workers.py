@@ -3,7 +3,7 @@
 One Python process runs one request at a time however many threads it has; a second process
 doubles what the machine can answer. Each worker builds its own app (its own database
 connections) after the fork. SQLite writers of different workers queue on the database's
-writer lock file (`trainer.database.WriterLock`); PostgreSQL orders them itself.
+writer lock file (`trainer.storage.database.WriterLock`); PostgreSQL orders them itself.
 """
 
 from __future__ import annotations

@@ -1,0 +1,93 @@
+"""`trainer stats`, `trainer optimize` and `trainer export csv` through click's runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from fsrs.scheduler import DEFAULT_PARAMETERS
+
+from tests.insights.test_optimize import simulated_collection
+from tests.insights.test_stats import NOW, graduate, review_days, write_decks
+from trainer import Collection
+from trainer.cli import cli
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def studied(tmp_path: Path, open_collection: Callable[..., Collection]) -> str:
+    url = f"sqlite:///{tmp_path / 'trainer.db'}"
+    col = open_collection(url)
+    decks = {
+        "ops": [(f"o{i}", ["recall"]) for i in range(3)],
+        "ml": [(f"m{i}", ["recall"]) for i in range(3)],
+    }
+    col.sync_decks([write_decks(tmp_path / "decks", decks, drill="ops")], now=NOW)
+    graduate(col, ["o0", "o1", "m0"], NOW)
+    review_days(col, {"o0": [True, False], "o1": [True, True], "m0": [False]}, NOW)
+    col.answer("ops-drill", 2, NOW, points_ticked=[1, 3])
+    return url
+
+
+def test_stats_prints_a_table_and_json(runner: CliRunner, studied: str) -> None:
+    result = runner.invoke(cli, ["--db", studied, "stats"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("domain"))
+    assert "ret 30d" in header and "weak #" in header
+    assert any(line.startswith("ops ") for line in lines)
+    assert "Weakest domains:" in result.output
+    result = runner.invoke(cli, ["--db", studied, "stats", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    by_domain = {d["domain"]: d for d in data["domains"]}
+    assert by_domain["ops"]["cards"] == 4
+    assert by_domain["ops"]["introduced"] == 3
+    assert by_domain["ops"]["lapses"] == 1
+    assert by_domain["ml"]["lapses"] == 1
+    assert data["readiness"] is None
+
+
+def test_export_csv_writes_every_review(runner: CliRunner, studied: str, tmp_path: Path) -> None:
+    out = tmp_path / "reviews.csv"
+    result = runner.invoke(cli, ["--db", studied, "export", "csv", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, keep_default_na=False)
+    with Collection.open(studied) as col:
+        history = col.history()
+    assert len(frame) == len(history) == int(result.output.split()[1])
+    assert list(frame["card_id"]) == [h.card_id for h in history]
+    assert list(frame["rating"]) == [int(h.rating) for h in history]
+    assert frame["reviewed_at"].iloc[0] == history[0].reviewed_at.isoformat()
+    assert list(frame[frame["card_id"] == "ops-drill"]["points_ticked"]) == ["1;3"]
+
+
+def test_optimize_refuses_short_history_cleanly(runner: CliRunner, studied: str) -> None:
+    result = runner.invoke(cli, ["--db", studied, "optimize"])
+    assert result.exit_code == 1
+    assert "not enough review history" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_optimize_dry_run_reports_and_keeps_parameters(
+    runner: CliRunner, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    col = simulated_collection(tmp_path, open_collection, cards=600)
+    url = str(col.engine.url)
+    result = runner.invoke(cli, ["--db", url, "optimize", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "log loss" in result.output and "Dry run" in result.output
+    with Collection.open(url) as fresh:
+        assert fresh.settings.parameters == tuple(DEFAULT_PARAMETERS)
+    result = runner.invoke(cli, ["--db", url, "optimize"])
+    assert result.exit_code == 0, result.output
+    with Collection.open(url) as fresh:
+        assert fresh.settings.parameters != tuple(DEFAULT_PARAMETERS)

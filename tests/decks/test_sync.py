@@ -1,0 +1,86 @@
+"""Deck sync: atomic, counted, history-preserving, and silent when nothing changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import NOW
+from trainer import Collection, DeckError, Rating
+from trainer.model import CardState
+
+
+def test_first_sync_adds_and_resync_changes_nothing(col: Collection, decks_dir: Path) -> None:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+
+    event.listen(col.engine, "before_cursor_execute", record)
+    report = col.sync_decks([decks_dir], now=NOW)
+    event.remove(col.engine, "before_cursor_execute", record)
+    assert (report.added, report.updated, report.retired, report.unchanged) == (0, 0, 0, 6)
+    assert not {"INSERT", "UPDATE", "DELETE"} & set(statements)
+
+
+def test_text_edit_keeps_scheduling_and_history(col: Collection, decks_dir: Path) -> None:
+    col.answer("a-fact", Rating.Good, NOW)
+    before = col.card("a-fact").memory
+    path = decks_dir / "alpha.yaml"
+    path.write_text(path.read_text().replace("How rare is fraud?", "How rare is card fraud?"))
+    report = col.sync_decks([decks_dir], now=NOW)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 5)
+    study = col.card("a-fact")
+    assert study.card.prompt == "How rare is card fraud?"
+    assert study.memory == before
+    assert len(col.history("a-fact")) == 1
+
+
+def test_removed_card_is_retired_and_restored_with_history(col: Collection, decks_dir: Path) -> None:
+    col.answer("b-two", Rating.Good, NOW)
+    memory = col.card("b-two").memory
+    path = decks_dir / "beta.yaml"
+    original = path.read_text()
+    start = original.index("  - id: b-two")
+    end = original.index("  - id: b-three")
+    path.write_text(original[:start] + original[end:])
+    assert col.sync_decks([decks_dir], now=NOW).retired == 1
+    assert "b-two" not in {c.id for c in col.cards()}
+    for _ in range(10):
+        card = col.next_card(NOW)
+        assert card is None or card.id != "b-two"
+        if card is None:
+            break
+        col.answer(card.id, Rating.Easy, NOW)
+    path.write_text(original)
+    report = col.sync_decks([decks_dir], now=NOW)
+    assert report.restored == 1
+    assert col.card("b-two").memory == memory
+    assert len(col.history("b-two")) == 1
+
+
+def test_invalid_deck_leaves_database_untouched(col: Collection, decks_dir: Path) -> None:
+    path = decks_dir / "alpha.yaml"
+    path.write_text(path.read_text().replace("How rare is fraud?", "Changed?"))
+    (decks_dir / "beta.yaml").write_text("deck: beta\ntitle: Beta\ncards:\n  - id: b-one\n    kind: essay\n")
+    with pytest.raises(DeckError):
+        col.sync_decks([decks_dir], now=NOW)
+    assert col.card("a-fact").card.prompt == "How rare is fraud?"
+    assert len(col.cards()) == 6
+
+
+def test_new_card_is_added_for_every_learner(
+    db_url: str, decks_dir: Path, open_collection: Callable[..., Collection]
+) -> None:
+    alice = open_collection(db_url, user="alice")
+    bob = open_collection(db_url, user="bob")
+    alice.sync_decks([decks_dir], now=NOW)
+    assert len(bob.cards()) == 6
+    assert bob.card("a-fact").memory.state == CardState.NEW
+    alice.answer("a-fact", Rating.Good, NOW)
+    assert bob.card("a-fact").memory.reps == 0
+    carol = open_collection(db_url, user="carol")
+    assert len(carol.cards()) == 6

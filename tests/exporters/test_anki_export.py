@@ -1,0 +1,288 @@
+"""Anki export, checked by importing every package into a fresh collection of Anki's own engine."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection as AnkiCollection
+from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exporters.anki_export import export_anki
+from exporters.anki_progress import interval_days
+from exporters.notetypes import CLOZE_MODEL_ID, DRILL_MODEL_ID, FACT_MODEL_ID, deck_id
+from tests.conftest import NOW
+from trainer import Collection
+from trainer.clock import learner_day
+from trainer.errors import NotFound
+from trainer.model import CardState
+
+MODEL_NAMES = {"ML Interview: fact", "ML Interview: cloze", "ML Interview: drill"}
+
+
+@pytest.fixture
+def anki(tmp_path: Path) -> Iterator[Callable[[], AnkiCollection]]:
+    """Fresh collections of Anki's own engine, closed at teardown."""
+    opened: list[AnkiCollection] = []
+
+    def opener() -> AnkiCollection:
+        folder = tmp_path / f"anki{len(opened)}"
+        folder.mkdir()
+        collection = AnkiCollection(str(folder / "collection.anki2"))
+        opened.append(collection)
+        return collection
+
+    yield opener
+    for collection in opened:
+        collection.close()
+
+
+def import_package(target: AnkiCollection, package: Path, *, with_scheduling: bool = False) -> None:
+    target.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=with_scheduling)
+        )
+    )
+
+
+def package_deck_ids(package: Path) -> set[int]:
+    """The ids of the decks written into a package, other than Anki's default deck."""
+    with zipfile.ZipFile(package) as archive:
+        data = archive.read("collection.anki2")
+    db_file = package.with_suffix(".db")
+    db_file.write_bytes(data)
+    conn = sqlite3.connect(db_file)
+    try:
+        (decks,) = conn.execute("SELECT decks FROM col").fetchone()
+    finally:
+        conn.close()
+    return {int(key) for key in json.loads(decks)} - {1}
+
+
+def notes_by_card_id(target: AnkiCollection) -> dict[str, object]:
+    notes = [target.get_note(nid) for nid in target.find_notes("")]
+    return {note["Card ID"]: note for note in notes}
+
+
+def test_package_imports_with_decks_fields_tags_and_note_types(
+    sqlite_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
+) -> None:
+    report = export_anki(sqlite_col, tmp_path / "ml.apkg", now=NOW)
+    target = anki()
+    import_package(target, tmp_path / "ml.apkg")
+
+    assert report.notes == 6 and report.decks == 2
+    assert target.note_count() == 6
+    assert target.card_count() == 6
+    names = {d.name for d in target.decks.all_names_and_ids()}
+    assert {"ML Interview::Alpha", "ML Interview::Beta"} <= names
+    assert package_deck_ids(tmp_path / "ml.apkg") == {deck_id("alpha"), deck_id("beta")}
+    models = {m["name"]: m for m in target.models.all()}
+    assert set(models) >= MODEL_NAMES
+    assert {models[n]["id"] for n in MODEL_NAMES} == {FACT_MODEL_ID, CLOZE_MODEL_ID, DRILL_MODEL_ID}
+    assert models["ML Interview: cloze"]["type"] == 1
+    assert ".nightMode" in models["ML Interview: fact"]["css"]
+
+    notes = notes_by_card_id(target)
+    fact = notes["a-fact"]
+    assert fact["Prompt"] == "<p>How rare is fraud?</p>\n"  # type: ignore[index]
+    assert "Accuracy misleads" in fact["Why"]  # type: ignore[index]
+    assert fact["Domain"] == "Alpha"  # type: ignore[index]
+    assert fact["Concepts"] == "class-imbalance"  # type: ignore[index]
+    assert sorted(fact.tags) == ["concept::class-imbalance", "deck::alpha", "fraud", "kind::fact"]  # type: ignore[attr-defined]
+    cloze = notes["a-cloze"]
+    assert "{{c1::tens of milliseconds}}" in cloze["Text"]  # type: ignore[index]
+    drill = notes["a-drill"]
+    assert "<strong>Context.</strong>" in drill["Model answer"]  # type: ignore[index]
+    assert drill["Points"].count("<li>") == 4  # type: ignore[index]
+    question = target.get_card(target.find_cards('"Card ID:a-cloze"')[0]).question()
+    assert "tens of milliseconds" not in question and "[...]" in question
+
+
+def test_deck_option_limits_the_export(sqlite_col: Collection, tmp_path: Path) -> None:
+    report = export_anki(sqlite_col, tmp_path / "beta.apkg", decks=["beta"], now=NOW)
+    assert (report.decks, report.notes) == (1, 3)
+    with pytest.raises(NotFound, match="gamma"):
+        export_anki(sqlite_col, tmp_path / "x.apkg", decks=["gamma"], now=NOW)
+    assert not (tmp_path / "x.apkg").exists()
+
+
+def test_edited_export_updates_notes_in_place(
+    sqlite_col: Collection, decks_dir: Path, anki: Callable[[], AnkiCollection], tmp_path: Path
+) -> None:
+    export_anki(sqlite_col, tmp_path / "first.apkg", now=NOW)
+    target = anki()
+    import_package(target, tmp_path / "first.apkg")
+    alpha = decks_dir / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("How rare is fraud?", "How rare is card fraud?"))
+    later = NOW + timedelta(days=1)
+    sqlite_col.sync_decks([decks_dir], now=later)
+    export_anki(sqlite_col, tmp_path / "second.apkg", now=later)
+
+    import_package(target, tmp_path / "second.apkg")
+
+    assert target.note_count() == 6 and target.card_count() == 6
+    assert notes_by_card_id(target)["a-fact"]["Prompt"] == "<p>How rare is card fraud?</p>\n"  # type: ignore[index]
+
+
+def study(col: Collection) -> datetime:
+    """Answer a few cards at fixed times, suspend two, and return the time after the last answer."""
+    moment = NOW
+    plan = {"a-fact": [3, 3, 3], "a-drill": [4, 1], "b-one": [3], "b-two": [1, 3]}
+    for card_id, ratings in plan.items():
+        for rating in ratings:
+            col.answer(card_id, rating, now=moment, duration_ms=4200)
+            moment += timedelta(minutes=12)
+    col.suspend("b-two")
+    col.suspend("b-three")
+    return moment
+
+
+def test_progress_arrives_in_anki_with_due_dates_intervals_and_review_log(
+    sqlite_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
+) -> None:
+    moment = study(sqlite_col)
+    report = export_anki(sqlite_col, tmp_path / "progress.apkg", with_progress=True, now=moment)
+    target = anki()
+    import_package(target, tmp_path / "progress.apkg", with_scheduling=True)
+    zone, rollover = sqlite_col.settings.zone, sqlite_col.settings.rollover_hour
+    anki_today = learner_day(datetime.now(UTC), zone, rollover)
+
+    assert report.reviewed_cards == 5 and report.review_rows == 8
+    states = {s.id: s.memory for s in sqlite_col.cards()}
+    assert {m.state for m in states.values()} >= {CardState.REVIEW, CardState.LEARNING, CardState.RELEARNING}
+    for card_id, memory in states.items():
+        card = target.get_card(target.find_cards(f'"Card ID:{card_id}"')[0])
+        assert card.type == int(memory.state), card_id  # Anki's card types share the values
+        assert card.reps == memory.reps and card.lapses == memory.lapses
+        if memory.suspended:
+            assert card.queue == -1, card_id
+        elif memory.state == CardState.REVIEW:
+            assert memory.due is not None
+            assert card.queue == 2
+            days_ahead = (learner_day(memory.due, zone, rollover) - anki_today).days
+            assert card.due - target.sched.today == days_ahead, card_id
+            assert card.ivl == interval_days(memory) >= 1
+        elif memory.state in (CardState.LEARNING, CardState.RELEARNING):
+            assert memory.due is not None
+            assert card.queue == 1 and card.due == int(memory.due.timestamp())
+        else:
+            assert card.queue == 0
+        log = sqlite_col.history(card_id)
+        rows = target.db.all("SELECT id, ease, time FROM revlog WHERE cid = ? ORDER BY id", card.id)
+        assert [(r[1], r[2]) for r in rows] == [(int(e.rating), 4200) for e in log], card_id
+        assert [r[0] // 1000 for r in rows] == [int(e.reviewed_at.timestamp()) for e in log]
+
+
+def test_anki_with_fsrs_has_memory_states_matching_the_trainer(
+    sqlite_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
+) -> None:
+    moment = study(sqlite_col)
+    export_anki(sqlite_col, tmp_path / "progress.apkg", with_progress=True, now=moment)
+    target = anki()
+    import_package(target, tmp_path / "progress.apkg", with_scheduling=True)
+    target.set_config("fsrs", True)
+
+    for study_card in sqlite_col.cards():
+        memory = study_card.memory
+        card = target.get_card(target.find_cards(f'"Card ID:{study_card.id}"')[0])
+        if memory.state == CardState.NEW:
+            assert card.memory_state is None
+            continue
+        assert card.memory_state is not None, study_card.id
+        assert memory.stability is not None and memory.difficulty is not None
+        assert card.memory_state.stability == pytest.approx(memory.stability, rel=1e-3)
+        recomputed = target.compute_memory_state(card.id)
+        assert recomputed.stability == pytest.approx(memory.stability, rel=1e-2), study_card.id
+        assert recomputed.difficulty == pytest.approx(memory.difficulty, rel=1e-2), study_card.id
+
+
+def test_without_progress_every_card_arrives_new(
+    sqlite_col: Collection, anki: Callable[[], AnkiCollection], tmp_path: Path
+) -> None:
+    moment = study(sqlite_col)
+    export_anki(sqlite_col, tmp_path / "plain.apkg", now=moment)
+    target = anki()
+    import_package(target, tmp_path / "plain.apkg", with_scheduling=True)
+    assert {target.get_card(cid).queue for cid in target.find_cards("")} == {0}
+    assert target.db.scalar("SELECT count() FROM revlog") == 0
+
+
+def test_real_decks_export_and_import(
+    open_collection: Callable[..., Collection], anki: Callable[[], AnkiCollection], tmp_path: Path
+) -> None:
+    decks = tmp_path / "repo-decks"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "decks", decks)
+    col = open_collection(f"sqlite:///{tmp_path / 'real.db'}")
+    col.sync_decks([decks], now=NOW)
+    report = export_anki(col, tmp_path / "all.apkg", now=NOW)
+    target = anki()
+    import_package(target, tmp_path / "all.apkg")
+    assert target.note_count() == report.notes == len(col.cards())
+    assert target.card_count() >= report.notes
+
+
+def _package_rows(db: Path) -> dict[str, object]:
+    with sqlite3.connect(db) as conn:
+        models, decks = conn.execute("SELECT models, decks FROM col").fetchone()
+        return {
+            "notes": conn.execute("SELECT * FROM notes ORDER BY id").fetchall(),
+            "cards": conn.execute("SELECT * FROM cards ORDER BY id").fetchall(),
+            "models": json.loads(models),
+            "decks": json.loads(decks),
+        }
+
+
+def test_bulk_written_notes_equal_what_genanki_writes_note_by_note(tmp_path: Path) -> None:
+    """The exporter's bulk insert against genanki's own `Note.write_to_db`, on the bundled decks."""
+    import genanki
+
+    from exporters.anki_export import insert_notes, package_notes
+    from exporters.notetypes import make_note
+
+    decks = tmp_path / "repo-decks"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "decks", decks)
+    col = Collection.open(f"sqlite:///{tmp_path / 'real.db'}")
+    try:
+        col.sync_decks([decks], now=NOW)
+        cards = col.card_contents()
+        anki_decks, notes = package_notes(col, cards, frozenset({cards[0].id}))
+        titles = {d.slug: d.title for d in col.decks()}
+    finally:
+        col.close()
+    stamp = NOW.timestamp()
+
+    ours = tmp_path / "ours.anki2"
+    with sqlite3.connect(ours) as conn:
+        ids = iter(range(1_000, 10**9))
+        genanki.Package(anki_decks).write_to_db(conn.cursor(), stamp, ids)
+        insert_notes(conn, notes, stamp, ids)
+
+    theirs = tmp_path / "theirs.anki2"
+    reference = {d.deck_id: genanki.Deck(d.deck_id, d.name, d.description) for d in anki_decks}
+    for card in cards:
+        extra = ("leech",) if card.id == cards[0].id else ()
+        reference[deck_id(card.deck)].add_note(make_note(card, titles[card.deck], extra))
+    with sqlite3.connect(theirs) as conn:
+        genanki.Package(list(reference.values())).write_to_db(conn.cursor(), stamp, iter(range(1_000, 10**9)))
+
+    expected = _package_rows(theirs)
+    assert len(expected["notes"]) == len(cards)  # type: ignore[arg-type]
+    assert _package_rows(ours) == expected
+
+
+@given(st.text(min_size=1, max_size=80))
+def test_note_guids_equal_genankis_guid_for(card_id: str) -> None:
+    import genanki
+
+    from exporters.notetypes import note_guid
+
+    assert note_guid(card_id) == genanki.guid_for(card_id)

@@ -1,0 +1,290 @@
+"""The fast statistics give exactly what the plain row-by-row versions give.
+
+The references below read the whole review log (every column, the `before` memories parsed by
+the JSON type) and loop over it in Python: obviously right, and slow at scale. The history is
+varied on purpose: three domains, cards with one or two concepts, drills whose ticks vary, a
+drill whose rubric later shrinks (its earlier answers no longer count), a retired card, undos,
+answers on many days in a time zone far from UTC.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from sqlalchemy import select
+
+from tests.conftest import NOW
+from trainer import Collection, Rating
+from trainer.clock import learner_day
+from trainer.insights import charts, forecast, stats
+from trainer.insights.calibration import BIN_EDGES, calibration_report
+from trainer.insights.summary import export_review_log
+from trainer.insights.weakness import missed_points
+from trainer.model import CardState
+from trainer.storage import store
+from trainer.storage.database import read_transaction
+
+DOMAINS = {"ds": ["stats", "metrics"], "ml": ["metrics", "models"], "sys": ["latency", "models"]}
+POINTS = ["Prices errors", "States latency", "Names a baseline", "Plans monitoring"]
+
+
+def _write_decks(folder: Path, *, shrink: str | None = None, drop: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    vocabulary = sorted({c for concepts in DOMAINS.values() for c in concepts})
+    (folder / "concepts.yaml").write_text(
+        "concepts:\n" + "".join(f"  - id: {c}\n    description: {c}.\n" for c in vocabulary)
+    )
+    for slug, concepts in DOMAINS.items():
+        lines = [f"deck: {slug}", f"title: {slug.upper()}", "cards:"]
+        for i in range(6):
+            card_id = f"{slug}-fact-{i}"
+            if card_id == drop:
+                continue
+            tags = concepts if i % 3 == 0 else concepts[i % 2 : i % 2 + 1]
+            lines += [
+                f"  - id: {card_id}",
+                "    kind: fact",
+                f"    prompt: Question {i}?",
+                f"    answer: Answer {i}.",
+                f"    concepts: [{', '.join(tags)}]",
+            ]
+        for i in range(2):
+            card_id = f"{slug}-drill-{i}"
+            points = POINTS[:3] if card_id == shrink else POINTS
+            lines += [
+                f"  - id: {card_id}",
+                "    kind: drill",
+                "    prompt: Design it.",
+                "    answer: A design.",
+                f"    points: [{', '.join(points)}]",
+                f"    concepts: [{concepts[i]}]",
+            ]
+        (folder / f"{slug}.yaml").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.fixture
+def history(db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]) -> Collection:
+    """Forty days of answers with a seeded mix of ratings, ticks and undos."""
+    col = open_collection(db_url)
+    col.sync_decks([_write_decks(tmp_path / "decks")], now=NOW - timedelta(days=41))
+    col.configure(
+        new_per_day=6, reviews_per_day=500, timezone="Pacific/Auckland", rollover_hour=3, enable_fuzzing=False
+    )
+    rng = random.Random(7)
+    moment = NOW - timedelta(days=40)
+    for day in range(40):
+        moment = NOW - timedelta(days=40 - day, hours=rng.randint(0, 20))
+        for _ in range(rng.randint(4, 12)):
+            card = col.next_card(now=moment)
+            if card is None:
+                break
+            rating = rng.choice([Rating.Again, Rating.Hard, Rating.Good, Rating.Good, Rating.Easy])
+            points = card.card.points
+            ticks = [i for i in range(len(points)) if rng.random() < 0.6] if points else None
+            col.answer(card.id, rating, now=moment, duration_ms=rng.randint(1000, 9000), points_ticked=ticks)
+            if rng.random() < 0.05:
+                col.undo()
+            moment += timedelta(seconds=rng.randint(5, 900), microseconds=rng.choice([0, 250_000]))
+        if day == 25:
+            folder = _write_decks(tmp_path / "decks", shrink="ml-drill-0", drop="sys-fact-1")
+            col.sync_decks([folder], now=moment)
+    return col
+
+
+def _log_rows(col: Collection) -> list[Any]:
+    logs, cards = store.logs, store.cards
+    query = (
+        select(logs, cards.c.deck)
+        .join(cards, cards.c.id == logs.c.card_id)
+        .where(logs.c.learner_id == col.learner_id)
+        .order_by(logs.c.id)
+    )
+    with read_transaction(col.engine) as conn:
+        return list(conn.execute(query).all())
+
+
+def reference_calibration(col: Collection) -> pd.DataFrame:
+    records = []
+    for row in _log_rows(col):
+        before = row.before or {}
+        if row.state_before == int(CardState.NEW) or before.get("stability") is None:
+            continue
+        if before.get("last_review") is None:
+            continue
+        elapsed = (row.reviewed_at - pd.Timestamp(before["last_review"])).total_seconds() / 86400
+        records.append((row.deck, float(before["stability"]), elapsed, row.rating != int(Rating.Again)))
+    frame = pd.DataFrame(records, columns=["domain", "stability", "elapsed", "recalled"])
+    frame["predicted"] = forecast.retrievability(
+        frame["stability"].to_numpy(), frame["elapsed"].to_numpy(), col.settings.parameters
+    )
+    index = np.clip(np.digitize(frame["predicted"], BIN_EDGES[1:-1]), 0, len(BIN_EDGES) - 2)
+    frame["bin_low"], frame["bin_high"] = BIN_EDGES[index], BIN_EDGES[index + 1]
+    grouped = frame.groupby(["domain", "bin_low", "bin_high"], as_index=False).agg(
+        reviews=("recalled", "size"), predicted=("predicted", "mean"), actual=("recalled", "mean")
+    )
+    grouped["gap"] = grouped["actual"] - grouped["predicted"]
+    return grouped
+
+
+def reference_missed_points(col: Collection, limit: int) -> pd.DataFrame:
+    with read_transaction(col.engine) as conn:
+        points = {
+            r.id: list(r.points or []) for r in conn.execute(select(store.cards.c.id, store.cards.c.points))
+        }
+    shown: dict[tuple[str, str], int] = {}
+    ticked: dict[tuple[str, int], int] = {}
+    for row in _log_rows(col):
+        if row.points_total is None or len(points[row.card_id]) != row.points_total:
+            continue
+        shown[(row.card_id, row.deck)] = shown.get((row.card_id, row.deck), 0) + 1
+        for index in set(row.points_ticked or []):
+            ticked[(row.card_id, index)] = ticked.get((row.card_id, index), 0) + 1
+    records = [
+        (card_id, deck, text, index, count, count - ticked.get((card_id, index), 0))
+        for (card_id, deck), count in sorted(shown.items())
+        for index, text in enumerate(points[card_id])
+    ]
+    frame = pd.DataFrame(records, columns=["card_id", "domain", "point", "index", "shown", "missed"])
+    frame["miss_rate"] = frame["missed"] / frame["shown"]
+    frame = frame[frame["missed"] > 0].sort_values(["missed", "miss_rate"], ascending=False)
+    return frame.head(limit).reset_index(drop=True)
+
+
+def reference_csv(col: Collection) -> str:
+    lines = [
+        "id,card_id,domain,rating,rating_name,reviewed_at,duration_ms,state_before,state_after,"
+        "points_ticked,points_total"
+    ]
+    for row in _log_rows(col):
+        ticks = ";".join(map(str, row.points_ticked)) if row.points_ticked is not None else ""
+        fields = [
+            row.id,
+            row.card_id,
+            row.deck,
+            row.rating,
+            Rating(row.rating).name,
+            row.reviewed_at.isoformat(),
+            "" if row.duration_ms is None else row.duration_ms,
+            row.state_before,
+            row.state_after,
+            ticks,
+            "" if row.points_total is None else row.points_total,
+        ]
+        lines.append(",".join(str(f) for f in fields))
+    return "\n".join(lines) + "\n"
+
+
+def reference_heatmap_grid(col: Collection, weeks: int = 52) -> np.ndarray:
+    settings = col.settings
+    today = learner_day(NOW, settings.zone, settings.rollover_hour)
+    first = today - timedelta(days=7 * weeks - 1 + today.weekday())
+    counts: dict[Any, int] = {}
+    for row in _log_rows(col):
+        if row.reviewed_at >= NOW - timedelta(days=7 * weeks + 7):
+            day = (row.reviewed_at.astimezone(settings.zone) - timedelta(hours=settings.rollover_hour)).date()
+            counts[day] = counts.get(day, 0) + 1
+    grid = np.full((7, weeks + 1), np.nan)
+    for offset in range((today - first).days + 1):
+        day = first + timedelta(days=offset)
+        grid[day.weekday(), offset // 7] = counts.get(day, 0)
+    return grid
+
+
+def test_calibration_matches_the_row_by_row_reference(history: Collection) -> None:
+    expected = reference_calibration(history)
+    assert expected["reviews"].sum() > 100
+    got = calibration_report(history)
+    pd.testing.assert_frame_equal(got, expected[got.columns], check_exact=False, rtol=1e-12)
+
+
+def test_missed_points_match_the_reference_and_skip_answers_to_an_older_rubric(history: Collection) -> None:
+    expected = reference_missed_points(history, limit=50)
+    got = missed_points(history, limit=50)
+    assert len(got) > 5
+    assert "ml-drill-0" in set(got["card_id"])
+    assert (got[got["card_id"] == "ml-drill-0"]["index"] < 3).all()
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_review_log_csv_is_byte_for_byte_the_reference(history: Collection, tmp_path: Path) -> None:
+    out = tmp_path / "log.csv"
+    rows = export_review_log(history, out)
+    assert rows == len(_log_rows(history)) > 200
+    assert out.read_text() == reference_csv(history)
+    assert ".250000+00:00" in out.read_text()
+
+
+def test_calendar_heatmap_counts_each_learner_day(
+    history: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[np.ndarray] = []
+    original = Figure.add_subplot
+
+    def spy(figure: Figure, *args: Any, **kwargs: Any) -> Any:
+        axes = original(figure, *args, **kwargs)
+        show = axes.imshow
+
+        def imshow(data: Any, *a: Any, **k: Any) -> Any:
+            drawn.append(np.ma.filled(np.ma.asarray(data, dtype=float), np.nan))
+            return show(data, *a, **k)
+
+        monkeypatch.setattr(axes, "imshow", imshow)
+        return axes
+
+    monkeypatch.setattr(Figure, "add_subplot", spy)
+    image = charts.review_heatmap_png(history, NOW)
+    assert image.startswith(b"\x89PNG")
+    expected = reference_heatmap_grid(history)
+    assert np.nansum(expected) > 200
+    np.testing.assert_array_equal(drawn[0], expected)
+
+
+def reference_window_counts(col: Collection) -> pd.DataFrame:
+    with read_transaction(col.engine) as conn:
+        decks = dict(
+            conn.execute(
+                select(store.states.c.card_id, store.states.c.deck).where(
+                    store.states.c.learner_id == col.learner_id
+                )
+            ).all()
+        )
+    counts: dict[str, list[float]] = {}
+    for row in _log_rows(col):
+        if row.reviewed_at < NOW - timedelta(days=30):
+            continue
+        cell = counts.setdefault(decks[row.card_id], [0, 0, 0, 0])
+        if row.state_before == int(CardState.REVIEW):
+            cell[0] += 1
+            cell[1] += row.rating != int(Rating.Again)
+        if row.points_total is not None:
+            cell[2] += len(row.points_ticked or [])
+            cell[3] += row.points_total
+    return pd.DataFrame(
+        [(deck, *cell) for deck, cell in sorted(counts.items())],
+        columns=["domain", "graded", "passed", "ticked", "possible"],
+    ).set_index("domain")
+
+
+@pytest.mark.parametrize("by_range", [True, False], ids=["deck-id-ranges", "per-card"])
+def test_domain_report_window_counts_match_the_reference(
+    history: Collection, by_range: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not by_range:
+        monkeypatch.setattr(stats, "_deck_ranges", lambda _conn, _learner: None)
+    expected = reference_window_counts(history)
+    assert expected["graded"].sum() > 20 and expected["possible"].sum() > 0
+    report = history.domain_stats(NOW).set_index("domain")
+    assert report["reviews_30d"].to_dict() == expected["graded"].to_dict()
+    retention = (expected["passed"] / expected["graded"]).to_dict()
+    assert report["retention_30d"].to_dict() == pytest.approx(retention)
+    coverage = (expected["ticked"] / expected["possible"]).to_dict()
+    assert report["rubric_coverage"].to_dict() == pytest.approx(coverage)

@@ -1,0 +1,209 @@
+"""Backups with SQLite's online backup API: automatic, manual, pruned, and a verified restore."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from contextlib import closing
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import NOW
+from trainer import Collection, Rating
+from trainer.cli import cli
+from trainer.storage import backup
+from trainer.storage.database import head_revision
+
+
+def _db(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _review_count(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("SELECT count(*) FROM review_logs").fetchone()[0])
+
+
+def _answer(col: Collection, times: int, start: int = 0) -> None:
+    for i in range(start, start + times):
+        card = col.next_card(now=NOW + timedelta(minutes=i))
+        assert card is not None
+        col.answer(card.id, Rating.Good, now=NOW + timedelta(minutes=i))
+
+
+@pytest.fixture
+def studied(sqlite_col: Collection) -> Collection:
+    _answer(sqlite_col, 3)
+    return sqlite_col
+
+
+def test_manual_backup_is_a_complete_copy(studied: Collection, sqlite_url: str) -> None:
+    path = backup.backup_engine(studied.engine, now=NOW + timedelta(hours=1))
+    assert path.parent == _db(sqlite_url).parent / "backups"
+    assert backup.verify(path) == head_revision()
+    assert _review_count(path) == 3
+    assert not list(path.parent.glob("*.partial"))
+
+
+def test_first_answer_of_each_learner_day_takes_one_backup(studied: Collection, sqlite_url: str) -> None:
+    database = _db(sqlite_url)
+    daily = [b for b in backup.list_backups(database) if b.reason == "daily"]
+    # The first answer of the day found cards to keep, so it backed the database up, once.
+    assert len(daily) == 1
+    _answer(studied, 2, start=10)
+    assert len([b for b in backup.list_backups(database) if b.reason == "daily"]) == 1
+    next_day = NOW + timedelta(days=1)
+    card = studied.next_card(now=next_day)
+    assert card is not None
+    studied.answer(card.id, Rating.Good, now=next_day)
+    daily = [b for b in backup.list_backups(database) if b.reason == "daily"]
+    assert [b.taken_at for b in daily] == [NOW, next_day]
+    assert _review_count(daily[-1].path) == 5
+
+
+def test_daily_backup_is_skipped_for_an_empty_database(sqlite_url: str, open_collection) -> None:
+    col = open_collection(sqlite_url)
+    assert col.backup_if_due(NOW) is None
+    assert backup.list_backups(_db(sqlite_url)) == []
+
+
+def test_only_the_newest_backups_are_kept(studied: Collection, sqlite_url: str) -> None:
+    database = _db(sqlite_url)
+    for i in range(backup.DEFAULT_KEEP + 4):
+        backup.backup_database(database, "manual", NOW + timedelta(hours=1, seconds=i))
+    kept = backup.list_backups(database)
+    assert len(kept) == backup.DEFAULT_KEEP
+    assert kept[-1].taken_at == NOW + timedelta(hours=1, seconds=backup.DEFAULT_KEEP + 3)
+    assert kept[0].taken_at == NOW + timedelta(hours=1, seconds=4)
+
+
+def _file_digest(database: Path) -> str:
+    digest = hashlib.sha256()
+    for suffix in ("", "-wal"):
+        part = database.with_name(database.name + suffix)
+        if part.exists():
+            digest.update(part.read_bytes())
+    return digest.hexdigest()
+
+
+def test_a_sync_that_changes_cards_is_preceded_by_a_backup(
+    studied: Collection, sqlite_url: str, decks_dir: Path
+) -> None:
+    database = _db(sqlite_url)
+    before = len(backup.list_backups(database))
+    before_digest = _file_digest(database)
+    report = studied.sync_decks([decks_dir], now=NOW + timedelta(hours=2))
+    assert report.added == report.updated == report.retired == 0
+    assert len(backup.list_backups(database)) == before
+    assert _file_digest(database) == before_digest, "an unchanged re-sync wrote to the database"
+
+    (decks_dir / "beta.yaml").unlink()
+    report = studied.sync_decks([decks_dir], now=NOW + timedelta(hours=3))
+    assert report.retired > 0
+    pre_sync = [b for b in backup.list_backups(database) if b.reason == "pre-sync"]
+    assert len(pre_sync) == 1
+    with closing(sqlite3.connect(pre_sync[0].path)) as conn:
+        assert conn.execute("SELECT count(*) FROM cards WHERE retired").fetchone()[0] == 0
+
+
+def test_a_migration_of_a_database_with_data_is_preceded_by_a_backup(
+    studied: Collection, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.storage import database as database_module
+
+    assert backup.before_migration(studied.engine) is None, "at head: nothing to migrate"
+    current = database_module.head_revision()
+    monkeypatch.setattr(database_module, "head_revision", lambda: "9999")
+    made = backup.before_migration(studied.engine, now=NOW)
+    assert made is not None and made.name.endswith(f"-pre-migration-{current}.db")
+    assert _review_count(made) == 3
+
+
+def test_a_fresh_database_is_not_backed_up_on_creation(sqlite_url: str, open_collection) -> None:
+    open_collection(sqlite_url)
+    assert backup.list_backups(_db(sqlite_url)) == []
+
+
+def test_restore_replaces_the_database_and_keeps_the_old_one(studied: Collection, sqlite_url: str) -> None:
+    database = _db(sqlite_url)
+    saved = backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+    _answer(studied, 2, start=20)
+    studied.close()
+    safety = backup.restore(database, saved, now=NOW + timedelta(hours=2))
+    assert safety is not None and _review_count(safety) == 5
+    assert not database.with_name(database.name + "-wal").exists()
+    reopened = Collection.open(f"sqlite:///{database}")
+    try:
+        assert len(reopened.history()) == 3
+    finally:
+        reopened.close()
+
+
+def _corrupt_copy(source: Path, target: Path) -> Path:
+    data = bytearray(source.read_bytes())
+    page = 4096
+    assert len(data) > 2 * page
+    for offset in range(page, len(data), page):
+        data[offset : offset + 12] = b"\xff" * 12
+    target.write_bytes(bytes(data))
+    return target
+
+
+@pytest.mark.parametrize("kind", ["garbage", "damaged", "foreign", "missing"])
+def test_restore_refuses_a_bad_file_and_changes_nothing(
+    studied: Collection, sqlite_url: str, tmp_path: Path, kind: str
+) -> None:
+    database = _db(sqlite_url)
+    good = backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+    bad = tmp_path / f"{kind}.db"
+    if kind == "garbage":
+        bad.write_bytes(b"not a database at all" * 100)
+    elif kind == "damaged":
+        _corrupt_copy(good, bad)
+    elif kind == "foreign":
+        with closing(sqlite3.connect(bad)) as conn:
+            conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+            conn.commit()
+    studied.close()
+    before = _file_digest(database)
+    backups_before = backup.list_backups(database)
+    with pytest.raises(backup.BackupError):
+        backup.restore(database, bad, now=NOW + timedelta(hours=2))
+    assert _file_digest(database) == before
+    assert backup.list_backups(database) == backups_before
+    assert not list(database.parent.glob("*.restoring"))
+
+
+def test_backups_are_refused_for_postgresql() -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(backup.BackupError, match="pg_dump"):
+        backup.backup_engine(engine)
+    assert backup.daily_backup(engine, ZoneInfo("UTC"), 4, NOW) is None
+
+
+def test_cli_backup_and_restore_round_trip(studied: Collection, sqlite_url: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", sqlite_url, "backup"])
+    assert result.exit_code == 0, result.output
+    made = Path(result.output.strip().removeprefix("Backed up to "))
+    assert made.exists() and _review_count(made) == 3
+    _answer(studied, 1, start=30)
+    studied.close()
+    result = runner.invoke(cli, ["--db", sqlite_url, "restore", str(made)])
+    assert result.exit_code == 0, result.output
+    assert "Restored" in result.output
+    assert _review_count(_db(sqlite_url)) == 3
+
+
+def test_cli_restore_of_a_bad_file_is_a_clean_error(sqlite_url: str, tmp_path: Path, studied) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"\0" * 10)
+    result = CliRunner().invoke(cli, ["--db", sqlite_url, "restore", str(bad)])
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "Traceback" not in result.output

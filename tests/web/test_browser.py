@@ -1,0 +1,178 @@
+"""The web UI in a real Chromium (Playwright), served by waitress: keyboard-only sessions.
+
+Each test saves a screenshot under test-artifacts/. Skipped when /usr/bin/chromium is missing,
+unless TRAINER_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.web.support import collection_of, web_app
+from trainer import Rating
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
+    "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "dark", "is_mobile": True},
+}
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    if os.environ.get("TRAINER_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"{CHROMIUM} is missing and TRAINER_REQUIRE_BROWSER=1")
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def app(sqlite_url: str, decks_dir: Path, tmp_path: Path) -> Iterator[Flask]:
+    with web_app(sqlite_url, decks_dir, tmp_path / "data") as built:
+        yield built
+
+
+@pytest.fixture
+def base_url(app: Flask) -> Iterator[str]:
+    from waitress import create_server
+
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    server.task_dispatcher.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(**VIEWPORTS[request.param])
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: problems.append(str(e)))
+    opened.viewport_name = request.param  # type: ignore[attr-defined]
+    opened.console_problems = problems  # type: ignore[attr-defined]
+    yield opened
+    context.close()
+    assert problems == [], problems
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{page.viewport_name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_keyboard_session_reveal_rate_undo(app: Flask, base_url: str, page: Page) -> None:
+    col = collection_of(app)
+    page.goto(base_url + "/review")
+    expect(page.locator(".front")).to_contain_text("How rare is fraud?")
+    page.keyboard.press("Space")
+    expect(page.locator(".back")).to_contain_text("Well under 1% of transactions.")
+    expect(page.locator(".why")).to_contain_text("Accuracy misleads")
+    expect(page.locator('[data-key="3"]')).to_contain_text("Good")
+    _shot(page, "review-answer")
+    page.keyboard.press("3")
+    expect(page.locator(".front")).to_contain_text("First beta question?")
+    [entry] = col.history()
+    assert entry.card_id == "a-fact" and entry.rating == Rating.Good
+    assert entry.duration_ms is not None and entry.duration_ms > 0
+    page.keyboard.press("u")
+    expect(page.locator(".flash")).to_contain_text("Undid the last answer (a-fact)")
+    expect(page.locator(".front")).to_contain_text("How rare is fraud?")
+    assert col.history() == []
+    page.keyboard.press("Enter")
+    expect(page.locator(".back")).to_be_visible()
+    page.keyboard.press("1")
+    expect(page.locator(".front")).to_contain_text("First beta question?")
+    page.keyboard.press("Space")
+    expect(page.locator('[data-key="4"]')).to_be_visible()
+    page.keyboard.press("4")
+    expect(page.locator(".flash")).to_contain_text("b-one: Easy.")
+    assert [(e.card_id, e.rating) for e in col.history()] == [
+        ("a-fact", Rating.Again),
+        ("b-one", Rating.Easy),
+    ]
+    page.keyboard.press("?")
+    expect(page.locator("#keys-help")).to_be_visible()
+    _shot(page, "review-keys")
+    page.keyboard.press("Escape")
+    expect(page.locator("#keys-help")).to_be_hidden()
+
+
+def test_drill_graded_with_the_rubric(app: Flask, base_url: str, page: Page) -> None:
+    col = collection_of(app)
+    col.suspend("a-fact")
+    col.suspend("a-cloze")
+    page.goto(base_url + "/review?domain=alpha")
+    expect(page.locator(".front")).to_contain_text("Design fraud detection.")
+    expect(page.locator("[data-timer-start]")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    page.locator("#typed").focus()
+    page.keyboard.type("Price both errors; 50 ms budget; watch drift.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".back")).to_contain_text("Losses down.")
+    expect(page.locator(".typed")).to_contain_text("50 ms budget")
+    expect(page.locator("[data-suggestion]")).to_have_text("Again")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    expect(page.locator("[data-covered]")).to_have_text("3")
+    expect(page.locator("[data-suggestion]")).to_have_text("Good")
+    _shot(page, "drill-rubric")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("a-drill: Good.")
+    [entry] = col.history("a-drill")
+    assert entry.rating == Rating.Good and entry.points_ticked == (0, 1, 3)
+
+
+def test_settings_saved_and_errors_shown(app: Flask, base_url: str, page: Page) -> None:
+    col = collection_of(app)
+    page.goto(base_url + "/settings")
+    page.get_by_label("New cards per day").fill("5")
+    page.get_by_label("Time zone").fill("Europe/Berlin")
+    page.get_by_label("Time zone").press("Enter")
+    expect(page.locator(".flash")).to_contain_text("Settings saved.")
+    assert col.settings.new_per_day == 5 and col.settings.timezone == "Europe/Berlin"
+    page.get_by_label("Desired retention").fill("1.5")
+    page.get_by_label("Desired retention").press("Enter")
+    expect(page.locator("#desired_retention-error")).to_contain_text("must be between 0.70 and 0.99")
+    _shot(page, "settings-error")
+    expected = "the server responded with a status of 400"
+    problems = page.console_problems  # type: ignore[attr-defined]
+    assert [p for p in problems if expected in p] != []
+    problems[:] = [p for p in problems if expected not in p]
+    assert col.settings.desired_retention == 0.9
+    page.goto(base_url + "/")
+    expect(page.locator("#due-total")).to_have_text("5")
+    _shot(page, "today")

@@ -1,0 +1,177 @@
+"""Security of the web app: CSRF on every POST route, inert deck text, headers on every response."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import FIXTURE_DECKS, NOW
+from tests.web.support import collection_of, csrf_token, hidden, web_app
+
+PATH_VALUES = {"card_id": "a-fact"}
+OWN_CHART = re.compile(r"/cards/[a-z0-9-]+/curve\.png|/stats/chart/[a-z]+\.png")
+
+
+@pytest.fixture
+def app(sqlite_url: str, decks_dir: Path, tmp_path: Path) -> Iterator[Flask]:
+    with web_app(sqlite_url, decks_dir, tmp_path / "data") as built:
+        yield built
+
+
+def _post_routes(app: Flask) -> list[str]:
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in (rule.methods or set()):
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<{name}>", PATH_VALUES[name])
+        urls.append(url)
+    return sorted(urls)
+
+
+def _snapshot(app: Flask) -> str:
+    col = collection_of(app)
+    state = {
+        "cards": [(s.id, s.memory.to_dict(), s.card.to_dict()) for s in col.cards(include_retired=True)],
+        "history": [(e.id, e.card_id, int(e.rating)) for e in col.history()],
+        "settings": col.settings.to_dict(),
+    }
+    return json.dumps(state, sort_keys=True, default=str)
+
+
+def test_every_post_route_rejects_a_request_without_a_valid_csrf_token(app: Flask) -> None:
+    client = app.test_client()
+    collection_of(app).answer("b-one", 3, now=NOW)
+    routes = _post_routes(app)
+    assert {"/review/answer", "/review/undo", "/settings", "/decks/sync", "/api/answer", "/api/undo"} <= set(
+        routes
+    )
+    before = _snapshot(app)
+    token = csrf_token(client)
+    other = app.test_client()
+    stolen_elsewhere = csrf_token(other)
+    form = {"card_id": "a-fact", "rating": "3", "desired_retention": "0.8", "suspended": "1"}
+    body = {"card_id": "a-fact", "rating": 3}
+    for url in routes:
+        attempts = [
+            client.post(url, data=form),
+            client.post(url, data=dict(form, csrf_token="not-a-token")),
+            client.post(url, data=dict(form, csrf_token=stolen_elsewhere)),
+            client.post(url, json=body),
+            client.post(url, json=body, headers={"X-CSRFToken": token[:-2] + "xx"}),
+        ]
+        for response in attempts:
+            assert response.status_code == 400, url
+            assert "CSRF" in response.get_data(as_text=True), url
+    assert _snapshot(app) == before
+    accepted = client.post("/api/undo", headers={"X-CSRFToken": token})
+    assert accepted.status_code == 200 and _snapshot(app) != before
+
+
+PAYLOADS = {
+    "prompt": 'Which metric? <script>alert("p")</script><img src=x onerror=alert(1)>',
+    "answer": '[click](javascript:alert(1)) <iframe src="https://evil.example"></iframe> **bold**',
+    "why": '<svg onload=alert(2)></svg> <a href="javascript:alert(3)">x</a>',
+}
+
+
+def _hostile_decks(tmp_path: Path) -> Path:
+    target = tmp_path / "hostile"
+    shutil.copytree(FIXTURE_DECKS, target)
+    (target / "alpha.yaml").write_text(
+        "deck: alpha\ntitle: '<script>alert(\"title\")</script>Alpha'\n"
+        "description: '<img src=x onerror=alert(4)>'\ncards:\n"
+        "  - id: a-evil\n    kind: fact\n"
+        f"    prompt: {json.dumps(PAYLOADS['prompt'])}\n"
+        f"    answer: {json.dumps(PAYLOADS['answer'])}\n"
+        f"    why: {json.dumps(PAYLOADS['why'])}\n"
+        "    concepts: [class-imbalance]\n"
+        "  - id: a-evil-cloze\n    kind: cloze\n"
+        "    text: 'Gap {{c1::<script>alert(5)</script>}} and <b onmouseover=alert(6)>x</b>'\n"
+        "    concepts: [class-imbalance]\n"
+        "  - id: a-evil-drill\n    kind: drill\n    prompt: Drill <script>alert(7)</script>\n"
+        "    answer: ok\n    points: ['<img src=x onerror=alert(8)>', 'plain', 'third']\n"
+        "    concepts: [class-imbalance]\n"
+    )
+    return target
+
+
+class _Elements(HTMLParser):
+    """Every start tag and its attributes, as a browser's parser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {name: value or "" for name, value in attrs}))
+
+
+def _is_own_chart(attrs: dict[str, str]) -> bool:
+    """The app's own chart images (a card's forgetting curve, the Stats charts), nothing else."""
+    return set(attrs) == {"class", "src", "alt"} and bool(OWN_CHART.fullmatch(attrs["src"]))
+
+
+def _assert_inert(html: str) -> None:
+    parser = _Elements()
+    parser.feed(html)
+    for tag, attrs in parser.tags:
+        if tag == "img" and _is_own_chart(attrs):
+            continue
+        assert tag not in ("img", "iframe", "svg", "object", "embed", "b"), tag
+        if tag == "script":
+            assert attrs == {"src": "/static/app.js", "defer": ""}, attrs
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        for name in ("href", "src", "action"):
+            assert not attrs.get(name, "").strip().lower().startswith("javascript:"), (tag, attrs)
+
+
+def test_deck_text_cannot_inject_script(tmp_path: Path) -> None:
+    decks = _hostile_decks(tmp_path)
+    with web_app(f"sqlite:///{tmp_path / 'x.db'}", decks, tmp_path / "data") as app:
+        client = app.test_client()
+        pages = [
+            "/",
+            "/review?domain=alpha",
+            "/browse",
+            "/browse?q=script",
+            "/decks",
+            "/cards/a-evil",
+            "/cards/a-evil-cloze",
+            "/cards/a-evil-drill",
+        ]
+        for card_id in ("a-evil", "a-evil-cloze", "a-evil-drill"):
+            pages.append(f"/review/reveal?card_id={card_id}&typed=%3Cscript%3Ealert(9)%3C/script%3E")
+        for url in pages:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            _assert_inert(response.get_data(as_text=True))
+        reveal = client.get("/review/reveal?card_id=a-evil").get_data(as_text=True)
+        assert '&lt;script&gt;alert("p")&lt;/script&gt;' in reveal
+        assert "<strong>bold</strong>" in reveal
+        drill = client.get("/review/reveal?card_id=a-evil-drill").get_data(as_text=True)
+        assert "&lt;img src=x onerror=alert(8)&gt;" in drill
+        card = client.get("/api/next?domain=alpha").get_json()["card"]
+        for key in ("front_html", "back_html", "why_html"):
+            _assert_inert(card[key])
+
+
+def test_security_headers_on_errors_and_api(app: Flask) -> None:
+    client: FlaskClient = app.test_client()
+    for url in ("/no-such-page", "/api/next", "/static/app.js"):
+        with client.get(url) as response:
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    page = client.get("/settings").get_data(as_text=True)
+    assert hidden(page, "csrf_token")
+    assert re.search(r'<meta name="csrf-token" content="[^"]+">', page)
+    assert "style=" not in page and "onclick" not in page

@@ -1,0 +1,71 @@
+"""Rules for serving the web UI: where it may listen, and the app config for a study group.
+
+Beyond loopback the server needs accounts, or anyone who can reach it studies as the local
+learner. Kept here, without Flask, so the CLI and the deployment entry point share one rule.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Any
+
+from trainer.errors import TrainerError
+
+LOOPBACK_NAMES = frozenset({"localhost"})
+HOW_TO_TURN_ON = (
+    "add --accounts (trainer serve --accounts --host {host}), create accounts with "
+    "`trainer user add NAME` or invites with `trainer invite`; see the README's "
+    "'Study-group deployment'"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is a loopback name or address (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_listen(host: str, accounts: bool) -> None:
+    """Raise TrainerError (saying how to turn accounts on) if `host` is beyond loopback and
+    accounts are off."""
+    if not accounts and not is_loopback(host):
+        raise TrainerError(
+            f"refusing to listen on {host} without accounts: anyone who can reach it would study "
+            f"as you. To serve a study group, {HOW_TO_TURN_ON.format(host=host)}."
+        )
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def config_from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The web app's config for a deployed study-group server, from environment variables:
+
+    TRAINER_DATABASE_URL, TRAINER_DATA_DIR, TRAINER_SECRET_KEY (the same in every worker),
+    TRAINER_DECKS (deck folders, separated by the path separator), TRAINER_OPEN_SIGNUP,
+    TRAINER_TRUSTED_HOSTS (comma-separated), TRAINER_PROXIES (reverse proxies in front, for
+    the client address and https) and TRAINER_SECURE_COOKIES. Accounts are always on.
+    """
+    env = dict(os.environ if environ is None else environ)
+    config: dict[str, Any] = {
+        "ACCOUNTS": True,
+        "DATABASE_URL": env.get("TRAINER_DATABASE_URL") or None,
+        "DATA_DIR": env.get("TRAINER_DATA_DIR") or None,
+        "OPEN_SIGNUP": _flag(env.get("TRAINER_OPEN_SIGNUP")),
+        "PROXY_FIX": int(env.get("TRAINER_PROXIES") or 0),
+        "SESSION_COOKIE_SECURE": _flag(env.get("TRAINER_SECURE_COOKIES")),
+    }
+    if env.get("TRAINER_SECRET_KEY"):
+        config["SECRET_KEY"] = env["TRAINER_SECRET_KEY"]
+    if env.get("TRAINER_DECKS"):
+        config["DECK_PATHS"] = env["TRAINER_DECKS"].split(os.pathsep)
+    hosts = [h.strip() for h in (env.get("TRAINER_TRUSTED_HOSTS") or "").split(",") if h.strip()]
+    if hosts:
+        config["TRUSTED_HOSTS"] = hosts
+    return config

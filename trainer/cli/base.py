@@ -1,0 +1,102 @@
+"""What every `trainer` command shares: the click group, its context and clean errors.
+
+Errors a user can cause become one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from trainer.collection import DATABASE_ENV, Collection
+from trainer.errors import DeckError, TrainerError
+from trainer.storage.paths import bundled_decks, default_database_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """What every command shares: where the database is and who is studying."""
+
+    def __init__(self, db: str | None, user: str | None):
+        self.db = db or os.environ.get(DATABASE_ENV) or default_database_url()
+        self.user = user
+
+    @contextmanager
+    def collection(self) -> Iterator[Collection]:
+        col = Collection.open(self.db, user=self.user)
+        try:
+            yield col
+        finally:
+            col.close()
+
+
+def friendly_errors(func: F) -> F:
+    """Turn trainer and database errors into a clean message and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DeckError as exc:
+            lines = [exc.summary, *(f"  {p}" for p in exc.problems)]
+            raise click.ClickException("\n".join(lines)) from None
+        except TrainerError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"database error: {exc.orig}") from None
+        except _driver_operational_errors() as exc:
+            raise click.ClickException(f"database error: {exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _driver_operational_errors() -> tuple[type[Exception], ...]:
+    """The database drivers' own OperationalError classes (the study loop runs on the drivers)."""
+    errors: list[type[Exception]] = [sqlite3.OperationalError]
+    if "psycopg" in sys.modules:
+        errors.append(sys.modules["psycopg"].OperationalError)
+    return tuple(errors)
+
+
+decks_option = click.option(
+    "--decks",
+    "deck_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Deck folder or file to sync (repeatable). Default: the bundled decks.",
+)
+
+
+def chosen_decks(given: tuple[Path, ...]) -> list[Path]:
+    """The deck paths given, or the bundled decks."""
+    return list(given) or [bundled_decks()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="URL",
+    help=f"SQLAlchemy database URL (or ${DATABASE_ENV}). Default: a SQLite file in your data folder.",
+)
+@click.option("--user", metavar="NAME", help="Learner to study as (default: the local learner).")
+@click.version_option(package_name="ml-interview-trainer")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
+    """Adaptive spaced repetition for machine-learning interviews.
+
+    \b
+    Example:
+        trainer review            # study today's cards in the terminal
+        trainer serve             # or in the browser
+    """
+    ctx.obj = Context(db, user)

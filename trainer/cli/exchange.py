@@ -1,0 +1,157 @@
+"""`export` and `import`: Anki packages, CSV cards and the review log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trainer.cli.base import Context, F, cli, friendly_errors
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Export cards, progress or the review log to Anki or CSV."""
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import cards from an Anki package or a CSV file into a deck file."""
+
+
+@export_group.command("csv")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only reviews from this date (UTC).")
+@click.pass_obj
+@friendly_errors
+def export_csv_command(obj: Context, out: Path, since: Any) -> None:
+    """Write your review log to a CSV file, one row per answer, oldest first.
+
+    \b
+    Example:
+        trainer export csv reviews.csv --since 2026-01-01
+    """
+    from datetime import UTC
+
+    from trainer.insights.summary import export_review_log
+
+    with obj.collection() as col:
+        rows = export_review_log(col, out, since=since.replace(tzinfo=UTC) if since else None)
+    click.echo(f"Wrote {rows} reviews to {out}")
+
+
+@export_group.command("anki")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--deck", "deck_slugs", multiple=True, metavar="D", help="Export only this deck (repeatable).")
+@click.option("--with-progress", is_flag=True, help="Include scheduling and review history.")
+@click.pass_obj
+@friendly_errors
+def export_anki_command(obj: Context, out: Path, deck_slugs: tuple[str, ...], with_progress: bool) -> None:
+    """Write the decks to an Anki package (.apkg), as decks named `ML Interview::<title>`.
+
+    Re-exporting after an edit and importing into the same Anki profile updates the notes in
+    place. With --with-progress, import in Anki with "Import any learning progress" on: studied
+    cards arrive with their due dates, intervals, review log and FSRS memory.
+
+    \b
+    Example:
+        trainer export anki ml-interview.apkg
+        trainer export anki finance.apkg --deck finance --with-progress
+    """
+    from exporters.anki_export import export_anki
+
+    with obj.collection() as col:
+        report = export_anki(col, out, decks=list(deck_slugs) or None, with_progress=with_progress)
+    click.echo(f"Wrote {report.notes} notes in {report.decks} decks to {report.path}")
+    if with_progress:
+        click.echo(f"Progress: {report.reviewed_cards} studied cards, {report.review_rows} reviews")
+
+
+@export_group.command("cards")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--deck", "deck_slugs", multiple=True, metavar="D", help="Export only this deck (repeatable).")
+@click.pass_obj
+@friendly_errors
+def export_cards_command(obj: Context, out: Path, deck_slugs: tuple[str, ...]) -> None:
+    """Write the cards to a CSV file, one row per card.
+
+    Columns: id, deck, kind, prompt, answer, why, text, points (separated by " | "),
+    concepts and tags (separated by spaces).
+
+    \b
+    Example:
+        trainer export cards cards.csv --deck finance
+    """
+    from exporters.csv_cards import export_cards_csv
+
+    with obj.collection() as col:
+        count = export_cards_csv(col, out, decks=list(deck_slugs) or None)
+    click.echo(f"Wrote {count} cards to {out}")
+
+
+import_deck_options = [
+    click.option("--deck", "slug", required=True, metavar="SLUG", help="Slug of the deck file to write."),
+    click.option(
+        "--decks-dir",
+        default=Path("decks"),
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Deck folder (with concepts.yaml) to write into.",
+    ),
+    click.option("--title", help="Deck title (default: from the source)."),
+    click.option("--replace", is_flag=True, help="Overwrite an existing deck file of that slug."),
+]
+
+
+def _import_options(func: F) -> F:
+    for option in reversed(import_deck_options):
+        func = option(func)
+    return func
+
+
+@import_group.command("anki")
+@click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
+@_import_options
+@friendly_errors
+def import_anki_command(package: Path, slug: str, decks_dir: Path, title: str | None, replace: bool) -> None:
+    """Turn the Basic and Cloze notes of an Anki package (and this trainer's own) into a deck file.
+
+    Fields keep bold, italics, code, links and lists as Markdown. Other note types are listed
+    and skipped. Cards with no known concept get `problem-framing`. The deck file is written
+    only if every note converts and the deck loads; then run `trainer sync`.
+
+    \b
+    Example:
+        trainer import anki shared.apkg --deck my-cards --decks-dir decks
+    """
+    from exporters.anki_import import import_anki
+
+    report = import_anki(package, slug, decks_dir, title=title, replace=replace)
+    click.echo(f"Wrote {report.cards} cards to {report.path}")
+    for name, count in report.skipped.items():
+        click.echo(f"Skipped {count} note(s) of unsupported note type {name!r}")
+    if report.default_concept_cards:
+        click.echo(f"{report.default_concept_cards} card(s) had no known concept: set to problem-framing")
+
+
+@import_group.command("csv")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@_import_options
+@friendly_errors
+def import_csv_command(source: Path, slug: str, decks_dir: Path, title: str | None, replace: bool) -> None:
+    """Turn a CSV file of cards into a deck file, all or nothing.
+
+    Columns (header row required): id, kind, prompt, answer, why, text, points (separated by
+    " | "), concepts and tags (separated by spaces); `deck` may be present and is ignored.
+    fact needs prompt and answer; cloze needs text with a {{c1::...}} gap; drill needs
+    prompt, answer and 3 to 7 points. A bad row is reported with its line; nothing is written.
+
+    \b
+    Example:
+        trainer import csv cards.csv --deck my-cards
+    """
+    from exporters.csv_cards import import_cards_csv
+
+    report = import_cards_csv(source, slug, decks_dir, title=title, replace=replace)
+    click.echo(f"Wrote {report.cards} cards to {report.path}")

@@ -1,0 +1,276 @@
+"""Read and validate deck files (`decks/*.yaml`) and the concept vocabulary (`concepts.yaml`).
+
+Validation collects every problem across every file, each with its file and line, and raises
+one `DeckError`; a caller never sees a partial result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trainer.errors import DeckError, Problem
+from trainer.model import Card, CardKind
+
+CONCEPTS_FILE = "concepts.yaml"
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CLOZE_GAP = re.compile(r"\{\{c(\d+)::(.+?)(?:::(.*?))?\}\}", re.DOTALL)
+MIN_POINTS, MAX_POINTS = 3, 7
+
+REQUIRED_FIELDS: dict[CardKind, tuple[str, ...]] = {
+    CardKind.FACT: ("prompt", "answer"),
+    CardKind.CLOZE: ("text",),
+    CardKind.DRILL: ("prompt", "answer", "points"),
+}
+OPTIONAL_FIELDS = ("why", "tags", "concepts")
+TEXT_FIELDS = ("prompt", "answer", "why", "text")
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe YAML loader that records the 1-based line of every mapping as `__line__`."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+@dataclass(frozen=True)
+class Deck:
+    """A deck file's header and its cards, in file order."""
+
+    slug: str
+    title: str
+    description: str
+    path: str
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class DeckSet:
+    """Every deck found, plus the concept vocabulary they were validated against."""
+
+    decks: tuple[Deck, ...]
+    concepts: dict[str, str]
+
+    @property
+    def cards(self) -> list[Card]:
+        return [card for deck in self.decks for card in deck.cards]
+
+
+def deck_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Path]]:
+    """Split `paths` (files or folders) into deck files and concept files, sorted by name."""
+    decks: list[Path] = []
+    concepts: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        found = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
+        for file in found:
+            (concepts if file.name == CONCEPTS_FILE else decks).append(file)
+    return decks, concepts
+
+
+def _parse(path: Path, problems: list[Problem]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(f"cannot read file: {exc}", file=str(path)))
+        return None
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(f"bad YAML: {reason}", file=str(path), line=line))
+        return None
+
+
+def load_concepts(files: list[Path], problems: list[Problem]) -> dict[str, str]:
+    """The concept vocabulary from `files`, with any problems appended to `problems`."""
+    concepts: dict[str, str] = {}
+    for path in files:
+        data = _parse(path, problems)
+        if data is None:
+            continue
+        entries = data.get("concepts") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            problems.append(Problem("expected a top-level `concepts:` list", file=str(path), line=1))
+            continue
+        for entry in entries:
+            line = entry.get("__line__") if isinstance(entry, dict) else None
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                problems.append(Problem("each concept needs an `id`", file=str(path), line=line))
+                continue
+            slug = entry["id"]
+            if not SLUG.match(slug):
+                problems.append(Problem(f"concept id {slug!r} is not a slug", file=str(path), line=line))
+            if slug in concepts:
+                problems.append(Problem(f"duplicate concept {slug!r}", file=str(path), line=line))
+            description = entry.get("description")
+            if not isinstance(description, str) or not description.strip():
+                problems.append(Problem(f"concept {slug!r} needs a `description`", file=str(path), line=line))
+            concepts[slug] = str(description or "").strip()
+    return concepts
+
+
+def _string_list(value: Any) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return [v.strip() for v in value]
+    return None
+
+
+def _card(
+    raw: Any,
+    deck: str,
+    where: tuple[str, int | None],
+    known: tuple[dict[str, str], dict[str, str]],
+    problems: list[Problem],
+) -> Card | None:
+    file, deck_line = where
+    concepts, seen_ids = known
+    if not isinstance(raw, dict):
+        problems.append(Problem("each card must be a mapping", file=file, line=deck_line))
+        return None
+    line = raw.get("__line__")
+
+    def problem(message: str) -> None:
+        problems.append(Problem(message, file=file, line=line))
+
+    before = len(problems)
+    card_id = raw.get("id")
+    if not isinstance(card_id, str) or not card_id:
+        problem("card is missing its `id`")
+        card_id = "?"
+    elif not SLUG.match(card_id):
+        problem(f"card id {card_id!r} must be lowercase letters, digits and hyphens")
+    elif card_id in seen_ids:
+        problem(f"duplicate card id {card_id!r} (first used at {seen_ids[card_id]})")
+    else:
+        seen_ids[card_id] = f"{file}:{line}"
+    label = f"card {card_id!r}"
+    try:
+        kind = CardKind(str(raw.get("kind")))
+    except ValueError:
+        problem(f"{label}: unknown kind {raw.get('kind')!r} (expected fact, cloze or drill)")
+        return None
+    allowed = {"id", "kind", "__line__", *REQUIRED_FIELDS[kind], *OPTIONAL_FIELDS}
+    for key in raw:
+        if key not in allowed:
+            problem(f"{label}: field `{key}` is not used by a {kind.value} card")
+    for name in REQUIRED_FIELDS[kind]:
+        value = raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            problem(f"{label}: missing field `{name}`")
+    for name in TEXT_FIELDS:
+        if name in raw and raw[name] is not None and not isinstance(raw[name], str):
+            problem(f"{label}: `{name}` must be text")
+    points = _string_list(raw.get("points"))
+    if points is None:
+        problem(f"{label}: `points` must be a list of non-empty strings")
+        points = []
+    has_points = raw.get("points") is not None
+    if kind == CardKind.DRILL and has_points and not MIN_POINTS <= len(points) <= MAX_POINTS:
+        problem(f"{label}: a drill needs {MIN_POINTS} to {MAX_POINTS} points, found {len(points)}")
+    if kind == CardKind.CLOZE and isinstance(raw.get("text"), str) and not CLOZE_GAP.search(raw["text"]):
+        problem(f"{label}: a cloze needs at least one {{{{c1::...}}}} gap")
+    card_concepts = _string_list(raw.get("concepts"))
+    tags = _string_list(raw.get("tags"))
+    if card_concepts is None or not card_concepts:
+        problem(f"{label}: needs at least one concept")
+        card_concepts = []
+    for concept in card_concepts:
+        if concept not in concepts:
+            problem(f"{label}: unknown concept {concept!r}")
+    if tags is None:
+        problem(f"{label}: `tags` must be a list of words")
+        tags = []
+    if len(problems) > before:
+        return None
+
+    def text(name: str) -> str:
+        value = raw.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    return Card(
+        id=card_id,
+        deck=deck,
+        kind=kind,
+        prompt=text("prompt"),
+        answer=text("answer"),
+        why=text("why"),
+        text=text("text"),
+        points=tuple(points),
+        concepts=tuple(card_concepts),
+        tags=tuple(tags),
+    )
+
+
+def _deck(path: Path, known: tuple[dict[str, str], dict[str, str]], problems: list[Problem]) -> Deck | None:
+    data = _parse(path, problems)
+    if data is None:
+        return None
+    file = str(path)
+    if not isinstance(data, dict):
+        problems.append(Problem("a deck file must be a mapping with `deck:` and `cards:`", file=file))
+        return None
+    before = len(problems)
+    slug = data.get("deck")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        problems.append(Problem("missing or invalid `deck:` slug", file=file, line=1))
+        slug = path.stem
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(Problem("missing field `title`", file=file, line=1))
+        title = slug
+    description = data.get("description") or ""
+    cards_raw = data.get("cards")
+    if not isinstance(cards_raw, list) or not cards_raw:
+        problems.append(Problem("missing or empty `cards:` list", file=file, line=1))
+        cards_raw = []
+    cards = [_card(raw, slug, (file, data.get("__line__")), known, problems) for raw in cards_raw]
+    if len(problems) > before:
+        return None
+    return Deck(slug, title.strip(), str(description).strip(), file, tuple(c for c in cards if c))
+
+
+def load_decks(paths: Sequence[str | Path]) -> DeckSet:
+    """Load every deck under `paths` and validate it against the concept vocabulary.
+
+    Raises `DeckError` listing every problem (file and line) if anything is wrong.
+    """
+    deck_paths, concept_paths = deck_files(paths)
+    problems: list[Problem] = []
+    if not concept_paths:
+        for raw in paths:
+            candidate = (Path(raw) if Path(raw).is_dir() else Path(raw).parent) / CONCEPTS_FILE
+            if candidate.exists() and candidate not in concept_paths:
+                concept_paths.append(candidate)
+    if not concept_paths:
+        problems.append(Problem(f"no {CONCEPTS_FILE} found beside the decks"))
+    if not deck_paths and not problems:
+        problems.append(Problem("no deck files found in " + ", ".join(map(str, paths))))
+    concepts = load_concepts(concept_paths, problems)
+    seen_ids: dict[str, str] = {}
+    decks = [_deck(path, (concepts, seen_ids), problems) for path in deck_paths]
+    slugs: dict[str, str] = {}
+    for deck in decks:
+        if deck is None:
+            continue
+        if deck.slug in slugs:
+            problems.append(
+                Problem(f"deck {deck.slug!r} is also defined in {slugs[deck.slug]}", file=deck.path)
+            )
+        slugs[deck.slug] = deck.path
+    if problems:
+        raise DeckError(f"{len(problems)} problem(s) in the decks; nothing was applied", problems)
+    return DeckSet(tuple(d for d in decks if d is not None), concepts)

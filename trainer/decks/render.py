@@ -1,0 +1,180 @@
+"""Deck text to safe HTML or plain text: Markdown rendered, then sanitised, and cloze gaps."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import nh3
+from markdown_it_pyrs import MarkdownIt
+
+from trainer.decks.deckfile import CLOZE_GAP
+from trainer.model import Card
+
+# CommonMark without its raw-HTML rules: HTML in a deck is shown as text, never passed through.
+_markdown = MarkdownIt("zero").enable_many(
+    [
+        "blockquote",
+        "code",
+        "fence",
+        "heading",
+        "hr",
+        "lheading",
+        "list",
+        "paragraph",
+        "reference",
+        "autolink",
+        "backticks",
+        "emphasis",
+        "entity",
+        "escape",
+        "link",
+        "newline",
+        "table",
+        "strikethrough",
+    ]
+)
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "a",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "span",
+    "del",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}}
+
+
+@lru_cache(maxsize=4096)
+def markdown_html(text: str) -> str:
+    """Markdown as HTML with no script, event handler, style or raw HTML from the source."""
+    rendered = _markdown.render(text or "")
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def cloze_front(text: str, *, html_output: bool = True) -> str:
+    """The cloze text with every gap hidden (showing its hint, if any)."""
+
+    def hide(match: re.Match[str]) -> str:
+        hint = match.group(3)
+        label = f"[{hint}]" if hint else "[...]"
+        return f'<span class="cloze">{html.escape(label)}</span>' if html_output else label
+
+    return _render_cloze(text, hide, html_output)
+
+
+def cloze_back(text: str, *, html_output: bool = True) -> str:
+    """The cloze text with every gap filled and marked."""
+
+    def show(match: re.Match[str]) -> str:
+        answer = match.group(2)
+        return f'<span class="cloze">{html.escape(answer)}</span>' if html_output else f"[{answer}]"
+
+    return _render_cloze(text, show, html_output)
+
+
+def _render_cloze(text: str, replace: Callable[[re.Match[str]], str], html_output: bool) -> str:
+    if not html_output:
+        return CLOZE_GAP.sub(replace, text)
+    # Render the Markdown around placeholders, so gap text is escaped rather than parsed.
+    gaps: list[str] = []
+
+    def stash(match: re.Match[str]) -> str:
+        gaps.append(replace(match))
+        return f"CLOZEGAP{len(gaps) - 1}X"
+
+    rendered = markdown_html(CLOZE_GAP.sub(stash, text))
+    for index, gap in enumerate(gaps):
+        rendered = rendered.replace(f"CLOZEGAP{index}X", gap)
+    return rendered
+
+
+def plain_text(text: str) -> str:
+    """Markdown reduced to readable plain text for a terminal."""
+    out = re.sub(r"\*\*(.+?)\*\*", r"\1", text or "")
+    out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"\1", out)
+    return re.sub(r"`([^`]+)`", r"\1", out)
+
+
+def _inline(rendered: str) -> str:
+    """A one-paragraph rendering without its <p> wrapper, for list items and labels."""
+    stripped = rendered.strip()
+    if stripped.startswith("<p>") and stripped.endswith("</p>") and stripped.count("<p>") == 1:
+        return stripped[3:-4]
+    return stripped
+
+
+def cloze_marked_html(text: str) -> str:
+    """Cloze text as safe HTML with the gaps kept in Anki's `{{cN::answer::hint}}` form (escaped)."""
+
+    def keep(match: re.Match[str]) -> str:
+        hint = match.group(3)
+        tail = f"::{html.escape(hint, quote=False)}" if hint else ""
+        return f"{{{{c{match.group(1)}::{html.escape(match.group(2), quote=False)}{tail}}}}}"
+
+    return _render_cloze(text, keep, True)
+
+
+def render_card(card: Card) -> dict[str, Any]:
+    """Every text field of `card` as safe HTML, computed once when a deck is synced.
+
+    Keys: prompt, answer, why, points (a list of inline HTML), and for a cloze `text` with its
+    gaps kept in Anki's form (see `cloze_marked_html`), `front` and `back`.
+    """
+    rendered: dict[str, Any] = {
+        "prompt": markdown_html(card.prompt) if card.prompt else "",
+        "answer": markdown_html(card.answer) if card.answer else "",
+        "why": markdown_html(card.why) if card.why else "",
+        "points": [_inline(markdown_html(point)) for point in card.points],
+    }
+    if card.text:
+        rendered["text"] = cloze_marked_html(card.text)
+        rendered["front"] = cloze_front(card.text)
+        rendered["back"] = cloze_back(card.text)
+    return rendered
+
+
+def front_html(card: Card) -> str:
+    """The question side of a card as safe HTML (from the sync-time rendering when loaded)."""
+    if card.html is not None:
+        return str(card.html["front"] if "front" in card.html else card.html["prompt"])
+    return cloze_front(card.text) if card.text else markdown_html(card.prompt)
+
+
+def back_html(card: Card) -> str:
+    """The answer side of a card as safe HTML (from the sync-time rendering when loaded)."""
+    if card.html is not None:
+        return str(card.html["back"] if "back" in card.html else card.html["answer"])
+    return cloze_back(card.text) if card.text else markdown_html(card.answer)
+
+
+def why_html(card: Card) -> str:
+    """The card's `why` as safe HTML, empty when it has none."""
+    if card.html is not None:
+        return str(card.html["why"])
+    return markdown_html(card.why) if card.why else ""

@@ -1,0 +1,232 @@
+"""Interview readiness: the predicted share of cards recalled on the interview date.
+
+Readiness is the mean, over live unsuspended cards, of each card's FSRS retrievability at the
+start of the learner's interview day (0 for a card never studied). Planning simulates days of
+reviews with the FSRS-6 formulas on arrays (`trainer.insights.forecast`) to find how many reviews a day
+reach a target, and in the final days brings forward the cards predicted below target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from trainer.clock import day_bounds_of, learner_day
+from trainer.insights import forecast
+from trainer.insights.stats import card_frame, retrievability_at
+
+if TYPE_CHECKING:
+    from trainer.collection import Collection
+
+DEFAULT_TARGET = 0.9
+FINAL_DAYS = 7
+PLAN_SAMPLE = 2000
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Predicted recall on the interview date, overall and per domain, and the plan to a target."""
+
+    interview_date: date
+    moment: datetime
+    days_left: int
+    overall: float
+    per_domain: dict[str, float] = field(default_factory=dict)
+    cards: int = 0
+    target: float = DEFAULT_TARGET
+    reviews_per_day: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return {
+            "interview_date": self.interview_date.isoformat(),
+            "moment": self.moment.isoformat(),
+            "days_left": self.days_left,
+            "overall": self.overall,
+            "per_domain": dict(self.per_domain),
+            "cards": self.cards,
+            "target": self.target,
+            "reviews_per_day": self.reviews_per_day,
+        }
+
+
+def interview_moment(col: Collection, interview_date: date) -> datetime:
+    """When readiness is measured: the start of the learner's interview day (UTC)."""
+    return day_bounds_of(interview_date, col.settings.zone, col.settings.rollover_hour)[0]
+
+
+def recall_on(col: Collection, when: datetime) -> pd.DataFrame:
+    """Per live unsuspended card: card_id, deck, stability, difficulty, last_review and `r`,
+    the predicted recall at `when` (0 for cards never studied)."""
+    cards = card_frame(col)
+    cards = cards[~cards["suspended"].astype(bool)].reset_index(drop=True)
+    cards["r"] = retrievability_at(cards, col.settings.parameters, when)
+    return cards
+
+
+def readiness(
+    col: Collection, now: datetime, *, interview_date: date | None = None, target: float = DEFAULT_TARGET
+) -> Readiness | None:
+    """Readiness for `interview_date` (default: the learner's setting), or None if no date is set."""
+    when_date = interview_date or col.settings.interview_date
+    if when_date is None:
+        return None
+    moment = interview_moment(col, when_date)
+    cards = recall_on(col, moment)
+    today = learner_day(now, col.settings.zone, col.settings.rollover_hour)
+    days_left = max(0, (when_date - today).days)
+    per_domain = {str(k): float(v) for k, v in cards.groupby("deck")["r"].mean().items()}
+    needed = reviews_per_day_needed(cards, now, moment, col.settings.parameters, target)
+    return Readiness(
+        interview_date=when_date,
+        moment=moment,
+        days_left=days_left,
+        overall=float(cards["r"].mean()) if len(cards) else 0.0,
+        per_domain=per_domain,
+        cards=len(cards),
+        target=target,
+        reviews_per_day=needed,
+    )
+
+
+@dataclass
+class MemoryArrays:
+    """Many cards' memories as arrays, in days since a fixed start (nan stability = never studied)."""
+
+    stability: np.ndarray
+    difficulty: np.ndarray
+    last: np.ndarray
+
+    @classmethod
+    def from_cards(cls, cards: pd.DataFrame, start: datetime) -> MemoryArrays:
+        """Arrays from `recall_on` / `card_frame` rows, times in days since `start`."""
+        last = (cards["last_review"] - pd.Timestamp(start)).dt.total_seconds().to_numpy() / DAY
+        return cls(
+            cards["stability"].to_numpy(dtype=float).copy(),
+            cards["difficulty"].to_numpy(dtype=float).copy(),
+            np.nan_to_num(last, nan=0.0),
+        )
+
+    def recall_at(self, day: float, w: Sequence[float]) -> np.ndarray:
+        """Predicted recall of every card at `day`."""
+        return forecast.retrievability(self.stability, day - self.last, w)
+
+
+def _expected_after(
+    memory: MemoryArrays, picked: np.ndarray, day: float, horizon: float, w: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """For the `picked` cards reviewed at `day`: expected recall at `horizon` (recalled, Good,
+    with the current retrievability; forgotten, Again, otherwise), the difficulty after a Good
+    answer, and the days from `day` to `horizon`."""
+    s, d = memory.stability[picked], memory.difficulty[picked]
+    fresh = np.isnan(s)
+    s0, d0 = forecast.initial_state(forecast.GOOD, w)
+    r = np.where(fresh, 1.0, forecast.retrievability(s, day - memory.last[picked], w))
+    s_base = np.where(fresh, s0, s)
+    d_base = np.where(fresh, d0, d)
+    good = np.where(fresh, s0, forecast.recall_stability(s_base, d_base, r, w))
+    again = np.where(fresh, s0, forecast.forget_stability(s_base, d_base, r, w))
+    ahead = max(horizon - day, 1e-6)
+    mix = r * forecast.retrievability(good, np.full_like(good, ahead), w)
+    mix += (1 - r) * forecast.retrievability(again, np.full_like(again, ahead), w)
+    difficulty = np.where(fresh, d0, forecast.next_difficulty(d_base, forecast.GOOD, w))
+    return mix, difficulty, ahead
+
+
+def review_gain(memory: MemoryArrays, day: float, horizon: float, w: Sequence[float]) -> np.ndarray:
+    """For every card, how much a review at `day` is expected to raise its recall at `horizon`."""
+    everyone = np.arange(len(memory.stability))
+    after, _difficulty, _ahead = _expected_after(memory, everyone, day, horizon, w)
+    return after - memory.recall_at(horizon, w)
+
+
+def review_expected(
+    memory: MemoryArrays, picked: np.ndarray, day: float, horizon: float, w: Sequence[float]
+) -> None:
+    """Apply one expected review at `day` to the `picked` cards, in place: each keeps the
+    stability whose recall at `horizon` equals the expected recall there."""
+    mix, difficulty, ahead = _expected_after(memory, picked, day, horizon, w)
+    memory.stability[picked] = stability_for_recall(mix, ahead, w)
+    memory.difficulty[picked] = difficulty
+    memory.last[picked] = day
+
+
+def stability_for_recall(r: np.ndarray, elapsed: float, w: Sequence[float]) -> np.ndarray:
+    """The stability whose predicted recall after `elapsed` days is `r`."""
+    decay = -w[20]
+    factor = 0.9 ** (1 / decay) - 1
+    r = np.clip(r, 1e-6, 1 - 1e-9)
+    return np.maximum(factor * elapsed / (np.power(r, 1 / decay) - 1), forecast.STABILITY_MIN)
+
+
+def plan_recall(memory: MemoryArrays, days: int, per_day: int, horizon: float, w: Sequence[float]) -> float:
+    """Expected mean recall at `horizon` after `per_day` reviews on each of `days` days, each
+    day spent on the cards a review helps most there (`review_gain`)."""
+    plan = MemoryArrays(memory.stability.copy(), memory.difficulty.copy(), memory.last.copy())
+    for day in range(days):
+        if per_day <= 0 or not len(plan.stability):
+            break
+        gain = review_gain(plan, float(day), horizon, w)
+        count = min(per_day, len(gain))
+        picked = np.argpartition(-gain, count - 1)[:count]
+        review_expected(plan, picked, float(day), horizon, w)
+    return float(plan.recall_at(horizon, w).mean()) if len(plan.stability) else 0.0
+
+
+def reviews_per_day_needed(
+    cards: pd.DataFrame, now: datetime, moment: datetime, w: Sequence[float], target: float
+) -> int | None:
+    """The fewest reviews a day, from now to `moment`, that bring expected readiness to `target`
+    (0 if it is already there); None when no number of reviews reaches it in time.
+
+    Beyond PLAN_SAMPLE cards the plan runs on an evenly spaced sample of them and the answer
+    is scaled up, which keeps it fast for any collection (readiness is a mean over cards).
+    """
+    if cards.empty:
+        return 0
+    if len(cards) > PLAN_SAMPLE:
+        sample = cards.iloc[np.linspace(0, len(cards) - 1, PLAN_SAMPLE).astype(int)]
+        needed = reviews_per_day_needed(sample, now, moment, w, target)
+        return None if needed is None else int(np.ceil(needed * len(cards) / PLAN_SAMPLE))
+    memory = MemoryArrays.from_cards(cards, now)
+    horizon = (moment - now).total_seconds() / DAY
+    days = int(np.floor(horizon))
+    if plan_recall(memory, 0, 0, horizon, w) >= target:
+        return 0
+    low, high = 1, len(cards)
+    if days < 1 or plan_recall(memory, days, high, horizon, w) < target:
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if plan_recall(memory, days, middle, horizon, w) >= target:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def bring_forward(
+    col: Collection, now: datetime, *, target: float = DEFAULT_TARGET, limit: int = 50
+) -> list[str]:
+    """In the final FINAL_DAYS days before the interview, the ids of studied cards whose
+    predicted recall on the date is below `target`, those a review now helps most first
+    (`review_gain`); otherwise none."""
+    settings = col.settings
+    if settings.interview_date is None:
+        return []
+    today = learner_day(now, settings.zone, settings.rollover_hour)
+    if not 0 <= (settings.interview_date - today).days <= FINAL_DAYS:
+        return []
+    moment = interview_moment(col, settings.interview_date)
+    cards = recall_on(col, moment)
+    cards = cards[cards["last_review"].notna()].reset_index(drop=True)
+    horizon = (moment - now).total_seconds() / DAY
+    cards["gain"] = review_gain(MemoryArrays.from_cards(cards, now), 0.0, horizon, col.settings.parameters)
+    below = cards[cards["r"] < target].sort_values("gain", ascending=False, kind="stable")
+    return [str(c) for c in below["card_id"].head(limit)]

@@ -1,0 +1,394 @@
+"""Per-domain progress from card states and the review log, computed with pandas.
+
+The database does the counting (card states in one pass, the last 30 days of the review log
+through its time index, per card then per deck) and pandas combines the per-deck rows, so the
+report stays fast on a million-row log; the per-card frames here serve the other reports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ColumnElement, case, extract, func, literal, select, type_coerce
+from sqlalchemy.types import NullType
+
+from trainer.insights import forecast
+from trainer.model import CardState, Queue, Rating
+from trainer.storage import store
+from trainer.storage.database import is_sqlite, read_transaction
+from trainer.storage.schema import UTCDateTime
+
+if TYPE_CHECKING:
+    from trainer.collection import Collection
+
+MATURE_DAYS = 21.0
+RETENTION_WINDOW = timedelta(days=30)
+PRIOR_REVIEWS = 20.0
+CEILING_Z = 1.2816
+COLUMNS = [
+    "domain",
+    "cards",
+    "introduced",
+    "mature",
+    "due",
+    "overdue",
+    "reviews_30d",
+    "retention_30d",
+    "retention_low",
+    "retention_high",
+    "retrievability",
+    "lapses",
+    "difficulty",
+    "rubric_coverage",
+    "retention_estimate",
+    "retention_ceiling",
+    "weak_rank",
+]
+CARD_COLUMNS = [
+    "card_id",
+    "deck",
+    "state",
+    "queue",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "lapses",
+    "suspended",
+]
+LOG_AGGREGATES = ["card_id", "reviews", "failed", "graded", "passed", "ticked", "possible"]
+
+
+def wilson_interval(passed: float, total: float, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval for a pass rate: (nan, nan) when there are no trials."""
+    if total <= 0:
+        return math.nan, math.nan
+    rate = passed / total
+    denominator = 1 + z * z / total
+    centre = (rate + z * z / (2 * total)) / denominator
+    half = z * math.sqrt(rate * (1 - rate) / total + z * z / (4 * total * total)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def driver_value(column: Any) -> ColumnElement[Any]:
+    """`column` without result processing: datetimes arrive as the driver gives them, which
+    `utc_times` turns into a pandas column far faster than row-by-row conversion."""
+    return type_coerce(column, NullType())
+
+
+def utc_times(values: pd.Series) -> pd.Series:
+    """Driver datetimes (ISO text on SQLite, naive UTC on PostgreSQL) as tz-aware UTC."""
+    return pd.to_datetime(values, utc=True, format="ISO8601")
+
+
+def card_frame(col: Collection) -> pd.DataFrame:
+    """One row per live card with the learner's state (`CARD_COLUMNS`); times are UTC."""
+    s = store.states
+    query = select(
+        s.c.card_id,
+        s.c.deck,
+        s.c.state,
+        s.c.queue,
+        s.c.stability,
+        s.c.difficulty,
+        driver_value(s.c.due),
+        driver_value(s.c.last_review),
+        s.c.lapses,
+        s.c.suspended,
+    ).where(s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED))
+    with read_transaction(col.engine) as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=CARD_COLUMNS)
+    frame["due"] = utc_times(frame["due"])
+    frame["last_review"] = utc_times(frame["last_review"])
+    frame["stability"] = frame["stability"].astype(float)
+    frame["difficulty"] = frame["difficulty"].astype(float)
+    return frame
+
+
+def log_aggregates(col: Collection, since: datetime | None = None) -> pd.DataFrame:
+    """Per card, over the log since `since` (all of it if None): reviews, failed (Again),
+    graded and passed (reviews of cards in review state), rubric points ticked and possible."""
+    logs = store.logs
+    in_review = logs.c.state_before == int(CardState.REVIEW)
+    again = logs.c.rating == int(Rating.Again)
+    ticked_count = case((logs.c.points_total.is_not(None), func.json_array_length(logs.c.points_ticked)))
+    query = select(
+        logs.c.card_id,
+        func.count(),
+        func.count().filter(again),
+        func.count().filter(in_review),
+        func.count().filter(in_review & ~again),
+        func.sum(ticked_count),
+        func.sum(logs.c.points_total),
+    ).where(logs.c.learner_id == col.learner_id)
+    if since is not None:
+        query = query.where(logs.c.reviewed_at >= since)
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query.group_by(logs.c.card_id)).all()
+    frame = pd.DataFrame(rows, columns=LOG_AGGREGATES)
+    for name in LOG_AGGREGATES[1:]:
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(float)
+    return frame
+
+
+LOG_COLUMNS = [
+    "id",
+    "card_id",
+    "deck",
+    "rating",
+    "reviewed_at",
+    "duration_ms",
+    "state_before",
+    "state_after",
+    "points_ticked",
+    "points_total",
+]
+
+
+def json_values(col: Collection, values: Sequence[Any]) -> list[Any]:
+    """Driver values of a JSON column as Python values: SQLite hands over the JSON text, which is
+    parsed in one pass; PostgreSQL's driver has already parsed it. SQL NULL (None, or NaN once in
+    a pandas column) becomes None."""
+    if not is_sqlite(col.engine):
+        return list(values)
+    return json.loads("[" + ",".join(v if isinstance(v, str) else "null" for v in values) + "]")
+
+
+def log_frame(
+    col: Collection,
+    since: datetime | None = None,
+    columns: Sequence[str] = tuple(LOG_COLUMNS),
+    *,
+    in_review: bool = False,
+) -> pd.DataFrame:
+    """The learner's review log, one row per answer, oldest first: of `LOG_COLUMNS` (id, card,
+    deck, rating, time in UTC, duration, state before and after, rubric points ticked as a list
+    or None, and possible) those in `columns`; since `since` if given, and only reviews of cards
+    in review state if `in_review`. The `before`/`after` memories are never read."""
+    logs, cards = store.logs, store.cards
+    sources: dict[str, ColumnElement[Any]] = {name: logs.c[name] for name in LOG_COLUMNS if name != "deck"}
+    sources["deck"] = cards.c.deck
+    sources["reviewed_at"] = driver_value(logs.c.reviewed_at)
+    # Only drill answers have ticks; every other row holds JSON null, left unread.
+    sources["points_ticked"] = case((logs.c.points_total.is_not(None), driver_value(logs.c.points_ticked)))
+    query = select(*(sources[name] for name in columns)).where(logs.c.learner_id == col.learner_id)
+    if "deck" in columns:
+        query = query.join(cards, cards.c.id == logs.c.card_id)
+    if since is not None:
+        query = query.where(logs.c.reviewed_at >= since)
+    if in_review:
+        query = query.where(logs.c.state_before == int(CardState.REVIEW))
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query.order_by(logs.c.id)).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+    if "reviewed_at" in columns:
+        frame["reviewed_at"] = utc_times(frame["reviewed_at"])
+    if "points_ticked" in columns:
+        ticked = frame["points_ticked"].to_numpy(dtype=object)
+        drill = np.flatnonzero(pd.notna(ticked))
+        parsed = np.full(len(frame), None, dtype=object)
+        parsed[drill] = pd.Series(json_values(col, ticked[drill].tolist()), dtype=object).to_numpy()
+        frame["points_ticked"] = parsed
+    return frame
+
+
+def retrievability_at(cards: pd.DataFrame, parameters: tuple[float, ...], when: datetime) -> pd.Series:
+    """FSRS retrievability at `when` for each card row (0 for cards never reviewed)."""
+    elapsed = (pd.Timestamp(when) - cards["last_review"]).dt.total_seconds().to_numpy() / 86400
+    stability = cards["stability"].to_numpy(dtype=float)
+    values = forecast.retrievability(stability, elapsed, parameters)
+    values = np.where(np.isnan(elapsed), 0.0, values)
+    return pd.Series(values, index=cards.index, dtype=float)
+
+
+def weakness_ranking(passed: pd.Series, graded: pd.Series) -> pd.DataFrame:
+    """Empirical-Bayes retention per domain and a rank that noise cannot top.
+
+    Each domain's pass rate is shrunk toward the pooled rate with the weight of PRIOR_REVIEWS
+    reviews (`estimate`); `ceiling` is the optimistic end (90% one-sided) of that estimate.
+    Domains are ranked weakest first by their ceiling, so a domain is called weak only when even
+    the optimistic view of it is worse than the others; domains without graded reviews get no rank.
+    """
+    total_graded = float(graded.sum())
+    pooled = float(passed.sum()) / total_graded if total_graded else 0.9
+    weight = graded + PRIOR_REVIEWS
+    estimate = (passed + PRIOR_REVIEWS * pooled) / weight
+    ceiling = np.minimum(1.0, estimate + CEILING_Z * np.sqrt(estimate * (1 - estimate) / (weight + 1)))
+    rank = ceiling.where(graded > 0).rank(method="first")
+    return pd.DataFrame({"retention_estimate": estimate, "retention_ceiling": ceiling, "weak_rank": rank})
+
+
+def _state_counts(col: Collection, now: datetime) -> pd.DataFrame:
+    """Per deck, from one pass of the database over live cards: cards, introduced, mature, due,
+    overdue, lapses, mean difficulty of introduced cards and their mean retrievability now (the
+    FSRS formula of `forecast.retrievability`)."""
+    s = store.states
+    day = col.day(now)
+    introduced = s.c.state != int(CardState.NEW)
+    decay = -col.settings.parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    elapsed = _elapsed_days(col, s.c.last_review, now)
+    recall = func.power(1 + factor * case((elapsed < 0, 0.0), else_=elapsed) / s.c.stability, decay)
+    reviewed = introduced & s.c.stability.is_not(None) & s.c.last_review.is_not(None)
+    due_today = s.c.queue.in_([int(Queue.LEARNING), int(Queue.REVIEW)]) & (s.c.due < day.end)
+    query = (
+        select(
+            s.c.deck,
+            func.count(),
+            func.count().filter(introduced),
+            func.count().filter(introduced & (s.c.stability >= MATURE_DAYS)),
+            func.count().filter(due_today),
+            func.count().filter((s.c.queue == int(Queue.REVIEW)) & (s.c.due < day.start)),
+            func.sum(s.c.lapses),
+            func.avg(s.c.difficulty).filter(introduced),
+            func.avg(recall).filter(reviewed),
+        )
+        .where(s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED))
+        .group_by(s.c.deck)
+    )
+    columns = [
+        "domain",
+        "cards",
+        "introduced",
+        "mature",
+        "due",
+        "overdue",
+        "lapses",
+        "difficulty",
+        "retrievability",
+    ]
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns).set_index("domain")
+
+
+def _elapsed_days(col: Collection, column: Any, when: datetime) -> ColumnElement[Any]:
+    """SQL for the days from `column` to `when`, on SQLite or PostgreSQL."""
+    moment = literal(when, UTCDateTime)
+    if is_sqlite(col.engine):
+        return func.julianday(moment) - func.julianday(column)
+    return extract("epoch", moment - column) / 86400.0
+
+
+def _window_aggregates(since: datetime, learner_id: int) -> tuple[Any, list[ColumnElement[Any]]]:
+    """The window condition and the graded, passed, ticked and possible aggregates over log rows."""
+    logs = store.logs
+    in_review = logs.c.state_before == int(CardState.REVIEW)
+    # A missing tick list is JSON null on PostgreSQL, which json_array_length rejects.
+    ticked_count = case((logs.c.points_total.is_not(None), func.json_array_length(logs.c.points_ticked)))
+    window = (logs.c.learner_id == learner_id) & (logs.c.reviewed_at >= since)
+    return window, [
+        func.count().filter(in_review).label("graded"),
+        func.count().filter(in_review & (logs.c.rating != int(Rating.Again))).label("passed"),
+        func.sum(ticked_count).label("ticked"),
+        func.sum(logs.c.points_total).label("possible"),
+    ]
+
+
+def _deck_ranges(conn: Any, learner_id: int) -> list[tuple[str, str, str]] | None:
+    """(deck, first card id, last card id) per deck of the learner's card states, when no two
+    decks' id ranges overlap (ids are usually prefixed by their deck), so that each range holds
+    only its deck's cards; None when they do overlap, and on databases other than SQLite, whose
+    text order may not be Python's (SQLite compares ids byte by byte)."""
+    s = store.states
+    if conn.dialect.name != "sqlite":
+        return None
+    rows = conn.execute(
+        select(s.c.deck, func.min(s.c.card_id), func.max(s.c.card_id))
+        .where(s.c.learner_id == learner_id)
+        .group_by(s.c.deck)
+    ).all()
+    ranges = sorted(((r[1], r[2], r[0]) for r in rows), key=lambda r: r[0])
+    if any(after[0] <= before[1] for before, after in itertools.pairwise(ranges)):
+        return None
+    return [(deck, first, last) for first, last, deck in ranges]
+
+
+def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
+    """Per deck, over the log since `since`: graded and passed reviews (cards in review state)
+    and rubric points ticked and possible, all read from the covering index
+    `ix_review_logs_card_outcomes`. When each deck's cards form one range of ids, the database
+    sums each range straight off the index; otherwise it aggregates per card, then per deck."""
+    logs, s = store.logs, store.states
+    window, aggregates = _window_aggregates(since, col.learner_id)
+    with read_transaction(col.engine) as conn:
+        ranges = _deck_ranges(conn, col.learner_id)
+        if ranges is not None:
+            rows = [
+                (
+                    deck,
+                    *conn.execute(
+                        select(*aggregates).where(window, logs.c.card_id.between(first, last))
+                    ).one(),
+                )
+                for deck, first, last in ranges
+            ]
+        else:
+            per_card = (
+                select(logs.c.card_id.label("card_id"), *aggregates)
+                .where(window)
+                .group_by(logs.c.card_id)
+                .subquery()
+            )
+            query = (
+                select(
+                    s.c.deck,
+                    func.sum(per_card.c.graded),
+                    func.sum(per_card.c.passed),
+                    func.sum(per_card.c.ticked),
+                    func.sum(per_card.c.possible),
+                )
+                .join(per_card, (s.c.card_id == per_card.c.card_id) & (s.c.learner_id == col.learner_id))
+                .group_by(s.c.deck)
+            )
+            rows = [tuple(r) for r in conn.execute(query).all()]
+    frame = pd.DataFrame(rows, columns=["domain", "graded", "passed", "ticked", "possible"])
+    return frame.set_index("domain").apply(pd.to_numeric).astype(float)
+
+
+def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
+    """One row per domain, in deck order: cards, introduced, mature, due, overdue, 30-day
+    retention (reviews of cards in review state) with a 95% Wilson interval, mean retrievability
+    now, lapses, mean difficulty, drill rubric coverage, and a weakness rank (1 = weakest)."""
+    decks = [d.slug for d in col.decks()]
+    frame = _state_counts(col, now).reindex(decks)
+    frame = frame.join(_windowed_log_counts(col, now - RETENTION_WINDOW))
+    counts = [
+        "cards",
+        "introduced",
+        "mature",
+        "due",
+        "overdue",
+        "lapses",
+        "graded",
+        "passed",
+        "ticked",
+        "possible",
+    ]
+    frame[counts] = frame[counts].apply(pd.to_numeric).fillna(0)
+    frame[["difficulty", "retrievability"]] = frame[["difficulty", "retrievability"]].astype(float)
+    graded, passed = frame["graded"], frame["passed"]
+    intervals = [wilson_interval(p, g) for p, g in zip(passed, graded, strict=True)]
+    frame["retention_low"] = [low for low, _ in intervals]
+    frame["retention_high"] = [high for _, high in intervals]
+    frame["retention_30d"] = (passed / graded).where(graded > 0)
+    frame["reviews_30d"] = graded
+    frame["rubric_coverage"] = (frame["ticked"] / frame["possible"]).where(frame["possible"] > 0)
+    frame = frame.join(weakness_ranking(passed, graded))
+    frame = frame.rename_axis("domain").reset_index()
+    ints = ["cards", "introduced", "mature", "due", "overdue", "reviews_30d", "lapses"]
+    frame[ints] = frame[ints].astype(int)
+    return frame[COLUMNS]
+
+
+def weakest_domains(report: pd.DataFrame) -> list[str]:
+    """Domains from a `domain_report`, weakest first; those with no graded reviews are left out."""
+    ranked = report[report["weak_rank"].notna()].sort_values("weak_rank")
+    return [str(d) for d in ranked["domain"]]

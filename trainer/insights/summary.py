@@ -1,0 +1,141 @@
+"""The learner's progress in one JSON-ready summary and as readable text, for the CLI and pages;
+and the review log as a CSV file."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from trainer.insights.readiness import readiness
+from trainer.insights.stats import log_frame, weakest_domains
+from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution
+from trainer.model import Rating
+
+if TYPE_CHECKING:
+    from trainer.collection import Collection
+
+TABLE_COLUMNS = {
+    "domain": "domain",
+    "cards": "cards",
+    "introduced": "seen",
+    "mature": "mature",
+    "due": "due",
+    "overdue": "late",
+    "retention_30d": "ret 30d",
+    "reviews_30d": "n",
+    "retrievability": "R now",
+    "lapses": "lapses",
+    "rubric_coverage": "rubric",
+    "weak_rank": "weak #",
+}
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
+    """Per-domain rows, the weakest domains (weakest first), concept and domain gaps, and
+    readiness for the interview date (None when no date is set); NaN becomes None."""
+    report = col.domain_stats(now)
+    attribution = gap_attribution(col)
+    ready = readiness(col, now)
+    return {
+        "domains": [{k: _clean(v) for k, v in row.items()} for row in report.to_dict(orient="records")],
+        "weakest": weakest_domains(report),
+        "concept_gaps": concept_gaps(attribution),
+        "domain_gaps": domain_gaps(attribution),
+        "readiness": ready.to_dict() if ready else None,
+    }
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if column in ("retention_30d", "retrievability", "rubric_coverage"):
+        return f"{100 * value:.0f}%"
+    if column == "weak_rank":
+        return str(int(value))
+    return str(value)
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    first = cells[0].ljust(widths[0])
+    return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+
+
+def stats_text(summary: dict[str, Any]) -> str:
+    """A fixed-width table of the domains and a few lines on weak spots and readiness."""
+    rows = [[_cell(c, d.get(c)) for c in TABLE_COLUMNS] for d in summary["domains"]]
+    header = list(TABLE_COLUMNS.values())
+    widths = [max(len(x) for x in column) for column in zip(header, *rows, strict=True)]
+    lines = [
+        "  ".join(
+            h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
+    ]
+    for row in rows:
+        lines.append(
+            "  ".join(
+                v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    lines.append("")
+    lines.append("Weakest domains: " + (", ".join(summary["weakest"][:3]) or "not enough reviews yet"))
+    if summary["concept_gaps"]:
+        lines.append("Concept gaps (weak in every domain): " + ", ".join(summary["concept_gaps"]))
+    if summary["domain_gaps"]:
+        lines.append("Domain gaps (weak across concepts): " + ", ".join(summary["domain_gaps"]))
+    ready = summary["readiness"]
+    if ready:
+        plan = ready["reviews_per_day"]
+        advice = (
+            "no number of reviews a day reaches it in time"
+            if plan is None
+            else f"about {plan} reviews a day reach it"
+        )
+        lines.append(
+            f"Interview {ready['interview_date']} ({ready['days_left']} days): readiness "
+            f"{100 * ready['overall']:.0f}%; target {100 * ready['target']:.0f}%: {advice}."
+        )
+    return "\n".join(lines)
+
+
+def _iso_utc(times: pd.Series) -> pd.Series:
+    """UTC times as `datetime.isoformat` writes them: microseconds only when there are some."""
+    text = pd.Series(
+        np.datetime_as_string(times.dt.tz_localize(None).to_numpy(), unit="us"), index=times.index
+    )
+    whole = times.dt.microsecond.to_numpy() == 0
+    return text.where(~whole, text.str.slice(0, 19)) + "+00:00"
+
+
+def export_review_log(col: Collection, out: Path, since: datetime | None = None) -> int:
+    """Write the learner's review log (since `since`, if given) to `out` as CSV, oldest first;
+    returns the number of rows. Times are ISO 8601 UTC; ticked rubric points are `;`-separated."""
+    log = log_frame(col, since=since)
+    names = {int(rating): rating.name for rating in Rating}
+    frame = pd.DataFrame(
+        {
+            "id": log["id"],
+            "card_id": log["card_id"],
+            "domain": log["deck"],
+            "rating": log["rating"],
+            "rating_name": log["rating"].map(names),
+            "reviewed_at": _iso_utc(log["reviewed_at"]),
+            "duration_ms": log["duration_ms"].astype("Int64"),
+            "state_before": log["state_before"],
+            "state_after": log["state_after"],
+            "points_ticked": [";".join(map(str, p)) if p is not None else "" for p in log["points_ticked"]],
+            "points_total": log["points_total"].astype("Int64"),
+        }
+    )
+    frame.to_csv(out, index=False)
+    return len(frame)

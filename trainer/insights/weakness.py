@@ -1,0 +1,178 @@
+"""Where the learner is weak: domain x concept recall, concept gaps vs domain gaps, missed points.
+
+A card names one or more concepts, and concepts cut across domains, so each (domain, concept)
+cell of the review log can be explained as grand mean + domain effect + concept effect. A weak
+cell is a concept gap when the concept's effect explains it (the concept is weak everywhere),
+a domain gap when the domain's effect does (everything in that domain is weak).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from trainer.insights.stats import card_frame, driver_value, json_values, log_aggregates, retrievability_at
+from trainer.model import Queue
+from trainer.storage import store
+from trainer.storage.database import read_transaction
+
+if TYPE_CHECKING:
+    from trainer.collection import Collection
+
+GAP_MARGIN = 0.15
+PRIOR_REVIEWS = 5.0
+FIT_ROUNDS = 50
+
+
+def card_concepts(col: Collection) -> pd.DataFrame:
+    """One row per (live card, concept): card_id, deck, concept."""
+    c, s = store.cards, store.states
+    query = (
+        select(c.c.id, c.c.deck, driver_value(c.c.concepts))
+        .join(s, (s.c.card_id == c.c.id) & (s.c.learner_id == col.learner_id))
+        .where(s.c.queue != int(Queue.RETIRED))
+    )
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["card_id", "deck", "concept"])
+    frame["concept"] = pd.Series(json_values(col, [r[2] for r in rows]), dtype=object)
+    frame = frame.explode("concept").dropna(subset=["concept"])
+    return frame.reset_index(drop=True)
+
+
+def domain_concept_retrievability(col: Collection, now: datetime) -> pd.DataFrame:
+    """Mean retrievability now of reviewed cards per cell: rows are domains, columns concepts
+    (nan where a cell has no reviewed card)."""
+    cards = card_frame(col)
+    cards = cards[cards["last_review"].notna()].copy()
+    cards["r"] = retrievability_at(cards, col.settings.parameters, now)
+    cells = card_concepts(col).merge(cards[["card_id", "r"]], on="card_id")
+    if cells.empty:
+        return pd.DataFrame(dtype=float)
+    return cells.pivot_table(index="deck", columns="concept", values="r", aggfunc="mean")
+
+
+def _additive_fit(cells: pd.DataFrame) -> tuple[float, pd.Series, pd.Series]:
+    """Weighted two-way additive fit of `rate` ~ mu + domain + concept over the observed cells
+    (alternating weighted means, each effect centred); returns mu and the two effect series."""
+    weights = cells["reviews"].to_numpy(dtype=float)
+    rate = cells["rate"].to_numpy(dtype=float)
+    mu = float(np.average(rate, weights=weights))
+    domains, d_index = np.unique(cells["deck"].to_numpy(), return_inverse=True)
+    concepts, c_index = np.unique(cells["concept"].to_numpy(), return_inverse=True)
+    a = np.zeros(len(domains))
+    b = np.zeros(len(concepts))
+    for _ in range(FIT_ROUNDS):
+        residual = rate - mu - b[c_index]
+        a = np.bincount(d_index, weights * residual) / np.bincount(d_index, weights)
+        a -= np.average(a, weights=np.bincount(d_index, weights))
+        residual = rate - mu - a[d_index]
+        b = np.bincount(c_index, weights * residual) / np.bincount(c_index, weights)
+        b -= np.average(b, weights=np.bincount(c_index, weights))
+    return mu, pd.Series(a, index=domains), pd.Series(b, index=concepts)
+
+
+def gap_attribution(col: Collection, since: datetime | None = None) -> pd.DataFrame:
+    """Per (domain, concept) cell with reviews since `since`: reviews, failed (Again), the
+    failure rate shrunk toward the overall rate, the fitted domain and concept effects, and
+    `gap`: "concept" or "domain" (whichever effect explains a cell that fails at least
+    GAP_MARGIN above the overall rate; "both" when each effect does), or "" for a sound cell."""
+    columns = ["domain", "concept", "reviews", "failed", "rate", "domain_effect", "concept_effect", "gap"]
+    agg = log_aggregates(col, since=since)
+    cells = card_concepts(col).merge(agg[["card_id", "reviews", "failed"]], on="card_id")
+    cells = cells.groupby(["deck", "concept"], as_index=False)[["reviews", "failed"]].sum()
+    cells = cells[cells["reviews"] > 0]
+    if cells.empty:
+        return pd.DataFrame(columns=columns)
+    overall = cells["failed"].sum() / cells["reviews"].sum()
+    cells["rate"] = (cells["failed"] + PRIOR_REVIEWS * overall) / (cells["reviews"] + PRIOR_REVIEWS)
+    mu, domain_effect, concept_effect = _additive_fit(cells)
+    cells["domain_effect"] = cells["deck"].map(domain_effect)
+    cells["concept_effect"] = cells["concept"].map(concept_effect)
+    weak = cells["rate"] >= mu + GAP_MARGIN
+    by_concept = cells["concept_effect"] >= GAP_MARGIN / 2
+    by_domain = cells["domain_effect"] >= GAP_MARGIN / 2
+    cells["gap"] = np.select(
+        [weak & by_concept & by_domain, weak & by_concept, weak & by_domain, weak],
+        [
+            "both",
+            "concept",
+            "domain",
+            np.where(cells["concept_effect"] >= cells["domain_effect"], "concept", "domain"),
+        ],
+        default="",
+    )
+    cells = cells.rename(columns={"deck": "domain"})
+    cells[["reviews", "failed"]] = cells[["reviews", "failed"]].astype(int)
+    return cells[columns].sort_values("rate", ascending=False).reset_index(drop=True)
+
+
+def concept_gaps(attribution: pd.DataFrame) -> list[str]:
+    """Concepts with a cell attributed as a concept gap (or both), weakest effect first."""
+    hits = attribution[attribution["gap"].isin(["concept", "both"])]
+    order = hits.groupby("concept")["concept_effect"].first().sort_values(ascending=False)
+    return [str(c) for c in order.index]
+
+
+def domain_gaps(attribution: pd.DataFrame) -> list[str]:
+    """Domains with a cell attributed as a domain gap (or both), weakest effect first."""
+    hits = attribution[attribution["gap"].isin(["domain", "both"])]
+    order = hits.groupby("domain")["domain_effect"].first().sort_values(ascending=False)
+    return [str(d) for d in order.index]
+
+
+def _rubric_answers(col: Collection) -> pd.DataFrame:
+    """The learner's drill answers only (rows with a rubric total): card_id, deck, the ticked
+    indexes (a list) and the rubric's length when answered, oldest first."""
+    logs, cards = store.logs, store.cards
+    query = (
+        select(logs.c.card_id, cards.c.deck, driver_value(logs.c.points_ticked), logs.c.points_total)
+        .join(cards, cards.c.id == logs.c.card_id)
+        .where(logs.c.learner_id == col.learner_id, logs.c.points_total.is_not(None))
+        .order_by(logs.c.id)
+    )
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["card_id", "deck", "ticked", "total"])
+    frame["ticked"] = pd.Series(json_values(col, [r[2] for r in rows]), dtype=object)
+    return frame
+
+
+def missed_points(col: Collection, limit: int = 20) -> pd.DataFrame:
+    """The drill rubric points missed most often: card_id, domain, point (its text), index,
+    shown (drill answers that graded it) and missed, most missed first. Answers graded
+    against a rubric of a different length (the deck has since changed) are left out."""
+    columns = ["card_id", "domain", "point", "index", "shown", "missed", "miss_rate"]
+    log = _rubric_answers(col)
+    if log.empty:
+        return pd.DataFrame(columns=columns)
+    c = store.cards
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(
+            select(c.c.id, c.c.points).where(c.c.id.in_(log["card_id"].unique().tolist()))
+        ).all()
+    lengths = {r.id: len(r.points or []) for r in rows}
+    log = log[log["card_id"].map(lengths).fillna(0).astype(int) == log["total"].astype(int)]
+    if log.empty:
+        return pd.DataFrame(columns=columns[:-1]).assign(miss_rate=pd.Series(dtype=float))
+    shown = log.groupby(["card_id", "deck"]).size().rename("shown").reset_index()
+    ticks = log.assign(answer=np.arange(len(log)))[["answer", "card_id", "ticked"]].explode("ticked")
+    ticks = ticks.dropna(subset=["ticked"]).drop_duplicates(["answer", "ticked"])
+    ticked = ticks.groupby(["card_id", ticks["ticked"].astype(int).rename("index")]).size()
+    points = pd.DataFrame(
+        [(r.id, text, index) for r in rows for index, text in enumerate(r.points or [])],
+        columns=["card_id", "point", "index"],
+    )
+    frame = shown.merge(points, on="card_id", how="inner", sort=False)
+    hits = pd.MultiIndex.from_frame(frame[["card_id", "index"]])
+    frame["missed"] = frame["shown"] - ticked.reindex(hits, fill_value=0).to_numpy()
+    frame = frame.rename(columns={"deck": "domain"})[columns[:-1]].astype(
+        {"index": "int64", "shown": "int64", "missed": "int64"}
+    )
+    frame["miss_rate"] = frame["missed"] / frame["shown"]
+    frame = frame[frame["missed"] > 0].sort_values(["missed", "miss_rate"], ascending=False)
+    return frame.head(limit).reset_index(drop=True)

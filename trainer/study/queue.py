@@ -1,0 +1,194 @@
+"""Which card comes next, and how many are due: every query here is served by an index.
+
+Order: learning cards that are due now; then review cards due today and new cards, each within
+the day's limit and interleaved across domains; then learning cards due within the learn-ahead
+window, so a session does not stall on a card that is due in a few minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from trainer.model import Queue, StudyCard
+from trainer.storage.driver import Driver
+from trainer.storage.store import (
+    STUDY_CARD_COLUMNS,
+    count_answers_since,
+    day_counts,
+    states,
+    study_card_from_raw,
+)
+
+LEARN_AHEAD = timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    """The moment of asking and the bounds of the learner's day."""
+
+    now: datetime
+    start: datetime
+    end: datetime
+    date: date
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Cards waiting today in one domain (or overall)."""
+
+    new: int = 0
+    learning: int = 0
+    review: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.new + other.new, self.learning + other.learning, self.review + other.review)
+
+
+def _not_buried(now: datetime) -> Any:
+    return or_(states.c.buried_until.is_(None), states.c.buried_until <= now)
+
+
+# The study loop's queries run straight on the driver (see trainer.storage.driver).
+@lru_cache(maxsize=16)
+def _first_statement(order: str, by_deck: bool, until: bool) -> str:
+    return (
+        f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
+        " WHERE s.learner_id = :learner AND s.queue = :queue"
+        + (" AND s.deck = :deck" if by_deck else "")
+        + (" AND s.due < :until" if until else "")
+        + " AND (s.buried_until IS NULL OR s.buried_until <= :now)"
+        + f" ORDER BY s.{order} LIMIT 1"
+    )
+
+
+def used_today(conn: Connection | Driver, learner_id: int, day: DayWindow) -> tuple[int, int]:
+    """(new cards introduced, review cards answered) in the learner's current day."""
+    counted = day_counts(conn, learner_id, day.date)
+    return counted if counted is not None else count_answers_since(conn, learner_id, day.start)
+
+
+def _first(
+    driver: Driver, learner_id: int, queue: Queue, deck: str | None, until: Any, now: Any
+) -> StudyCard | None:
+    """The first card of `queue` (in `deck`, due before `until`, if given).
+
+    `until` and `now` are times as the database stores them (`Driver.time`).
+    """
+    order = "position" if queue == Queue.NEW else "due"
+    statement = _first_statement(order, deck is not None, until is not None)
+    params: dict[str, Any] = {"learner": learner_id, "queue": int(queue), "now": now}
+    if deck is not None:
+        params["deck"] = deck
+    if until is not None:
+        params["until"] = until
+    row = driver.one(statement, params)
+    return study_card_from_raw(driver, row) if row is not None else None
+
+
+def _rotation(decks: Sequence[str], after: str | None) -> list[str]:
+    """Decks in order, starting with the one after `after`, for interleaving."""
+    if after is None or after not in decks:
+        return list(decks)
+    index = list(decks).index(after) + 1
+    return list(decks[index:]) + list(decks[:index])
+
+
+def next_card(
+    conn: Connection | Driver,
+    learner_id: int,
+    day: DayWindow,
+    *,
+    decks: Sequence[str],
+    last_deck: str | None,
+    limits: tuple[int, int],
+) -> StudyCard | None:
+    """The card to show next, or None when nothing is due today.
+
+    `decks` are the domains to draw from, in order; `last_deck` is the domain just shown, so the
+    next review or new card comes from the following domain that has one. `limits` are the
+    day's (new, review) limits.
+    """
+    driver = Driver.of(conn)
+    now = driver.time(day.now)
+    single = decks[0] if len(decks) == 1 else None
+    learning_now = driver.time(day.now + timedelta(seconds=1))
+    found = _first(driver, learner_id, Queue.LEARNING, single, learning_now, now)
+    if found:
+        return found
+    new_used, reviews_used = used_today(conn, learner_id, day)
+    rotation = _rotation(decks, last_deck)
+    if reviews_used < limits[1]:
+        day_end = driver.time(day.end)
+        for deck in rotation:
+            found = _first(driver, learner_id, Queue.REVIEW, deck, day_end, now)
+            if found:
+                return found
+    if new_used < limits[0]:
+        for deck in rotation:
+            found = _first(driver, learner_id, Queue.NEW, deck, None, now)
+            if found:
+                return found
+    return _first(driver, learner_id, Queue.LEARNING, single, driver.time(day.now + LEARN_AHEAD), now)
+
+
+def due_counts(
+    conn: Connection, learner_id: int, day: DayWindow, *, limits: tuple[int, int]
+) -> dict[str, Counts]:
+    """Per domain: new cards available, learning and review cards due today.
+
+    Each domain's review and new counts are capped by what is left of the day's limits, which is
+    what a session on that domain alone would serve; `total_counts` caps the sum.
+    """
+    rows = conn.execute(
+        select(states.c.deck, states.c.queue, func.count())
+        .where(
+            states.c.learner_id == learner_id,
+            or_(
+                states.c.queue == int(Queue.NEW),
+                and_(states.c.queue.in_([int(Queue.LEARNING), int(Queue.REVIEW)]), states.c.due < day.end),
+            ),
+            _not_buried(day.now),
+        )
+        .group_by(states.c.deck, states.c.queue)
+    ).all()
+    raw: dict[str, dict[int, int]] = {}
+    for deck, queue, count in rows:
+        raw.setdefault(deck, {})[queue] = count
+    new_used, reviews_used = used_today(conn, learner_id, day)
+    new_left = max(0, limits[0] - new_used)
+    reviews_left = max(0, limits[1] - reviews_used)
+    out: dict[str, Counts] = {}
+    for deck in sorted(raw):
+        by_queue = raw[deck]
+        review = min(by_queue.get(int(Queue.REVIEW), 0), reviews_left)
+        new = min(by_queue.get(int(Queue.NEW), 0), new_left)
+        out[deck] = Counts(new=new, learning=by_queue.get(int(Queue.LEARNING), 0), review=review)
+    return out
+
+
+def total_counts(
+    per_domain: dict[str, Counts],
+    conn: Connection,
+    learner_id: int,
+    day: DayWindow,
+    *,
+    limits: tuple[int, int],
+) -> Counts:
+    """The day's counts over all domains, with the limits applied to the sum."""
+    new_used, reviews_used = used_today(conn, learner_id, day)
+    summed = sum(per_domain.values(), Counts())
+    return Counts(
+        new=min(summed.new, max(0, limits[0] - new_used)),
+        learning=summed.learning,
+        review=min(summed.review, max(0, limits[1] - reviews_used)),
+    )
