@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DatabaseError
 
 from trainer.model import CardState, Memory, Queue
-from trainer.storage import backup, store
+from trainer.storage import backup, learners, store
 from trainer.storage.database import is_sqlite, read_transaction, write_transaction
 from trainer.study import scheduling
 
@@ -187,7 +187,7 @@ def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport
         )
     }
     learner_ids = list(conn.execute(select(store.learners.c.id)).scalars())
-    settings = {lid: store.load_settings(conn, lid) for lid in learner_ids} if replay else {}
+    settings = {lid: learners.load_settings(conn, lid) for lid in learner_ids} if replay else {}
     chains = _logs_by_card(conn)
     seen: set[tuple[int, str]] = set()
     for row in conn.execute(

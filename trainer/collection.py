@@ -24,7 +24,7 @@ from trainer.decks.sync import apply_decks
 from trainer.errors import Conflict, NotFound, NothingToUndo, TrainerError
 from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
-from trainer.storage import backup, store
+from trainer.storage import backup, learners, store
 from trainer.storage.database import (
     driver_transaction,
     make_engine,
@@ -85,7 +85,7 @@ class Collection:
         self.learner_name = learner_name
         self._last_deck: str | None = None
         with read_transaction(engine) as conn:
-            self._settings = store.load_settings(conn, learner_id)
+            self._settings = learners.load_settings(conn, learner_id)
         self._decks = self._load_deck_order()
 
     # -- opening and closing ------------------------------------------------------------------
@@ -105,7 +105,7 @@ class Collection:
         migrate(engine)
         name = user or DEFAULT_LEARNER
         with write_transaction(engine) as conn:
-            learner_id = store.ensure_learner(conn, name)
+            learner_id = learners.ensure_learner(conn, name)
         return cls(engine, learner_id, name)
 
     def close(self) -> None:
@@ -157,7 +157,7 @@ class Collection:
         """Change settings; every change is validated first and all problems reported at once."""
         updated = self._settings.updated(**changes)
         with write_transaction(self.engine) as conn:
-            store.save_settings(conn, self.learner_id, updated, require_utc(now))
+            learners.save_settings(conn, self.learner_id, updated, require_utc(now))
         self._settings = updated
         return updated
 

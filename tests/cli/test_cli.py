@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from trainer import Collection
-from trainer.cli import cli, friendly_errors
+from trainer.cli import cli
+from trainer.cli.base import friendly_errors
 
 
 @pytest.fixture

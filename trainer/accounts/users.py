@@ -20,6 +20,7 @@ from trainer.clock import require_utc
 from trainer.errors import NotFound, Problem, ProblemsError, TrainerError
 from trainer.storage import store
 from trainer.storage.database import read_transaction, write_transaction
+from trainer.storage.learners import ensure_learner
 from trainer.storage.schema import InviteRow, LearnerAuth
 
 auth: Table = LearnerAuth.__table__  # type: ignore[assignment]
@@ -188,7 +189,7 @@ class Accounts:
         ).first()
         if existing is not None and existing.password_hash is not None:
             raise AccountError("The account was not created", [Problem("is already taken", field="name")])
-        learner_id = store.ensure_learner(conn, name)
+        learner_id = ensure_learner(conn, name)
         conn.execute(
             update(learners)
             .where(learners.c.id == learner_id)

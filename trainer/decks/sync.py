@@ -16,8 +16,9 @@ from sqlalchemy import Connection, Table, insert, select, update
 from trainer.decks.deckfile import DeckSet
 from trainer.decks.render import render_card
 from trainer.model import Card, Queue, SyncReport
+from trainer.storage.learners import add_states_for_cards
 from trainer.storage.schema import Concept, DeckRow
-from trainer.storage.store import QUEUE_FROM_STATE, add_states_for_cards, cards, states
+from trainer.storage.store import QUEUE_FROM_STATE, cards, states
 
 concepts_table: Table = Concept.__table__  # type: ignore[assignment]
 decks_table: Table = DeckRow.__table__  # type: ignore[assignment]

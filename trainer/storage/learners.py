@@ -1,0 +1,107 @@
+"""Learners, their settings and their card states: the rows a learner owns besides reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Table,
+    case,
+    insert,
+    literal,
+    select,
+    update,
+)
+
+from trainer.model import Memory, Queue
+from trainer.settings import Settings
+from trainer.storage.schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow, utcnow
+from trainer.storage.store import memory_values
+
+cards: Table = CardRow.__table__  # type: ignore[assignment]
+states: Table = CardStateRow.__table__  # type: ignore[assignment]
+logs: Table = ReviewLogRow.__table__  # type: ignore[assignment]
+learners: Table = Learner.__table__  # type: ignore[assignment]
+learner_settings: Table = LearnerSettings.__table__  # type: ignore[assignment]
+
+
+def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> None:
+    """Give every learner a new-card state for each of `card_rows` (id, deck, position)."""
+    learner_ids = conn.execute(select(learners.c.id)).scalars().all()
+    values = [
+        {
+            "learner_id": learner_id,
+            "card_id": row["id"],
+            "deck": row["deck"],
+            "position": row["position"],
+            **memory_values(Memory()),
+        }
+        for learner_id in learner_ids
+        for row in card_rows
+    ]
+    for start in range(0, len(values), 5000):
+        conn.execute(insert(states), values[start : start + 5000])
+
+
+def add_states_for_learner(conn: Connection, learner_id: int) -> None:
+    """Give a learner a new-card state for every card (retired cards stay retired)."""
+    new = memory_values(Memory())
+    source = select(
+        literal(learner_id),
+        cards.c.id,
+        cards.c.deck,
+        cards.c.position,
+        case((cards.c.retired, int(Queue.RETIRED)), else_=int(Queue.NEW)),
+        *[literal(new[name]) for name in ("state", "reps", "lapses", "suspended", "leech")],
+    )
+    conn.execute(
+        insert(states).from_select(
+            [
+                "learner_id",
+                "card_id",
+                "deck",
+                "position",
+                "queue",
+                "state",
+                "reps",
+                "lapses",
+                "suspended",
+                "leech",
+            ],
+            source,
+        )
+    )
+
+
+def ensure_learner(conn: Connection, name: str) -> int:
+    """The id of learner `name`, creating the learner (with default settings) if needed."""
+    found = conn.execute(select(learners.c.id).where(learners.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    learner_id = conn.execute(
+        insert(learners).values(name=name, created_at=utcnow(), is_active=True, is_admin=False)
+    ).inserted_primary_key[0]  # type: ignore[index]
+    conn.execute(
+        insert(learner_settings).values(learner_id=learner_id, data=Settings().to_dict(), updated_at=utcnow())
+    )
+    add_states_for_learner(conn, learner_id)
+    return int(learner_id)
+
+
+def load_settings(conn: Connection, learner_id: int) -> Settings:
+    """The learner's saved settings."""
+    data = conn.execute(
+        select(learner_settings.c.data).where(learner_settings.c.learner_id == learner_id)
+    ).scalar()
+    return Settings.from_dict(data) if data else Settings()
+
+
+def save_settings(conn: Connection, learner_id: int, settings: Settings, now: datetime) -> None:
+    """Replace the learner's saved settings."""
+    conn.execute(
+        update(learner_settings)
+        .where(learner_settings.c.learner_id == learner_id)
+        .values(data=settings.to_dict(), updated_at=now)
+    )
