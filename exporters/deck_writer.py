@@ -39,7 +39,13 @@ def card_mapping(card: Card) -> dict[str, Any]:
         out["prompt"] = card.prompt
         out["answer"] = card.answer
     if card.kind == CardKind.DRILL:
+        drill = card.drill_fields()
+        out["style"] = drill["style"]
+        out["time_target_s"] = drill["time_target_s"]
         out["points"] = list(card.points)
+        for name in ("optional", "red_flags", "variants", "follow_ups"):
+            if drill[name]:
+                out[name] = drill[name]
     if card.why:
         out["why"] = card.why
     out["concepts"] = list(card.concepts)

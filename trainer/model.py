@@ -13,12 +13,16 @@ __all__ = [
     "Card",
     "CardKind",
     "CardState",
+    "DrillStyle",
+    "DrillText",
+    "FollowUp",
     "Memory",
     "Preview",
     "Queue",
     "Rating",
     "StudyCard",
     "SyncReport",
+    "Variant",
 ]
 
 
@@ -28,6 +32,85 @@ class CardKind(StrEnum):
     FACT = "fact"
     CLOZE = "cloze"
     DRILL = "drill"
+
+
+class DrillStyle(StrEnum):
+    """What a drill trains: a short framing answer, a system design, or the learner's own story."""
+
+    FRAMING = "framing"
+    DESIGN = "design"
+    STORY = "story"
+
+    @property
+    def default_time_target_s(self) -> int:
+        """The answer time a drill of this style gets when its file names none."""
+        return DEFAULT_TIME_TARGET_S[self]
+
+
+DEFAULT_TIME_TARGET_S = {DrillStyle.FRAMING: 60, DrillStyle.DESIGN: 240, DrillStyle.STORY: 180}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A drill restated with other numbers or settings; `None` overrides keep the base lists."""
+
+    prompt: str
+    answer: str
+    points: tuple[str, ...] | None = None
+    optional: tuple[str, ...] | None = None
+    red_flags: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict holding only the overrides given; `Variant.from_dict` reverses it."""
+        data: dict[str, object] = {"prompt": self.prompt, "answer": self.answer}
+        for key in ("points", "optional", "red_flags"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = list(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Variant:
+        """Rebuild a variant from `to_dict` output."""
+
+        def listed(key: str) -> tuple[str, ...] | None:
+            value = data.get(key)
+            return tuple(value) if value is not None else None
+
+        return cls(
+            prompt=str(data.get("prompt") or ""),
+            answer=str(data.get("answer") or ""),
+            points=listed("points"),
+            optional=listed("optional"),
+            red_flags=listed("red_flags"),
+        )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A push-back asked after a drill's reveal, with its own model answer."""
+
+    prompt: str
+    answer: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"prompt": self.prompt, "answer": self.answer}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FollowUp:
+        return cls(prompt=str(data.get("prompt") or ""), answer=str(data.get("answer") or ""))
+
+
+@dataclass(frozen=True)
+class DrillText:
+    """What one variant of a drill asks and how it is graded (variant 0 is the base text)."""
+
+    variant: int
+    prompt: str
+    answer: str
+    points: tuple[str, ...]
+    optional: tuple[str, ...]
+    red_flags: tuple[str, ...]
 
 
 class CardState(IntEnum):
@@ -76,17 +159,75 @@ class Card:
     points: tuple[str, ...] = ()
     concepts: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    style: DrillStyle | None = None
+    """A drill's style (None on facts and clozes)."""
+    time_target_s: int | None = None
+    optional: tuple[str, ...] = ()
+    red_flags: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
     html: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     """The fields rendered to safe HTML at sync (`trainer.decks.render.render_card`), when loaded."""
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict of what the deck file says; `Card.from_dict` reverses it."""
-        data = asdict(self)
-        del data["html"]
-        data["kind"] = self.kind.value
-        for key in ("points", "concepts", "tags"):
-            data[key] = list(data[key])
+        """A JSON-ready dict of what the deck file says; `Card.from_dict` reverses it.
+
+        The drill fields appear only on drills, so a fact's or a cloze's dict (and the content
+        hash made from it) is the same as before drills had them.
+        """
+        data: dict[str, object] = {
+            "id": self.id,
+            "deck": self.deck,
+            "kind": self.kind.value,
+            "prompt": self.prompt,
+            "answer": self.answer,
+            "why": self.why,
+            "text": self.text,
+            "points": list(self.points),
+            "concepts": list(self.concepts),
+            "tags": list(self.tags),
+        }
+        if self.kind == CardKind.DRILL:
+            data.update(self.drill_fields())
         return data
+
+    def drill_fields(self) -> dict[str, Any]:
+        """The drill-only fields as JSON-ready values (style and time target resolved)."""
+        style = self.drill_style
+        return {
+            "style": style.value,
+            "time_target_s": self.time_target_s or style.default_time_target_s,
+            "optional": list(self.optional),
+            "red_flags": list(self.red_flags),
+            "variants": [variant.to_dict() for variant in self.variants],
+            "follow_ups": [follow_up.to_dict() for follow_up in self.follow_ups],
+        }
+
+    @property
+    def drill_style(self) -> DrillStyle:
+        """The drill's style; a drill whose file names none is a design drill."""
+        return self.style or DrillStyle.DESIGN
+
+    @property
+    def variant_count(self) -> int:
+        """How many texts the card has: the base text and each variant."""
+        return 1 + len(self.variants)
+
+    def drill_text(self, variant: int = 0) -> DrillText:
+        """The prompt, answer and rubric of one variant (0 is the base text)."""
+        if not 0 <= variant < self.variant_count:
+            raise ValueError(f"variant must be between 0 and {self.variant_count - 1}")
+        if variant == 0:
+            return DrillText(0, self.prompt, self.answer, self.points, self.optional, self.red_flags)
+        chosen = self.variants[variant - 1]
+        return DrillText(
+            variant,
+            chosen.prompt,
+            chosen.answer,
+            self.points if chosen.points is None else chosen.points,
+            self.optional if chosen.optional is None else chosen.optional,
+            self.red_flags if chosen.red_flags is None else chosen.red_flags,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Card:
@@ -102,6 +243,12 @@ class Card:
             points=tuple(data.get("points") or ()),  # type: ignore[arg-type]
             concepts=tuple(data.get("concepts") or ()),  # type: ignore[arg-type]
             tags=tuple(data.get("tags") or ()),  # type: ignore[arg-type]
+            style=DrillStyle(str(data["style"])) if data.get("style") else None,
+            time_target_s=int(data["time_target_s"]) if data.get("time_target_s") else None,  # type: ignore[call-overload]
+            optional=tuple(data.get("optional") or ()),  # type: ignore[arg-type]
+            red_flags=tuple(data.get("red_flags") or ()),  # type: ignore[arg-type]
+            variants=tuple(Variant.from_dict(v) for v in data.get("variants") or ()),  # type: ignore[attr-defined]
+            follow_ups=tuple(FollowUp.from_dict(f) for f in data.get("follow_ups") or ()),  # type: ignore[attr-defined]
         )
 
 

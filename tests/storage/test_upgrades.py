@@ -23,7 +23,7 @@ from trainer.check import check_database
 from trainer.storage import backup
 from trainer.storage.database import alembic_config, current_revision, head_revision, make_engine, migrate
 
-SCHEMA_FIXTURES = Path(__file__).parent / "fixtures" / "schema"
+SCHEMA_FIXTURES = Path(__file__).parents[1] / "fixtures" / "schema"
 REVIEW_COLUMNS = "id, learner_id, card_id, rating, reviewed_at, duration_ms, before, after, request_id"
 
 

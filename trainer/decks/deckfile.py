@@ -15,19 +15,32 @@ from typing import Any
 import yaml
 
 from trainer.errors import DeckError, Problem
-from trainer.model import Card, CardKind
+from trainer.model import Card, CardKind, DrillStyle, FollowUp, Variant
 
 CONCEPTS_FILE = "concepts.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CLOZE_GAP = re.compile(r"\{\{c(\d+)::(.+?)(?:::(.*?))?\}\}", re.DOTALL)
 MIN_POINTS, MAX_POINTS = 3, 7
+MIN_FRAMING_POINTS = 2
+MAX_OPTIONAL, MAX_RED_FLAGS, MAX_VARIANTS, MAX_FOLLOW_UPS = 5, 5, 6, 4
+MIN_TIME_TARGET_S, MAX_TIME_TARGET_S = 20, 900
+STORY_POINTS = (
+    "States their own role, not the team's",
+    "Leads with the result",
+    "Gives numbers and where they came from",
+    "Names a tradeoff they made and what it cost",
+    "Ends with the lesson they took from it",
+)
+"""The generic rubric of a story drill whose file gives no `points`."""
 
 REQUIRED_FIELDS: dict[CardKind, tuple[str, ...]] = {
     CardKind.FACT: ("prompt", "answer"),
     CardKind.CLOZE: ("text",),
-    CardKind.DRILL: ("prompt", "answer", "points"),
+    CardKind.DRILL: ("prompt", "answer"),
 }
 OPTIONAL_FIELDS = ("why", "tags", "concepts")
+DRILL_FIELDS = ("points", "style", "time_target_s", "optional", "red_flags", "variants", "follow_ups")
+VARIANT_FIELDS = ("prompt", "answer", "points", "optional", "red_flags")
 TEXT_FIELDS = ("prompt", "answer", "why", "text")
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -143,8 +156,8 @@ def _card(
         return None
     line = raw.get("__line__")
 
-    def problem(message: str) -> None:
-        problems.append(Problem(message, file=file, line=line))
+    def problem(message: str, at: int | None = None) -> None:
+        problems.append(Problem(message, file=file, line=at or line))
 
     before = len(problems)
     card_id = raw.get("id")
@@ -164,6 +177,8 @@ def _card(
         problem(f"{label}: unknown kind {raw.get('kind')!r} (expected fact, cloze or drill)")
         return None
     allowed = {"id", "kind", "__line__", *REQUIRED_FIELDS[kind], *OPTIONAL_FIELDS}
+    if kind == CardKind.DRILL:
+        allowed.update(DRILL_FIELDS)
     for key in raw:
         if key not in allowed:
             problem(f"{label}: field `{key}` is not used by a {kind.value} card")
@@ -174,13 +189,7 @@ def _card(
     for name in TEXT_FIELDS:
         if name in raw and raw[name] is not None and not isinstance(raw[name], str):
             problem(f"{label}: `{name}` must be text")
-    points = _string_list(raw.get("points"))
-    if points is None:
-        problem(f"{label}: `points` must be a list of non-empty strings")
-        points = []
-    has_points = raw.get("points") is not None
-    if kind == CardKind.DRILL and has_points and not MIN_POINTS <= len(points) <= MAX_POINTS:
-        problem(f"{label}: a drill needs {MIN_POINTS} to {MAX_POINTS} points, found {len(points)}")
+    drill = _drill(raw, label, problem) if kind == CardKind.DRILL else {}
     if kind == CardKind.CLOZE and isinstance(raw.get("text"), str) and not CLOZE_GAP.search(raw["text"]):
         problem(f"{label}: a cloze needs at least one {{{{c1::...}}}} gap")
     card_concepts = _string_list(raw.get("concepts"))
@@ -209,10 +218,115 @@ def _card(
         answer=text("answer"),
         why=text("why"),
         text=text("text"),
-        points=tuple(points),
         concepts=tuple(card_concepts),
         tags=tuple(tags),
+        **drill,
     )
+
+
+def _rubric_list(
+    raw: dict[str, Any], name: str, bounds: tuple[int, int], owner: str, problem: Any
+) -> list[str]:
+    """The strings of list field `name`, checked against `bounds`; problems reported as found."""
+    items = _string_list(raw.get(name))
+    at = raw.get("__line__")
+    if items is None:
+        problem(f"{owner}: `{name}` must be a list of non-empty strings", at)
+        return []
+    low, high = bounds
+    if name in raw and not low <= len(items) <= high:
+        what = "a drill needs" if name == "points" else f"`{name}` takes"
+        problem(f"{owner}: {what} {low} to {high} {name.replace('_', ' ')}, found {len(items)}", at)
+    return items
+
+
+def _drill(raw: dict[str, Any], label: str, problem: Any) -> dict[str, Any]:
+    """The drill-only fields of a card as Card keyword arguments, with every problem reported."""
+    style_raw = raw.get("style", DrillStyle.DESIGN.value)
+    try:
+        style = DrillStyle(str(style_raw))
+    except ValueError:
+        problem(f"{label}: unknown style {style_raw!r} (expected framing, design or story)")
+        style = DrillStyle.DESIGN
+    target = raw.get("time_target_s", style.default_time_target_s)
+    if isinstance(target, bool) or not isinstance(target, int):
+        problem(f"{label}: `time_target_s` must be a whole number of seconds")
+        target = style.default_time_target_s
+    elif not MIN_TIME_TARGET_S <= target <= MAX_TIME_TARGET_S:
+        problem(f"{label}: `time_target_s` must be {MIN_TIME_TARGET_S} to {MAX_TIME_TARGET_S} seconds")
+    low = MIN_FRAMING_POINTS if style == DrillStyle.FRAMING else MIN_POINTS
+    if raw.get("points") is None and style != DrillStyle.STORY:
+        problem(f"{label}: missing field `points`")
+    points = _rubric_list(raw, "points", (low, MAX_POINTS), label, problem)
+    if style == DrillStyle.STORY and raw.get("points") is None:
+        points = list(STORY_POINTS)
+    optional = _rubric_list(raw, "optional", (0, MAX_OPTIONAL), label, problem)
+    red_flags = _rubric_list(raw, "red_flags", (0, MAX_RED_FLAGS), label, problem)
+    variants = [
+        _variant(entry, f"{label} variant {n}", low, problem)
+        for n, entry in enumerate(_entries(raw, "variants", MAX_VARIANTS, label, problem), start=1)
+    ]
+    follow_ups = [
+        _follow_up(entry, f"{label} follow-up {n}", problem)
+        for n, entry in enumerate(_entries(raw, "follow_ups", MAX_FOLLOW_UPS, label, problem), start=1)
+    ]
+    return {
+        "points": tuple(points),
+        "style": style,
+        "time_target_s": target,
+        "optional": tuple(optional),
+        "red_flags": tuple(red_flags),
+        "variants": tuple(v for v in variants if v is not None),
+        "follow_ups": tuple(f for f in follow_ups if f is not None),
+    }
+
+
+def _entries(raw: dict[str, Any], name: str, most: int, label: str, problem: Any) -> list[Any]:
+    value = raw.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problem(f"{label}: `{name}` must be a list")
+        return []
+    if len(value) > most:
+        problem(f"{label}: at most {most} {name.replace('_', '-')}, found {len(value)}")
+    return value
+
+
+def _texts(entry: Any, fields: tuple[str, ...], owner: str, problem: Any) -> dict[str, Any] | None:
+    """Check that `entry` is a mapping of known fields whose prompt and answer are text."""
+    if not isinstance(entry, dict):
+        problem(f"{owner}: must be a mapping with `prompt` and `answer`")
+        return None
+    for key in entry:
+        if key != "__line__" and key not in fields:
+            problem(f"{owner}: field `{key}` is not used here", entry.get("__line__"))
+    for name in ("prompt", "answer"):
+        value = entry.get(name)
+        if not isinstance(value, str) or not value.strip():
+            problem(f"{owner}: `{name}` must be non-empty text", entry.get("__line__"))
+    return entry
+
+
+def _variant(entry: Any, owner: str, low: int, problem: Any) -> Variant | None:
+    checked = _texts(entry, VARIANT_FIELDS, owner, problem)
+    if checked is None:
+        return None
+    bounds = {"points": (low, MAX_POINTS), "optional": (0, MAX_OPTIONAL), "red_flags": (0, MAX_RED_FLAGS)}
+    overrides = {
+        name: tuple(_rubric_list(checked, name, bounds[name], owner, problem)) if name in checked else None
+        for name in bounds
+    }
+    return Variant(
+        str(checked.get("prompt") or "").strip(), str(checked.get("answer") or "").strip(), **overrides
+    )
+
+
+def _follow_up(entry: Any, owner: str, problem: Any) -> FollowUp | None:
+    checked = _texts(entry, ("prompt", "answer"), owner, problem)
+    if checked is None:
+        return None
+    return FollowUp(str(checked.get("prompt") or "").strip(), str(checked.get("answer") or "").strip())
 
 
 def _deck(path: Path, known: tuple[dict[str, str], dict[str, str]], problems: list[Problem]) -> Deck | None:

@@ -12,7 +12,7 @@ import nh3
 from markdown_it_pyrs import MarkdownIt
 
 from trainer.decks.deckfile import CLOZE_GAP
-from trainer.model import Card
+from trainer.model import Card, CardKind
 
 # CommonMark without its raw-HTML rules: HTML in a deck is shown as text, never passed through.
 _markdown = MarkdownIt("zero").enable_many(
@@ -140,18 +140,54 @@ def cloze_marked_html(text: str) -> str:
     return _render_cloze(text, keep, True)
 
 
+def _inline_list(items: Any) -> list[str]:
+    return [_inline(markdown_html(item)) for item in items or ()]
+
+
+def drill_html(card: Card, variant: int) -> dict[str, Any]:
+    """One variant of a drill as safe HTML: prompt, answer, points, optional and red_flags
+    (variant 0 is the base text; a variant's missing lists are the base ones)."""
+    html_fields = card.html if card.html is not None and "optional" in card.html else render_card(card)
+    base = {
+        name: html_fields.get(name, []) for name in ("prompt", "answer", "points", "optional", "red_flags")
+    }
+    if variant == 0:
+        return base
+    return {**base, **html_fields["variants"][variant - 1]}
+
+
 def render_card(card: Card) -> dict[str, Any]:
     """Every text field of `card` as safe HTML, computed once when a deck is synced.
 
     Keys: prompt, answer, why, points (a list of inline HTML), and for a cloze `text` with its
-    gaps kept in Anki's form (see `cloze_marked_html`), `front` and `back`.
+    gaps kept in Anki's form (see `cloze_marked_html`), `front` and `back`. A drill adds
+    `optional` and `red_flags` (inline HTML lists), `variants` (each with prompt, answer and any
+    rubric lists it overrides) and `follow_ups` (each with prompt and answer).
     """
     rendered: dict[str, Any] = {
         "prompt": markdown_html(card.prompt) if card.prompt else "",
         "answer": markdown_html(card.answer) if card.answer else "",
         "why": markdown_html(card.why) if card.why else "",
-        "points": [_inline(markdown_html(point)) for point in card.points],
+        "points": _inline_list(card.points),
     }
+    if card.kind == CardKind.DRILL:
+        rendered["optional"] = _inline_list(card.optional)
+        rendered["red_flags"] = _inline_list(card.red_flags)
+        rendered["variants"] = [
+            {
+                "prompt": markdown_html(variant.prompt),
+                "answer": markdown_html(variant.answer),
+                **{
+                    name: _inline_list(getattr(variant, name))
+                    for name in ("points", "optional", "red_flags")
+                    if getattr(variant, name) is not None
+                },
+            }
+            for variant in card.variants
+        ]
+        rendered["follow_ups"] = [
+            {"prompt": markdown_html(f.prompt), "answer": markdown_html(f.answer)} for f in card.follow_ups
+        ]
     if card.text:
         rendered["text"] = cloze_marked_html(card.text)
         rendered["front"] = cloze_front(card.text)

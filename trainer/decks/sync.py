@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from trainer.decks.deckfile import DeckSet
 from trainer.decks.render import render_card
-from trainer.model import Card, Queue, SyncReport
+from trainer.model import Card, CardKind, Queue, SyncReport
 from trainer.storage.learners import add_states_for_cards
 from trainer.storage.schema import Concept, DeckRow
 from trainer.storage.store import QUEUE_FROM_STATE, cards, states
@@ -31,8 +31,16 @@ def content_hash(card: Card) -> str:
 
 def _card_values(card: Card, position: int, now: datetime) -> dict[str, Any]:
     data = card.to_dict()
+    drill: dict[str, Any] = {"style": None, "time_target_s": None, "drill": None}
+    if card.kind == CardKind.DRILL:
+        drill = {
+            "style": data.pop("style"),
+            "time_target_s": data.pop("time_target_s"),
+            "drill": {name: data.pop(name) for name in ("optional", "red_flags", "variants", "follow_ups")},
+        }
     return {
         **data,
+        **drill,
         "rendered": render_card(card),
         "content_hash": content_hash(card),
         "position": position,

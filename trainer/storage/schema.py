@@ -98,6 +98,10 @@ class CardRow(Base):
     concepts: Mapped[list[str]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     rendered: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    style: Mapped[str | None] = mapped_column(String(16))
+    time_target_s: Mapped[int | None] = mapped_column(Integer)
+    drill: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """A drill's optional points, red flags, variants and follow-ups (None on other kinds)."""
     content_hash: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -156,6 +160,11 @@ class ReviewLogRow(Base):
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
     points_ticked: Mapped[list[int] | None] = mapped_column(JSON)
     points_total: Mapped[int | None] = mapped_column(SmallInteger)
+    variant: Mapped[int | None] = mapped_column(SmallInteger)
+    optional_ticked: Mapped[list[int] | None] = mapped_column(JSON)
+    flags_raised: Mapped[list[int] | None] = mapped_column(JSON)
+    follow_ups_done: Mapped[list[int] | None] = mapped_column(JSON)
+    typed_answer: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
@@ -176,6 +185,17 @@ class ReviewLogRow(Base):
         ),
         UniqueConstraint("learner_id", "request_id", name="uq_review_logs_request"),
     )
+
+
+class LearnerStory(Base):
+    """A learner's own story for a story drill: private to them, kept across reviews."""
+
+    __tablename__ = "learner_stories"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LearnerSettings(Base):

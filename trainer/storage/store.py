@@ -14,7 +14,7 @@ from sqlalchemy import (
     case,
 )
 
-from trainer.model import Card, CardKind, CardState, Memory, Queue, StudyCard
+from trainer.model import Card, CardKind, CardState, DrillStyle, FollowUp, Memory, Queue, StudyCard, Variant
 from trainer.storage.driver import Driver
 from trainer.storage.schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow
 
@@ -50,11 +50,16 @@ CARD_COLUMNS = (
     cards.c.concepts,
     cards.c.tags,
     cards.c.rendered,
+    cards.c.style,
+    cards.c.time_target_s,
+    cards.c.drill,
 )
 
 CONTENT_SQL_COLUMNS = (
-    "c.id, c.deck, c.kind, c.prompt, c.answer, c.why, c.text, c.points, c.concepts, c.tags, c.rendered"
+    "c.id, c.deck, c.kind, c.prompt, c.answer, c.why, c.text, c.points, c.concepts, c.tags, c.rendered,"
+    " c.style, c.time_target_s, c.drill"
 )
+_MEMORY_OFFSET = 14
 STUDY_CARD_COLUMNS = (
     f"{CONTENT_SQL_COLUMNS}, s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps,"
     " s.lapses, s.suspended, s.buried_until, s.leech"
@@ -156,10 +161,23 @@ _STATES = {int(state): state for state in CardState}
 def card_from_raw(driver: Driver, row: Sequence[Any]) -> Card:
     """A Card from a raw row whose first columns are CONTENT_SQL_COLUMNS."""
     read_json = driver.read_json
+    kind = _KINDS[row[2]]
+    drill: dict[str, Any] = {}
+    if kind == CardKind.DRILL:
+        extras = read_json(row[13]) or {}
+        style = DrillStyle(row[11]) if row[11] else DrillStyle.DESIGN
+        drill = {
+            "style": style,
+            "time_target_s": row[12] or style.default_time_target_s,
+            "optional": tuple(extras.get("optional") or ()),
+            "red_flags": tuple(extras.get("red_flags") or ()),
+            "variants": tuple(Variant.from_dict(v) for v in extras.get("variants") or ()),
+            "follow_ups": tuple(FollowUp.from_dict(f) for f in extras.get("follow_ups") or ()),
+        }
     return Card(
         id=row[0],
         deck=row[1],
-        kind=_KINDS[row[2]],
+        kind=kind,
         prompt=row[3],
         answer=row[4],
         why=row[5],
@@ -168,12 +186,13 @@ def card_from_raw(driver: Driver, row: Sequence[Any]) -> Card:
         concepts=tuple(read_json(row[8]) or ()),
         tags=tuple(read_json(row[9]) or ()),
         html=read_json(row[10]),
+        **drill,
     )
 
 
 def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
     """A StudyCard from a raw row holding STUDY_CARD_COLUMNS."""
-    return StudyCard(card_from_raw(driver, row), memory_from_raw(driver, row[11:]))
+    return StudyCard(card_from_raw(driver, row), memory_from_raw(driver, row[_MEMORY_OFFSET:]))
 
 
 def _card_rows(
