@@ -16,13 +16,13 @@ from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating
-from sqlalchemy import Connection, Engine, Table, delete, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from trainer.clock import day_bounds_of, learner_day, require_utc
 from trainer.decks.deckfile import DeckSet, load_decks
 from trainer.decks.sync import apply_decks
-from trainer.errors import Conflict, NotFound, NothingToUndo, TrainerError
-from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
+from trainer.errors import Conflict, NotFound, TrainerError
+from trainer.model import Card, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
 from trainer.storage import backup, learners, store
 from trainer.storage.database import (
@@ -35,7 +35,8 @@ from trainer.storage.database import (
 from trainer.storage.driver import Driver
 from trainer.storage.paths import default_database_url
 from trainer.storage.schema import DeckRow
-from trainer.study import queue, scheduling
+from trainer.study import queue, scheduling, undo
+from trainer.study.undo import Action, Undone
 
 DEFAULT_LEARNER = "local"
 DATABASE_ENV = "TRAINER_DATABASE_URL"
@@ -84,6 +85,8 @@ class Collection:
         self.learner_id = learner_id
         self.learner_name = learner_name
         self._last_deck: str | None = None
+        # The card of the last undo, served first until it is answered, suspended or buried.
+        self._undone: str | None = None
         with read_transaction(engine) as conn:
             self._settings = learners.load_settings(conn, learner_id)
         self._decks = self._load_deck_order()
@@ -189,15 +192,31 @@ class Collection:
     def next_card(self, now: datetime | None = None, domain: str | None = None) -> StudyCard | None:
         """The next card to study now (in `domain` only, if given), or None if none is due."""
         day = self.day(now)
+        decks = self._domains(domain)
         with driver_transaction(self.engine, write=False) as driver:
-            return queue.next_card(
+            return self._undone_card(driver, day.now, decks) or queue.next_card(
                 driver,
                 self.learner_id,
                 day,
-                decks=self._domains(domain),
+                decks=decks,
                 last_deck=self._last_deck,
                 limits=self._limits(),
             )
+
+    def serve_first(self, card_id: str) -> None:
+        """Serve `card_id` next (as after undoing an action on it), if it can be studied then;
+        for front ends whose undo and next request may reach different processes."""
+        self._undone = card_id
+
+    def _undone_card(self, driver: Driver, moment: datetime, decks: list[str]) -> StudyCard | None:
+        """The card of the last undo if it can be studied now in `decks`; else forget it."""
+        if self._undone is None:
+            return None
+        loaded = store.load_memory(driver, self.learner_id, self._undone)
+        if loaded and not loaded.retired and loaded.deck in decks and queue.can_study(loaded.memory, moment):
+            return store.study_cards(driver, self.learner_id, card_id=self._undone)[0]
+        self._undone = None
+        return None
 
     def due_counts(self, now: datetime | None = None) -> dict[str, queue.Counts]:
         """Per domain, the new, learning and review cards waiting today."""
@@ -311,8 +330,10 @@ class Collection:
                 request_id=request_id,
                 expected_reps=expected_reps,
             )
+            if self._undone == card_id:
+                self._undone = None
             if next_from is not None:
-                following = queue.next_card(
+                following = self._undone_card(driver, moment, next_from) or queue.next_card(
                     driver,
                     self.learner_id,
                     self.day(moment),
@@ -386,45 +407,40 @@ class Collection:
         return ticked, total
 
     def undo(self) -> str:
-        """Revert the learner's last answer exactly (state and log); returns the card's id.
+        """Revert the learner's last action (an answer exactly, state and log; or a suspend,
+        unsuspend or bury); returns the card's id. `next_card` then serves that card first.
 
-        Call again to undo the answer before it. Raises NothingToUndo when the log is empty.
+        Call again to undo the action before it. Raises NothingToUndo when there is none.
         """
+        return self.undo_last().card_id
+
+    def undo_last(self) -> Undone:
+        """`undo`, telling which card and which kind of action was reverted."""
+
+        def count_day(when: datetime) -> tuple[Any, datetime]:
+            day = self.day(when)
+            return day.date, day.start
+
         with write_transaction(self.engine) as conn:
-            last = conn.execute(
-                select(
-                    store.logs.c.id,
-                    store.logs.c.card_id,
-                    store.logs.c.before,
-                    store.logs.c.state_before,
-                    store.logs.c.reviewed_at,
-                )
-                .where(store.logs.c.learner_id == self.learner_id)
-                .order_by(store.logs.c.id.desc())
-                .limit(1)
-                .with_for_update()
-            ).first()
-            if last is None:
-                raise NothingToUndo("there is no answer to undo")
-            store.save_memory(conn, self.learner_id, last.card_id, Memory.from_dict(last.before))
-            conn.execute(delete(store.logs).where(store.logs.c.id == last.id))
-            day = self.day(last.reviewed_at)
-            state_before = CardState(last.state_before)
-            store.count_answer(conn, self.learner_id, day.date, day.start, state_before, -1)
+            undone = undo.undo_last(conn, self.learner_id, count_day)
         self._last_deck = None
-        return str(last.card_id)
+        self._undone = undone.card_id
+        return undone
 
     # -- suspend and bury ---------------------------------------------------------------------
 
-    def suspend(self, card_id: str, suspended: bool = True) -> None:
-        """Take a card out of every queue (or put it back) until told otherwise."""
-        self._change_flags(card_id, suspended=suspended)
+    def suspend(self, card_id: str, suspended: bool = True, now: datetime | None = None) -> None:
+        """Take a card out of every queue (or put it back) until told otherwise; undoable."""
+        self._change_flags(
+            card_id, "suspend" if suspended else "unsuspend", require_utc(now), suspended=suspended
+        )
 
     def bury(self, card_id: str, now: datetime | None = None) -> None:
-        """Hide a card until the learner's next day starts."""
-        self._change_flags(card_id, buried_until=self.day(now).end)
+        """Hide a card until the learner's next day starts; undoable."""
+        moment = require_utc(now)
+        self._change_flags(card_id, "bury", moment, buried_until=self.day(moment).end)
 
-    def _change_flags(self, card_id: str, **flags: Any) -> None:
+    def _change_flags(self, card_id: str, action: Action, moment: datetime, **flags: Any) -> None:
         with write_transaction(self.engine) as conn:
             loaded = store.load_memory(conn, self.learner_id, card_id, for_update=True)
             if loaded is None:
@@ -432,6 +448,9 @@ class Collection:
             if loaded.retired:
                 raise Conflict(f"card {card_id!r} has been retired from its deck")
             store.save_memory(conn, self.learner_id, card_id, replace(loaded.memory, **flags))
+            undo.record_step(conn, self.learner_id, card_id, action, loaded.memory, moment)
+        if self._undone == card_id:
+            self._undone = None
 
     # -- memory and history -------------------------------------------------------------------
 
@@ -519,5 +538,10 @@ class Collection:
         there is nothing to serve."""
         from trainer.insights.focus import focus_queue
 
-        ids = focus_queue(self, require_utc(now), mode=mode, limit=1)
+        moment = require_utc(now)
+        with driver_transaction(self.engine, write=False) as driver:
+            undone = self._undone_card(driver, moment, self._decks)
+        if undone is not None:
+            return undone
+        ids = focus_queue(self, moment, mode=mode, limit=1)
         return self.card(ids[0]) if ids else None

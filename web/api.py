@@ -111,8 +111,10 @@ def answer() -> Any:
 
 @bp.post("/undo")
 def undo() -> Any:
-    """Revert the learner's last answer; returns the card's id."""
-    return jsonify({"card_id": collection().undo()})
+    """Revert the learner's last answer, suspend or bury; returns the card's id, the kind of
+    action undone and the next card (that same card, when it can be studied now)."""
+    undone = collection().undo_last()
+    return jsonify({"card_id": undone.card_id, "action": undone.action, "next": _next(None)})
 
 
 @bp.post("/suspend")
@@ -123,7 +125,7 @@ def suspend() -> Any:
     suspended = data.get("suspended", True)
     if not isinstance(suspended, bool):
         abort(400, "suspended must be true or false")
-    collection().suspend(card_id, suspended=suspended)
+    collection().suspend(card_id, suspended=suspended, now=now())
     return jsonify({"card_id": card_id, "suspended": suspended})
 
 

@@ -12,7 +12,7 @@ from flask import Blueprint, abort
 from trainer.insights.focus import MODES
 
 from .context import collection, now
-from .study import day_progress, question_page
+from .study import day_progress, question_page, serve_undone_first
 
 bp = Blueprint("focus", __name__)
 
@@ -25,6 +25,7 @@ def session(mode: str) -> str:
     if mode not in MODES:
         abort(404, f"no focus session {mode!r}; the sessions are {', '.join(MODES)}")
     moment = now()
+    serve_undone_first()
     study = collection().focus_card(now=moment, mode=mode)
     context = {"domain": None, "focus": mode, "focus_title": TITLES[mode], "progress": day_progress(moment)}
     return question_page(study, moment, context)

@@ -267,11 +267,19 @@ PATHS: dict[str, Any] = {
         errors={"404": NOT_FOUND, "409": CONFLICT},
     ),
     "/api/undo": _post(
-        "Revert the last answer",
+        "Revert the last answer, suspend or bury",
         None,
         _json(
-            {"type": "object", "required": ["card_id"], "properties": {"card_id": {"type": "string"}}},
-            "Undone.",
+            {
+                "type": "object",
+                "required": ["card_id", "action", "next"],
+                "properties": {
+                    "card_id": {"type": "string"},
+                    "action": {"type": "string", "enum": ["answer", "suspend", "unsuspend", "bury"]},
+                    "next": {**_ref("StudyCard"), "nullable": True},
+                },
+            },
+            "Undone; `next` is the card to study now, the undone card first.",
         ),
         errors={"409": CONFLICT},
     ),

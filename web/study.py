@@ -30,10 +30,19 @@ def _focus() -> str | None:
     return mode if mode in FOCUS_MODES else None
 
 
-def _review_url(domain: str | None) -> str:
+def _review_url(domain: str | None, undone: str | None = None) -> str:
+    extra: dict[str, Any] = {"undone": undone} if undone else {}
     if _focus():
-        return url_for("focus.session", mode=_focus())
-    return url_for("study.review", domain=domain) if domain else url_for("study.review")
+        return url_for("focus.session", mode=_focus(), **extra)
+    return url_for("study.review", domain=domain, **extra) if domain else url_for("study.review", **extra)
+
+
+def serve_undone_first() -> None:
+    """After an undo the redirect names the card (`undone`), so whichever server process takes
+    the next request serves it first."""
+    undone = request.args.get("undone")
+    if undone:
+        collection().serve_first(undone)
 
 
 def day_progress(moment: datetime) -> dict[str, Any]:
@@ -72,6 +81,7 @@ def review() -> str:
     moment = now()
     col = collection()
     domain = _domain()
+    serve_undone_first()
     study = col.next_card(now=moment, domain=domain)
     return question_page(study, moment, {"domain": domain, "progress": day_progress(moment)})
 
@@ -189,20 +199,21 @@ def answer() -> Any:
 
 @bp.post("/review/undo")
 def undo() -> Response:
-    """Revert the last answer; the card comes back to be answered again."""
+    """Revert the last answer, suspend or bury; that card is shown again at once."""
     try:
-        card_id = collection().undo()
-        flash(f"Undid the last answer ({card_id}).")
+        undone = collection().undo_last()
     except NothingToUndo:
-        flash("There is no answer to undo.")
-    return redirect(_review_url(_domain()), code=303)
+        flash("There is nothing to undo.")
+        return redirect(_review_url(_domain()), code=303)
+    flash(undone.describe())
+    return redirect(_review_url(_domain(), undone.card_id), code=303)
 
 
 @bp.post("/review/suspend")
 def suspend() -> Response:
     """Take the card out of every queue."""
     card_id = request.form.get("card_id", "")
-    collection().suspend(card_id)
+    collection().suspend(card_id, now=now())
     flash(f"Suspended {card_id}.")
     return redirect(_review_url(_domain()), code=303)
 

@@ -89,6 +89,36 @@ def test_review_driven_by_keystrokes(runner: CliRunner, decks_dir: Path, sqlite_
     assert [(e.card_id, int(e.rating)) for e in history] == [("a-fact", 3)]
 
 
+def test_review_undo_brings_the_card_back_and_uncounts_it(
+    runner: CliRunner, decks_dir: Path, sqlite_url: str
+) -> None:
+    # Rate Good, undo from the front of the next card: the same card is shown again; quit.
+    result = runner.invoke(
+        cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=" 3" + "u" + "q"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Undid the last answer (a-fact)." in result.output
+    after_undo = result.output.split("Undid the last answer")[1]
+    assert "[alpha] fact" in after_undo and "How rare is fraud?" in after_undo
+    assert "Answered 0 card(s)." in result.output
+
+
+def test_review_undo_touches_only_this_session(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
+    with Collection.open(sqlite_url) as col:
+        col.sync_decks([decks_dir])
+        col.answer("b-three", 3)
+    # `u` first: nothing of this session to undo. Then suspend a card and undo that.
+    result = runner.invoke(
+        cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input="u" + " s" + "u" + "q"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Nothing to undo in this session." in result.output
+    assert "Undid the suspend of a-fact." in result.output
+    with Collection.open(sqlite_url) as col:
+        assert [e.card_id for e in col.history()] == ["b-three"]
+        assert not col.card("a-fact").memory.suspended
+
+
 def test_review_grades_a_drill_with_the_rubric(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
     keys = " 4" + " 4" + " 4" + " 4" + " " + "1 2 4\n" + "\n" + "q"
     result = runner.invoke(cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=keys)

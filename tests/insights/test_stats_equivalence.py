@@ -79,7 +79,7 @@ def history(db_url: str, tmp_path: Path, open_collection: Callable[..., Collecti
     col.configure(
         new_per_day=6, reviews_per_day=500, timezone="Pacific/Auckland", rollover_hour=3, enable_fuzzing=False
     )
-    rng = random.Random(7)
+    rng = random.Random(11)
     moment = NOW - timedelta(days=40)
     for day in range(40):
         moment = NOW - timedelta(days=40 - day, hours=rng.randint(0, 20))

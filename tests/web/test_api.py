@@ -107,15 +107,23 @@ def test_undo_suspend_bury(app: Flask, client: FlaskClient, headers: dict[str, s
     col = collection_of(app)
     assert client.post("/api/undo", headers=headers).status_code == 409
     _answer(client, headers, card_id="b-one", rating=1)
-    response = client.post("/api/undo", headers=headers)
-    assert response.get_json() == {"card_id": "b-one"} and col.history() == []
+    response = client.post("/api/undo", headers=headers).get_json()
+    assert (response["card_id"], response["action"], response["next"]["id"]) == ("b-one", "answer", "b-one")
+    assert col.history() == []
+    assert client.get("/api/next").get_json()["card"]["id"] == "b-one"
     assert client.post("/api/suspend", json={"card_id": "a-fact"}, headers=headers).status_code == 200
     assert col.card("a-fact").memory.suspended
     client.post("/api/suspend", json={"card_id": "a-fact", "suspended": False}, headers=headers)
     assert not col.card("a-fact").memory.suspended
     assert client.post("/api/bury", json={"card_id": "a-fact"}, headers=headers).get_json()["buried"]
+    # The undone b-one is still first until it is answered, suspended or buried.
+    assert client.get("/api/next").get_json()["card"]["id"] == "b-one"
+    client.post("/api/bury", json={"card_id": "b-one"}, headers=headers)
     assert client.get("/api/next").get_json()["card"]["id"] == "a-cloze"
+    assert client.post("/api/undo", headers=headers).get_json()["card_id"] == "b-one"
     assert client.post("/api/bury", json={"card_id": "zzz"}, headers=headers).status_code == 404
+    undone = client.post("/api/undo", headers=headers).get_json()
+    assert (undone["card_id"], undone["action"], undone["next"]["id"]) == ("a-fact", "bury", "a-fact")
 
 
 def test_missing_csrf_token_is_a_json_400_and_nothing_changes(app: Flask, client: FlaskClient) -> None:

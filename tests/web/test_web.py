@@ -146,7 +146,7 @@ def test_undo_suspend_and_bury(app: Flask, client: FlaskClient) -> None:
     assert client.post("/review/undo", data={"csrf_token": token}).status_code == 303
     assert col.history() == []
     assert col.card("a-fact").memory.reps == 0
-    assert "There is no answer to undo" in text_of(
+    assert "There is nothing to undo" in text_of(
         client.post("/review/undo", data={"csrf_token": token}, follow_redirects=True)
     )
     client.post("/review/suspend", data={"csrf_token": token, "card_id": "a-fact"})
@@ -154,6 +154,37 @@ def test_undo_suspend_and_bury(app: Flask, client: FlaskClient) -> None:
     client.post("/review/bury", data={"csrf_token": token, "card_id": "b-one"})
     assert col.card("b-one").memory.buried_until is not None
     assert hidden(text_of(client.get("/review")), "card_id") == "a-cloze"
+
+
+def test_undo_shows_the_undone_card_at_once(app: Flask, client: FlaskClient) -> None:
+    token = csrf_token(client)
+    for _ in range(4):
+        _, page = _reveal(client)
+        client.post("/review/answer", data=_answer_form(page, "4"))
+    assert [e.card_id for e in collection_of(app).history()] == ["a-fact", "b-one", "a-cloze", "b-two"]
+    page = text_of(client.post("/review/undo", data={"csrf_token": token}, follow_redirects=True))
+    assert "Undid the last answer (b-two)." in page
+    assert hidden(page, "card_id") == "b-two"
+
+
+def test_undo_after_suspend_restores_the_card_not_an_older_answer(app: Flask, client: FlaskClient) -> None:
+    col = collection_of(app)
+    col.answer("b-two", Rating.Good, col.day().now)
+    token = csrf_token(client)
+    client.post("/review/suspend", data={"csrf_token": token, "card_id": "a-fact"})
+    page = text_of(client.post("/review/undo", data={"csrf_token": token}, follow_redirects=True))
+    assert "Undid the suspend of a-fact." in page
+    assert hidden(page, "card_id") == "a-fact"
+    assert [e.card_id for e in col.history()] == ["b-two"]
+    assert not col.card("a-fact").memory.suspended
+
+
+def test_undo_names_the_card_for_another_server_process(app: Flask, client: FlaskClient) -> None:
+    # Another process took the undo: the redirect's `undone` still brings the card first.
+    collection_of(app).answer("b-three", Rating.Good, collection_of(app).day().now)
+    collection_of(app).undo()
+    collection_of(app).serve_first("zzz-unknown")
+    assert hidden(text_of(client.get("/review?undone=b-three")), "card_id") == "b-three"
 
 
 def test_bad_review_input_is_a_clear_error_and_changes_nothing(app: Flask, client: FlaskClient) -> None:

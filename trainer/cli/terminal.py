@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import click
 from fsrs import Rating
@@ -27,10 +27,12 @@ REVEAL_KEYS = (" ", "\r", "\n")
 
 @dataclass
 class SessionSummary:
-    """What a terminal session did."""
+    """What a terminal session did: answers still standing (an undone one no longer counts),
+    undos, and the session's own actions, newest last, which are all `u` may undo."""
 
     answered: int = 0
     undone: int = 0
+    actions: list[str] = field(default_factory=list)
 
 
 def _front(study: StudyCard) -> str:
@@ -99,7 +101,7 @@ def run_session(
         if key in QUIT_KEYS:
             break
         if key in ("u", "U"):
-            summary.undone += _undo(col, echo)
+            _undo(col, summary, echo)
             continue
         for line in _back(study):
             echo(line)
@@ -123,17 +125,20 @@ def run_session(
                 duration = int((time.monotonic() - shown) * 1000)
                 col.answer(card.id, rating, duration_ms=min(duration, 86_400_000), points_ticked=ticked)
                 summary.answered += 1
+                summary.actions.append("answer")
                 break
             if key in ("s", "S"):
                 col.suspend(card.id)
+                summary.actions.append("suspend")
                 echo("Suspended.")
                 break
             if key in ("b", "B"):
                 col.bury(card.id)
+                summary.actions.append("bury")
                 echo("Buried until tomorrow.")
                 break
             if key in ("u", "U"):
-                summary.undone += _undo(col, echo)
+                _undo(col, summary, echo)
                 break
             if key in QUIT_KEYS:
                 return summary
@@ -141,11 +146,19 @@ def run_session(
     return summary
 
 
-def _undo(col: Collection, echo: Callable[..., None]) -> int:
+def _undo(col: Collection, summary: SessionSummary, echo: Callable[..., None]) -> None:
+    """Undo this session's last action; actions from before the session are left alone."""
+    if not summary.actions:
+        echo("Nothing to undo in this session.")
+        return
     try:
-        card_id = col.undo()
+        undone = col.undo_last()
     except NothingToUndo:
+        summary.actions.clear()
         echo("Nothing to undo.")
-        return 0
-    echo(f"Undid the last answer ({card_id}).")
-    return 1
+        return
+    summary.actions.pop()
+    summary.undone += 1
+    if undone.action == "answer":
+        summary.answered -= 1
+    echo(undone.describe())

@@ -244,6 +244,35 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failures_key", "scope", "key", "failed_at"),)
 
 
+class UndoStep(Base):
+    """A suspend, unsuspend or bury on the learner's undo stack, with the card's state before.
+
+    `after_log_id` is the newest review-log id when the step was taken, which orders the step
+    among the answers (undone from the review log itself).
+    """
+
+    __tablename__ = "undo_steps"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"))
+    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after_log_id: Mapped[int] = mapped_column(BigInteger)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_undo_steps_learner_id", "learner_id", "id"),)
+
+
+class DeckSource(Base):
+    """A deck folder or file the collection has been synced from (an absolute path)."""
+
+    __tablename__ = "deck_sources"
+
+    path: Mapped[str] = mapped_column(Text, primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)

@@ -226,7 +226,7 @@ def _card_rows(
 
 
 def study_cards(
-    conn: Connection,
+    conn: Connection | Driver,
     learner_id: int,
     *,
     include_retired: bool = False,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from trainer.model import Queue, StudyCard
+from trainer.model import Memory, Queue, StudyCard
 from trainer.storage.driver import Driver
 from trainer.storage.store import (
     STUDY_CARD_COLUMNS,
@@ -69,6 +69,12 @@ def _first_statement(order: str, by_deck: bool, until: bool) -> str:
         + " AND (s.buried_until IS NULL OR s.buried_until <= :now)"
         + f" ORDER BY s.{order} LIMIT 1"
     )
+
+
+def can_study(memory: Memory, now: datetime) -> bool:
+    """Whether a (live) card with this memory may be shown now: not suspended, not buried."""
+    buried = memory.buried_until is not None and memory.buried_until > now
+    return not (memory.suspended or buried)
 
 
 def used_today(conn: Connection | Driver, learner_id: int, day: DayWindow) -> tuple[int, int]:
