@@ -1,4 +1,4 @@
-"""Answer plus next card over HTTP (`trainer serve`, waitress) beside the same work in-process.
+"""Answer plus next card over HTTP (`trainer serve`: gunicorn workers) beside the same work in-process.
 
     python benchmarks/bench_http.py [--cards N] [--requests N] [--seconds S] [--connections C]
                                     [--workers W] [--threads T] [--no-pin]

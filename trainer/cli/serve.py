@@ -21,7 +21,7 @@ from trainer.cli.base import Context, chosen_decks, cli, decks_option, friendly_
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Worker processes sharing the port; more than one lets answers use several CPU cores.",
+    help="Worker processes sharing the port (gunicorn); more than one lets answers use several CPU cores.",
 )
 @click.option(
     "--pin-cpus",
@@ -59,13 +59,14 @@ def serve(
     proxies: int,
     deck_paths: tuple[Path, ...],
 ) -> None:
-    """Study in the browser: serve the web UI and JSON API with waitress.
+    """Study in the browser: serve the web UI and JSON API.
 
+    One process is served by waitress. --workers N (N > 1) runs N gunicorn worker processes
+    on the port, each with --threads threads, so answers use every CPU core (one per core
+    serves best); it needs the `server` extra (pip install 'ml-interview-trainer[server]').
     Without --accounts the server is the local learner's and listens on loopback only;
-    beyond loopback it refuses to start unless --accounts is given. --workers N runs N
-    processes on the port (each with --threads threads), so answers use every CPU core (one
-    per core serves best); for gunicorn and PostgreSQL, see the README's "Study-group
-    deployment".
+    beyond loopback it refuses to start unless --accounts is given. For PostgreSQL and a
+    study group, see the README's "Study-group deployment".
 
     \b
     Example:
@@ -81,10 +82,10 @@ def serve(
     if pin_cpus:
         _check_pinning(workers)
     paths = chosen_decks(deck_paths)
-    if not no_sync:
-        with obj.collection() as col:
+    with obj.collection() as col:  # a database that cannot be opened stops here, before any worker starts
+        if not no_sync:
             report = col.sync_decks(paths)
-        click.echo(f"Decks synced: {report}")
+            click.echo(f"Decks synced: {report}")
     from waitress import create_server
 
     from web import close_app, create_app
@@ -109,7 +110,7 @@ def serve(
 
 
 def _check_pinning(workers: int) -> None:
-    from web.workers import can_pin_cpus
+    from web.multiprocess import can_pin_cpus
 
     if workers < 2:
         raise click.ClickException("--pin-cpus needs --workers 2 or more")
@@ -127,20 +128,29 @@ def _serve_workers(
     pin_cpus: bool,
 ) -> None:
     from web import close_app, create_app
-    from web.workers import reserve_port, serve_workers
+    from web.multiprocess import GunicornMissing, listening_socket, serve_with_gunicorn
 
     try:
-        sock = reserve_port(host, port)
+        sock = listening_socket(host, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound = sock.getsockname()[1]
     click.echo(
-        f"Serving the trainer at http://{host}:{bound}/ with {workers} worker processes (Ctrl+C stops)"
+        f"Serving the trainer at http://{host}:{bound}/ with {workers} gunicorn worker processes"
+        " (Ctrl+C stops)"
     )
     if accounts:
         click.echo("Accounts are on: every learner logs in at /login.")
-    status = serve_workers(
-        lambda: create_app(config), close_app, sock, workers=workers, threads=threads, pin_cpus=pin_cpus
-    )
-    if status:
-        raise click.ClickException("a worker process stopped with an error; see the messages above")
+    try:
+        serve_with_gunicorn(
+            lambda: create_app(config), close_app, sock, workers=workers, threads=threads, pin_cpus=pin_cpus
+        )
+    except GunicornMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise click.ClickException(
+                "a worker process stopped with an error; see the messages above"
+            ) from None
+    finally:
+        sock.close()
