@@ -1,4 +1,5 @@
-"""CSRF protection, the secret key kept in the data folder, and security headers."""
+"""The request guards: the Host check of the login-free local server, CSRF protection, the
+secret key kept in the data folder, and security headers."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, abort, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect, ValidationError, validate_csrf
+
+from trainer.accounts.serving import local_host_allowed
 
 from .memo import BoundedMemo
 
@@ -94,6 +97,8 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
 
 def load_or_create_secret(folder: Path) -> str:
     """The app's secret key: read from `folder`, or generated once and saved there (mode 0600)."""
@@ -131,10 +136,25 @@ def _add_headers(response: Response) -> Response:
     missing = _HEADER_KEYS.keys() - {name.lower() for name, _value in response.headers.items()}
     for key in missing:
         response.headers.add(_HEADER_KEYS[key], HEADERS[_HEADER_KEYS[key]])
+    if request.is_secure:
+        # Served over TLS (directly or by a trusted proxy): browsers keep to https from now on.
+        response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return response
 
 
+def _check_local_host() -> None:
+    # Without accounts (and without hosts named by TRUSTED_HOSTS, which Flask checks itself),
+    # only loopback names reach the local learner's data: see `local_host_allowed`.
+    config = current_app.config
+    if config.get("ACCOUNTS") or config.get("TRUSTED_HOSTS"):
+        return
+    if not local_host_allowed(request.host):
+        abort(400, "This server answers only to localhost or a loopback address in the Host header.")
+
+
 def init_app(app: Flask) -> None:
-    """Protect every state-changing request with a CSRF token and add the security headers."""
+    """Refuse a local server's requests for a non-loopback Host, protect every state-changing
+    request with a CSRF token and add the security headers."""
+    app.before_request(_check_local_host)
     csrf.init_app(app)
     app.after_request(_add_headers)

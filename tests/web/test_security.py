@@ -175,3 +175,21 @@ def test_security_headers_on_errors_and_api(app: Flask) -> None:
     assert hidden(page, "csrf_token")
     assert re.search(r'<meta name="csrf-token" content="[^"]+">', page)
     assert "style=" not in page and "onclick" not in page
+
+
+def test_the_local_server_answers_only_to_loopback_host_names(app: Flask) -> None:
+    """DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 sends
+    `Host: evil.example`, and must neither read a CSRF token nor answer."""
+    client = app.test_client()
+    for host in ("localhost", "localhost:8000", "127.0.0.1:8000", "127.9.9.9", "[::1]:8000", "LOCALHOST"):
+        assert client.get("/api/csrf", headers={"Host": host}).status_code == 200, host
+    token = csrf_token(client)
+    before = _snapshot(app)
+    for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", "10.0.0.5", "[::2]"):
+        stolen = client.get("/api/csrf", headers={"Host": host})
+        assert stolen.status_code == 400 and b"csrf_token" not in stolen.data, host
+        headers = {"Host": host, "X-CSRFToken": token}
+        answer = client.post("/api/answer", json={"card_id": "a-fact", "rating": 3}, headers=headers)
+        assert answer.status_code == 400, host
+        assert client.get("/export/reviews.csv", headers={"Host": host}).status_code == 400, host
+    assert _snapshot(app) == before

@@ -30,6 +30,23 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_name(host_header: str) -> str:
+    """The name or address in an HTTP Host header, without its port or IPv6 brackets, lower-case."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host
+
+
+def local_host_allowed(host_header: str) -> bool:
+    """Whether a request to the login-free local server may be answered: only when its Host
+    header names a loopback address or `localhost`. A page on another site whose name was made
+    to resolve to 127.0.0.1 (DNS rebinding) sends its own name, and is refused."""
+    return is_loopback(host_name(host_header))
+
+
 def check_listen(host: str, accounts: bool) -> None:
     """Raise TrainerError (saying how to turn accounts on) if `host` is beyond loopback and
     accounts are off."""
