@@ -60,7 +60,16 @@ def _start_session(account: Account) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """`target` if it is a path on this site, else the Today page. Browsers drop tabs and line
+    breaks inside URLs and read a backslash as a slash, so `/%09/evil.example` (a tab, decoded)
+    would leave the site: any control character, white space or backslash refuses the target."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and all(ch.isprintable() and not ch.isspace() for ch in target)
+        and "\\" not in target
+    ):
         return target
     return url_for("study.today")
 
