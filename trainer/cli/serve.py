@@ -40,7 +40,12 @@ from trainer.cli.base import Context, chosen_decks, cli, decks_option, friendly_
     "--proxies",
     default=0,
     type=click.IntRange(0, 5),
-    help="Reverse proxies in front (trust their X-Forwarded-*).",
+    help="Reverse proxies in front (trust their X-Forwarded-For/-Proto/-Host/-Port).",
+)
+@click.option(
+    "--secure-cookies",
+    is_flag=True,
+    help="Mark cookies Secure even when no proxy says the request came over https.",
 )
 @decks_option
 @click.pass_obj
@@ -57,6 +62,7 @@ def serve(
     open_signup: bool,
     trusted_hosts: tuple[str, ...],
     proxies: int,
+    secure_cookies: bool,
     deck_paths: tuple[Path, ...],
 ) -> None:
     """Study in the browser: serve the web UI and JSON API.
@@ -92,13 +98,17 @@ def serve(
 
     config: dict[str, Any] = {"DATABASE_URL": obj.db, "USER": obj.user, "DECK_PATHS": [str(p) for p in paths]}
     config.update(ACCOUNTS=accounts, OPEN_SIGNUP=open_signup, PROXY_FIX=proxies)
+    if secure_cookies:
+        config["SESSION_COOKIE_SECURE"] = True
     if trusted_hosts:
         config["TRUSTED_HOSTS"] = list(trusted_hosts)
     if workers > 1:
         _serve_workers(config, host, port, threads, workers, accounts, pin_cpus)
         return
-    app = create_app(config)
-    server = create_server(app, host=host, port=port, threads=threads)
+    # Waitress removes X-Forwarded-* unless told which peer to trust; it then translates them
+    # itself, so the app does not translate them a second time.
+    app = create_app({**config, "PROXY_FIX": 0})
+    server = create_server(app, host=host, port=port, threads=threads, **_waitress_proxy_options(proxies))
     click.echo(f"Serving the trainer at http://{host}:{server.effective_port}/ (Ctrl+C stops)")
     if accounts:
         click.echo("Accounts are on: every learner logs in at /login.")
@@ -107,6 +117,16 @@ def serve(
     finally:
         server.close()
         close_app(app)
+
+
+def _waitress_proxy_options(proxies: int) -> dict[str, Any]:
+    if not proxies:
+        return {}
+    return {
+        "trusted_proxy": "*",
+        "trusted_proxy_count": proxies,
+        "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port",
+    }
 
 
 def _check_pinning(workers: int) -> None:
