@@ -1,17 +1,22 @@
 """Read the notes of an Anki package (.apkg) safely, without trusting anything inside it.
 
-The archive must be a complete zip whose entry names stay inside it; the collection inside must
-be a SQLite database that passes `PRAGMA integrity_check`; media names must be plain file names.
+The archive must be a zip whose entry names stay inside it; the collection inside must be a
+SQLite database that passes `PRAGMA integrity_check`; media names must be plain file names.
+Only the collection and the media list are read (media files are not imported), each inflated
+a chunk at a time up to a cap (`MAX_COLLECTION_BYTES`, `MAX_MEDIA_LIST_BYTES`), so a
+decompression bomb is refused before it takes more memory or disk than that.
 Packages from current Anki (`collection.anki21b`, zstd-compressed) and older ones
 (`collection.anki21`, `collection.anki2`) are read.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -19,9 +24,12 @@ from pathlib import Path, PurePosixPath
 
 from trainer.errors import TrainerError
 
+from .bounded import ZSTD_MAGIC, TooLarge, copy_bounded, describe_size, open_entry, read_bounded, zstd_stream
+
 COLLECTION_NAMES = ("collection.anki21b", "collection.anki21", "collection.anki2")
 SQLITE_MAGIC = b"SQLite format 3\x00"
-MAX_COLLECTION_BYTES = 2 << 30
+MAX_COLLECTION_BYTES = 256 << 20
+MAX_MEDIA_LIST_BYTES = 8 << 20
 NORMAL_KIND, CLOZE_KIND = 0, 1
 
 
@@ -69,29 +77,45 @@ def _check_entry_names(archive: zipfile.ZipFile, source: Path) -> None:
 def _check_media_names(archive: zipfile.ZipFile, source: Path) -> None:
     if "media" not in archive.namelist():
         return
-    raw = archive.read("media")
-    if raw[:4] == b"\x28\xb5\x2f\xfd":  # current Anki: zstd-compressed protobuf
-        names = _protobuf_media_names(_zstd(raw, source, "media"))
-    else:
-        try:
-            mapping = json.loads(raw.decode("utf-8") or "{}")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise PackageError(f"{source}: the media list is not valid JSON ({exc})") from None
-        if not isinstance(mapping, dict):
-            raise PackageError(f"{source}: the media list is not a mapping")
-        names = [str(v) for v in mapping.values()]
+    with _reading(source, "media"), open_entry(archive, "media", MAX_MEDIA_LIST_BYTES) as entry:
+        raw = read_bounded(entry, MAX_MEDIA_LIST_BYTES)
+        if raw.startswith(ZSTD_MAGIC):  # current Anki: zstd-compressed protobuf
+            with zstd_stream(io.BytesIO(raw)) as inflated:
+                raw = read_bounded(inflated, MAX_MEDIA_LIST_BYTES)
+            names = _protobuf_media_names(raw)
+        else:
+            names = _json_media_names(raw, source)
     for name in names:
         if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
             raise PackageError(f"{source}: media file name {name!r} would leave the media folder")
 
 
-def _zstd(data: bytes, source: Path, what: str) -> bytes:
+def _json_media_names(raw: bytes, source: Path) -> list[str]:
+    try:
+        mapping = json.loads(raw.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackageError(f"{source}: the media list is not valid JSON ({exc})") from None
+    if not isinstance(mapping, dict):
+        raise PackageError(f"{source}: the media list is not a mapping")
+    return [str(v) for v in mapping.values()]
+
+
+@contextmanager
+def _reading(source: Path, entry: str) -> Iterator[None]:
+    """Turn a refused or broken read of `entry` into a PackageError naming it."""
     import zstandard
 
     try:
-        return zstandard.ZstdDecompressor().stream_reader(data).read()
+        yield
+    except TooLarge as exc:
+        raise PackageError(
+            f"{source}: {entry} inflates to more than {describe_size(exc.limit)}; "
+            "refusing it (a damaged package or a decompression bomb)"
+        ) from None
     except zstandard.ZstdError as exc:
-        raise PackageError(f"{source}: {what} is not valid zstd data ({exc})") from None
+        raise PackageError(f"{source}: {entry} is not valid zstd data ({exc})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise PackageError(f"{source}: {entry} is truncated or corrupt ({exc})") from None
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -138,22 +162,28 @@ def _protobuf_media_names(data: bytes) -> list[str]:
     return names
 
 
-def _collection_bytes(archive: zipfile.ZipFile, source: Path) -> tuple[str, bytes]:
+def _collection_name(archive: zipfile.ZipFile, source: Path) -> str:
     names = set(archive.namelist())
     found = next((n for n in COLLECTION_NAMES if n in names), None)
     if found is None:
         raise PackageError(
             f"{source}: no Anki collection inside (expected one of {', '.join(COLLECTION_NAMES)})"
         )
-    if archive.getinfo(found).file_size > MAX_COLLECTION_BYTES:
-        raise PackageError(f"{source}: {found} is larger than {MAX_COLLECTION_BYTES >> 30} GB")
-    try:
-        data = archive.read(found)
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise PackageError(f"{source}: {found} is truncated or corrupt ({exc})") from None
-    if found.endswith("anki21b"):
-        data = _zstd(data, source, found)
-    return found, data
+    return found
+
+
+def _extract_collection(archive: zipfile.ZipFile, name: str, target: Path, source: Path) -> None:
+    """Inflate the collection into `target`, never past MAX_COLLECTION_BYTES."""
+    with (
+        _reading(source, name),
+        open_entry(archive, name, MAX_COLLECTION_BYTES) as entry,
+        open(target, "wb") as out,
+    ):
+        if name.endswith("anki21b"):
+            with zstd_stream(entry) as inflated:
+                copy_bounded(inflated, out, MAX_COLLECTION_BYTES)
+        else:
+            copy_bounded(entry, out, MAX_COLLECTION_BYTES)
 
 
 @contextmanager
@@ -166,18 +196,16 @@ def open_collection_db(path: str | Path) -> Iterator[tuple[str, sqlite3.Connecti
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
         raise PackageError(f"{source}: not an Anki package (an .apkg is a zip archive): {exc}") from None
-    with archive:
-        _check_entry_names(archive, source)
-        broken = _first_bad_entry(archive)
-        if broken is not None:
-            raise PackageError(f"{source}: entry {broken!r} is truncated or corrupt")
-        _check_media_names(archive, source)
-        name, data = _collection_bytes(archive, source)
-    if not data.startswith(SQLITE_MAGIC):
-        raise PackageError(f"{source}: {name} is not a SQLite database")
     with tempfile.TemporaryDirectory(prefix="trainer-anki-import-") as workdir:
         db_file = Path(workdir) / "collection.db"
-        db_file.write_bytes(data)
+        with archive:
+            _check_entry_names(archive, source)
+            _check_media_names(archive, source)
+            name = _collection_name(archive, source)
+            _extract_collection(archive, name, db_file, source)
+        with open(db_file, "rb") as extracted:
+            if extracted.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+                raise PackageError(f"{source}: {name} is not a SQLite database")
         with closing(sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)) as conn:
             conn.create_collation("unicase", _unicase)  # Anki's schema names this collation
             try:
@@ -192,13 +220,6 @@ def open_collection_db(path: str | Path) -> Iterator[tuple[str, sqlite3.Connecti
 def _unicase(left: str, right: str) -> int:
     a, b = left.casefold(), right.casefold()
     return (a > b) - (a < b)
-
-
-def _first_bad_entry(archive: zipfile.ZipFile) -> str | None:
-    try:
-        return archive.testzip()
-    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
-        return f"(archive: {exc})"
 
 
 def _table_names(conn: sqlite3.Connection) -> set[str]:

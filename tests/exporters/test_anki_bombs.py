@@ -1,0 +1,114 @@
+"""Decompression bombs in Anki packages: refused by `trainer import anki` with little memory and time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from exporters.anki_package import MAX_COLLECTION_BYTES
+from tests.conftest import FIXTURE_DECKS
+
+CHUNK = bytes(16 << 20)
+# A Python process importing packages needs well under this; a bomb inflated in memory does not.
+MEMORY_CEILING = 400 << 20
+TIME_CEILING_S = 90
+
+
+def _zstd_of(prefix: bytes, size: int) -> bytes:
+    """`prefix` then zeros up to `size` bytes, zstd-compressed as a stream of unknown length."""
+    compressor = zstandard.ZstdCompressor(level=1).compressobj()
+    parts = [compressor.compress(prefix)]
+    parts.extend(compressor.compress(CHUNK) for _ in range(size // len(CHUNK)))
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def _spaces_deflated(archive: zipfile.ZipFile, name: str, size: int, tail: bytes) -> None:
+    with archive.open(name, "w", force_zip64=True) as entry:
+        spaces = b" " * len(CHUNK)
+        for _ in range(size // len(spaces)):
+            entry.write(spaces)
+        entry.write(tail)
+
+
+def _media_list_bomb(target: Path) -> None:
+    """A media list of 1 GiB: white space around `{}` (valid JSON), deflated to a few MB."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        _spaces_deflated(archive, "media", 1 << 30, b"{}")
+        archive.writestr("collection.anki2", b"SQLite format 3\x00")
+
+
+def _collection_bomb(target: Path) -> None:
+    """A current-format collection: SQLite's magic then 1 GiB of zeros, in about 30 KB of zstd."""
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("collection.anki21b", _zstd_of(b"SQLite format 3\x00", 1 << 30))
+        archive.writestr("media", _zstd_of(b"", 0))
+
+
+def _zstd_media_list_bomb(target: Path) -> None:
+    """A current-format media list of 256 MiB of zeros: millions of empty protobuf fields."""
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("media", _zstd_of(b"", 256 << 20))
+        archive.writestr("collection.anki21b", _zstd_of(b"SQLite format 3\x00", 0))
+
+
+BOMBS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "deflated media list": (_media_list_bomb, "media inflates to more than 8 MiB"),
+    "zstd collection": (_collection_bomb, "collection.anki21b inflates to more than 256 MiB"),
+    "zstd media list": (_zstd_media_list_bomb, "media inflates to more than 8 MiB"),
+}
+
+
+@pytest.fixture
+def empty_decks(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    shutil.copy(FIXTURE_DECKS / "concepts.yaml", folder / "concepts.yaml")
+    yield folder
+
+
+def _run_import(package: Path, decks: Path, home: Path) -> tuple[int, str, int]:
+    """`trainer import anki` in a child process, killed after TIME_CEILING_S: its exit status,
+    output and peak resident memory in bytes."""
+    command = [sys.executable, "-m", "trainer.cli", "import", "anki", str(package), "--deck", "bomb"]
+    command += ["--decks-dir", str(decks)]
+    home.mkdir(exist_ok=True)
+    env = dict(os.environ, TRAINER_HOME=str(home), TMPDIR=str(home))
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    timer = threading.Timer(TIME_CEILING_S, child.kill)
+    timer.start()
+    try:
+        assert child.stdout is not None
+        output = child.stdout.read().decode()
+        child.stdout.close()
+        _pid, status, usage = os.wait4(child.pid, 0)
+    finally:
+        timer.cancel()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, output, usage.ru_maxrss * 1024
+
+
+@pytest.mark.parametrize("case", sorted(BOMBS))
+def test_bombs_are_refused_before_they_inflate(case: str, tmp_path: Path, empty_decks: Path) -> None:
+    make, message = BOMBS[case]
+    package = tmp_path / "bomb.apkg"
+    make(package)
+    assert package.stat().st_size < 8 << 20
+    before = sorted(p.name for p in empty_decks.iterdir())
+
+    code, output, peak = _run_import(package, empty_decks, tmp_path / "home")
+
+    assert code == 1 and "Traceback" not in output, output
+    assert message in output and "decompression bomb" in output, output
+    assert peak < MEMORY_CEILING, f"peak memory {peak >> 20} MiB"
+    assert sorted(p.name for p in empty_decks.iterdir()) == before
+    assert MAX_COLLECTION_BYTES < MEMORY_CEILING
