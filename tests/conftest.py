@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -121,3 +121,14 @@ def app(db_url: str, decks_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def assert_clean_error(result: Any, exit_code: int = 1) -> None:
+    """A click command ended with a handled error: its message and exit status, not an exception.
+
+    Click's test runner never prints a traceback; an unhandled exception shows up as
+    `result.exception` instead, so that is what has to be checked.
+    """
+    assert result.exit_code == exit_code, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Error:" in result.output, result.output

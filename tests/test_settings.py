@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -67,11 +68,50 @@ def test_round_trip(retention: float, new: int, rollover: int, fuzz: bool) -> No
 @given(
     st.dictionaries(
         st.sampled_from(["desired_retention", "new_per_day", "timezone", "rollover_hour"]),
-        st.one_of(st.text(max_size=8), st.integers(), st.floats(allow_nan=True)),
+        st.one_of(st.text(max_size=8), st.integers(), st.floats(allow_nan=True), st.booleans()),
     )
 )
 def test_arbitrary_input_is_a_settings_error_or_valid(changes: dict[str, object]) -> None:
     try:
-        Settings().updated(**changes)
+        updated = Settings().updated(**changes)
     except SettingsError as exc:
         assert exc.problems
+    else:
+        assert_applied(changes, updated)
+
+
+def assert_applied(changes: dict[str, Any], updated: Settings) -> None:
+    """Accepted changes hold what was given, in the field's own type, and pass every range check."""
+    updated.check()
+    assert Settings.from_dict(updated.to_dict()) == updated
+    defaults = Settings()
+    for name, raw in changes.items():
+        value, default = getattr(updated, name), getattr(defaults, name)
+        if name == "interview_date":
+            assert value is None or isinstance(value, date)
+            continue
+        if isinstance(default, bool):
+            assert isinstance(value, bool)
+            if not isinstance(raw, str):
+                assert raw in (0, 1) and value == bool(raw)
+            continue
+        if isinstance(default, str):
+            assert isinstance(raw, str) and value == raw.strip()
+            continue
+        assert not isinstance(raw, bool), f"{name} accepted {raw!r}"
+        if isinstance(default, tuple):
+            assert all(type(v) is float for v in value)
+            continue
+        assert type(value) is type(default), (name, value)
+        assert value == float(raw.strip() if isinstance(raw, str) else raw), (name, raw, value)
+
+
+def test_yes_or_no_is_not_a_number() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(rollover_hour=True, new_per_day=False, desired_retention=True, enable_fuzzing=2)
+    assert sorted(p.field or "" for p in caught.value.problems) == [
+        "desired_retention",
+        "enable_fuzzing",
+        "new_per_day",
+        "rollover_hour",
+    ]

@@ -95,7 +95,7 @@ def _coerce(name: str, raw: Any, current: Any) -> Any:
             if lowered in ("0", "false", "no", "off", ""):
                 return False
             raise ValueError(f"expected true or false, got {raw!r}")
-        if isinstance(raw, bool | int):
+        if isinstance(raw, bool) or raw in (0, 1):
             return bool(raw)
         raise TypeError(f"expected true or false, got {raw!r}")
     if isinstance(current, tuple):
@@ -106,6 +106,9 @@ def _coerce(name: str, raw: Any, current: Any) -> Any:
             return tuple(float(item) for item in items)
         except (TypeError, ValueError):
             raise ValueError(f"expected numbers, got {raw!r}") from None
+    if isinstance(raw, bool) and not isinstance(current, str):
+        # True is an int to Python, but a number setting given a yes/no answer is a mistake.
+        raise TypeError(f"expected a number, got {raw!r}")
     if isinstance(current, int):
         if isinstance(raw, float) and not raw.is_integer():
             raise ValueError(f"expected a whole number, got {raw!r}")

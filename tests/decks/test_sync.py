@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,10 @@ def test_removed_card_is_retired_and_restored_with_history(col: Collection, deck
     assert report.restored == 1
     assert col.card("b-two").memory == memory
     assert len(col.history("b-two")) == 1
+    assert "b-two" in {c.id for c in col.cards()}
+    # Every other card was answered Easy; the restored one, still learning, is the one served.
+    served = col.next_card(NOW + timedelta(hours=1))
+    assert served is not None and served.id == "b-two"
 
 
 def test_invalid_deck_leaves_database_untouched(col: Collection, decks_dir: Path) -> None:

@@ -50,24 +50,46 @@ def imported_cards(decks: Path) -> int | None:
     return sum(len(d.cards) for d in deck_set.decks if d.slug == "big")
 
 
+def wait_for(path: Path, process: subprocess.Popen[bytes], timeout: float = 120) -> bool:
+    """Poll until `path` exists (True) or the process ends or time runs out (False)."""
+    deadline = time.perf_counter() + timeout
+    while not path.exists():
+        if process.poll() is not None or time.perf_counter() > deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
 def kills_leave_all_or_nothing(tmp_path: Path, kills: int, seed: int) -> None:
     decks, source = write_source(tmp_path)
+    staged = decks / ".big.yaml.partial"
     started = time.perf_counter()
-    assert run_import(decks, source).wait(timeout=120) == 0
-    duration = time.perf_counter() - started
+    trial = run_import(decks, source)
+    assert wait_for(staged, trial), "the import never staged its deck file"
+    staging = time.perf_counter()
+    assert trial.wait(timeout=120) == 0
+    finished = time.perf_counter()
+    duration, writing = finished - started, finished - staging
     assert imported_cards(decks) == ROWS
     rng = random.Random(seed)
-    outcomes = set()
-    for _ in range(kills):
+    inside = 0
+    for run in range(kills):
         (decks / "big.yaml").unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
         process = run_import(decks, source)
-        time.sleep(rng.uniform(0.0, duration))
+        # Every other kill is aimed at the write: after the deck file is staged, before it is moved.
+        if run % 2 == 0 and wait_for(staged, process):
+            time.sleep(rng.uniform(0.0, 0.5 * writing))
+        else:
+            time.sleep(rng.uniform(0.0, duration))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         outcome = imported_cards(decks)
         assert outcome in (None, ROWS), f"a killed import left {outcome} cards"
-        outcomes.add(outcome)
-    assert outcomes
+        if staged.exists():
+            assert outcome is None, "a kill before the staged file was moved left a deck file"
+            inside += 1
+    assert inside, "no kill landed while the import was writing its deck file"
 
 
 def test_import_killed_midway_is_all_or_nothing(tmp_path: Path) -> None:

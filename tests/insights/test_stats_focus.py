@@ -15,7 +15,14 @@ from trainer.insights.readiness import bring_forward, interview_moment
 
 
 def test_weakest_session_serves_weak_domains_due_cards_then_low_recall(ranked: Collection) -> None:  # noqa: F811
-    now = ranked.end + timedelta(days=2)  # type: ignore[attr-defined]
+    start = ranked.end + timedelta(days=2)  # type: ignore[attr-defined]
+    # Every weak card and the tiny one are due now. Answering four weak cards differently takes
+    # them out of the due part with four different retrievabilities; the rest stay due.
+    for minutes, (card_id, rating) in enumerate(
+        [("w2", Rating.Good), ("w0", Rating.Easy), ("w3", Rating.Hard), ("w1", Rating.Good)]
+    ):
+        ranked.answer(card_id, rating, now=start + timedelta(minutes=30 * minutes))
+    now = start + timedelta(hours=3)
     assert focus_domains(ranked, now) == ["weak", "tiny"]
     queue = focus_queue(ranked, now)
     assert queue and all(card_id[0] in "wt" for card_id in queue)
@@ -23,10 +30,12 @@ def test_weakest_session_serves_weak_domains_due_cards_then_low_recall(ranked: C
     day_end = ranked.day(now).end
     due = [c for c in queue if cards[c].due is not None and cards[c].due < day_end]
     assert queue[: len(due)] == due
-    assert [c[0] for c in due] == sorted((c[0] for c in due), key="wt".index)
+    assert [c[0] for c in due] == ["w"] * 6 + ["t"], due
+    assert [cards[c].due for c in due[:6]] == sorted(cards[c].due for c in due[:6])
     rest = queue[len(due) :]
+    assert sorted(rest) == ["w0", "w1", "w2", "w3"]
     recall = [ranked.retrievability(c, now) for c in rest]
-    assert recall == sorted(recall)
+    assert recall == sorted(recall) and len(set(recall)) == len(recall), recall
     first = ranked.focus_card(now)
     assert first is not None and first.id == queue[0]
 

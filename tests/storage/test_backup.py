@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import NOW
+from tests.conftest import NOW, assert_clean_error
 from trainer import Collection, Rating
 from trainer.cli import cli
 from trainer.storage import backup
@@ -205,5 +205,4 @@ def test_cli_restore_of_a_bad_file_is_a_clean_error(sqlite_url: str, tmp_path: P
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"\0" * 10)
     result = CliRunner().invoke(cli, ["--db", sqlite_url, "restore", str(bad)])
-    assert result.exit_code == 1
-    assert "Error:" in result.output and "Traceback" not in result.output
+    assert_clean_error(result)

@@ -15,6 +15,7 @@ from tests.conftest import NOW
 from trainer import Collection, Rating
 from trainer.check import check_database
 from trainer.cli import cli
+from trainer.model import Queue
 from trainer.storage import backup
 
 
@@ -68,10 +69,15 @@ def test_a_wrong_queue_is_recomputed(col: Collection) -> None:
     report = check_database(col.engine, repair=True, now=NOW)
     assert report.repairs
     assert check_database(col.engine).ok
-    assert (
-        col.next_card(now=NOW + timedelta(days=30)) is None
-        or col.next_card(now=NOW + timedelta(days=30)).id != "b-fact"
-    )
+    with col.engine.connect() as conn:
+        queues = conn.execute(text("SELECT queue FROM card_states WHERE card_id = 'b-three'")).scalars().all()
+    assert queues == [int(Queue.SUSPENDED)]
+    later = NOW + timedelta(days=30)
+    served = []
+    while (card := col.next_card(now=later)) is not None and len(served) < 20:
+        served.append(card.id)
+        col.answer(card.id, Rating.Easy, now=later)
+    assert served and "b-three" not in served
 
 
 def test_a_broken_log_chain_is_reported_not_repaired(col: Collection) -> None:

@@ -46,12 +46,22 @@ while True:
     i += 1
 """
 
+# The sync worker says "writing" when its transaction sends its first INSERT, so a kill can be
+# aimed inside the write transaction and the test can tell where each kill landed.
 SYNC_WORKER = """
 import sys, time
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from trainer import Collection
 from tests.conftest import NOW
 url, decks = sys.argv[1], sys.argv[2]
 col = Collection.open(url)
+said = []
+@event.listens_for(Engine, "before_cursor_execute")
+def _writing(conn, cursor, statement, *args):
+    if not said and statement.lstrip().upper().startswith("INSERT"):
+        said.append(True)
+        print("writing", flush=True)
 print("ready", flush=True)
 began = time.perf_counter()
 col.sync_decks([decks], now=NOW)
@@ -69,20 +79,28 @@ def _spawn(code: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _kill_after_ready(process: subprocess.Popen[str], delay: float, *, may_finish: bool = False) -> list[str]:
-    """Wait for the worker to say it is ready, let it run `delay` seconds, SIGKILL it; its output.
+def _kill_after_ready(
+    process: subprocess.Popen[str], delay: float, *, may_finish: bool = False, after: str = "ready"
+) -> list[str]:
+    """Wait for the worker to print `after` ("ready" first), let it run `delay` seconds more,
+    SIGKILL it; its output from the line after "ready".
 
     With `may_finish`, a worker that completed before the kill landed is accepted too.
     """
     assert process.stdout is not None
     first = process.stdout.readline().strip()
     assert first == "ready", (first, process.stderr.read() if process.stderr else "")
+    seen: list[str] = []
+    while after != "ready" and (line := process.stdout.readline().strip()):
+        seen.append(line)
+        if line == after:
+            break
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     out, err = process.communicate(timeout=30)
     finished = may_finish and process.returncode == 0
     assert finished or process.returncode == -signal.SIGKILL, err
-    return out.split()
+    return seen + out.split()
 
 
 def _assert_consistent(url: str, database: Path) -> Collection:
@@ -133,34 +151,50 @@ def _sync_is_all_or_nothing(tmp_path: Path, kills: int, seed: int) -> None:
         for i in range(5):
             col.answer(f"load-{i:05d}", Rating.Good, now=NOW)
     big = write_deck(tmp_path / "big", 4000)
-    # One run to completion tells how long the sync takes, so kills land inside it.
+    # One run to completion tells how long the sync's write transaction takes, so kills land inside it.
     trial = tmp_path / "trial.db"
     shutil.copy(pristine, trial)
     process = _spawn(SYNC_WORKER, f"sqlite:///{trial}", str(big))
-    out, err = process.communicate(timeout=120)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    began = time.perf_counter()
+    assert process.stdout.readline().strip() == "writing"
+    writing = time.perf_counter()
+    assert process.stdout.readline().startswith("synced")
+    writing = time.perf_counter() - writing
+    duration = time.perf_counter() - began
+    _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
-    duration = float(out.split()[-1])
     rng = random.Random(seed)
-    outcomes = []
+    inside = 0
     for run in range(kills):
         database = tmp_path / f"run{run}.db"
         shutil.copy(pristine, database)
         url = f"sqlite:///{database}"
-        _kill_after_ready(
-            _spawn(SYNC_WORKER, url, str(big)), rng.uniform(0.0, duration * 1.2), may_finish=True
+        # Every other kill is aimed at the write transaction: after its first INSERT.
+        aimed = run % 2 == 0
+        printed = _kill_after_ready(
+            _spawn(SYNC_WORKER, url, str(big)),
+            rng.uniform(0.0, 0.8 * writing if aimed else 1.2 * duration),
+            may_finish=True,
+            after="writing" if aimed else "ready",
         )
+        committed = any(line == "synced" for line in printed)
         col = _assert_consistent(url, database)
         try:
             with col.engine.connect() as conn:
                 cards = conn.exec_driver_sql("SELECT count(*) FROM cards").scalar()
                 states = conn.exec_driver_sql("SELECT count(*) FROM card_states").scalar()
             assert cards in (50, 4000), f"run {run}: a half-applied sync left {cards} cards"
+            if committed:
+                assert cards == 4000, f"run {run}: a sync reported done was lost"
             assert states == cards
             assert len(col.history()) == 5
         finally:
             col.close()
-        outcomes.append(cards)
-    assert len(outcomes) == kills
+        if "writing" in printed and cards == 50:
+            inside += 1
+    assert inside, "no kill landed inside the sync's write transaction"
 
 
 def test_sync_killed_midway_is_all_or_nothing(tmp_path: Path) -> None:

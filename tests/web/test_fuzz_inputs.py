@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FIXTURE_DECKS, NOW
+from tests.test_settings import assert_applied
 from trainer import Collection, DeckError, SettingsError
+from trainer.decks.deckfile import load_decks
 from trainer.settings import Settings
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,6 +78,9 @@ def _sync_changes_nothing_or_succeeds(col: Collection, decks: Path) -> None:
     except DeckError as exc:
         assert exc.problems, "a DeckError must name at least one problem"
         assert _snapshot(col) == before, "a failed sync wrote to the database"
+    else:
+        expected = {card.id: card for deck in load_decks([decks]).decks for card in deck.cards}
+        assert {card.id: card for card in col.card_contents()} == expected
 
 
 @pytest.fixture
@@ -153,7 +158,8 @@ def test_arbitrary_settings_fail_cleanly(sqlite_url: str, open_collection: Calla
             assert _snapshot(col) == before
             assert col.settings == current
         else:
-            assert Settings.from_dict(updated.to_dict()) == updated
+            assert_applied(changes, updated)
+            assert col.settings == updated
 
     check()
 
@@ -163,8 +169,10 @@ def test_settings_from_arbitrary_dicts_fail_cleanly() -> None:
     @given(st.dictionaries(st.text(max_size=20) | st.sampled_from(SETTING_NAMES), values, max_size=6))
     def check(data: dict[str, Any]) -> None:
         try:
-            Settings.from_dict(data)
+            updated = Settings.from_dict(data)
         except SettingsError as exc:
             assert exc.problems
+        else:
+            assert_applied(data, updated)
 
     check()

@@ -19,13 +19,14 @@ from flask.testing import FlaskClient
 from tests.conftest import NOW
 from tests.web.support import Clock, collection_of, csrf_token, web_app
 from tests.web.test_sessions import log_in
-from trainer import Collection
+from trainer import Collection, Settings
 from trainer.accounts.users import Accounts
 from web.preferences import form_values
 
 A = ("alice", "violet tractor quantum lemon")
 B = ("bobbington", "copper lantern sleepy walrus")
 B_ZONE = "Pacific/Chatham"
+A_ZONE = "Europe/Berlin"
 REVIEWED, SUSPENDED = "a-fact", "b-one"
 B_REQUEST = "b-second-answer"
 
@@ -39,9 +40,13 @@ def app(db_url: str, decks_dir: Path, tmp_path: Path) -> Iterator[Flask]:
         yield built
 
 
-def b_collection(app: Flask) -> Collection:
-    account = Accounts(collection_of(app).engine).get(B[0])
+def learner_collection(app: Flask, name: str) -> Collection:
+    account = Accounts(collection_of(app).engine).get(name)
     return Collection(collection_of(app).engine, account.id, account.name)
+
+
+def b_collection(app: Flask) -> Collection:
+    return learner_collection(app, B[0])
 
 
 def snapshot(col: Collection) -> tuple[Any, ...]:
@@ -93,7 +98,7 @@ WALK: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("library.decks", "GET", "/decks", None),
     ("library.sync", "POST", "/decks/sync", {}),
     ("preferences.settings", "GET", "/settings", None),
-    ("preferences.save_settings", "POST", "/settings", {"timezone": "Europe/Berlin"}),
+    ("preferences.save_settings", "POST", "/settings", {**form_values(Settings()), "timezone": A_ZONE}),
     ("api.csrf_token", "GET", "/api/csrf", None),
     ("api.next_card", "GET", "/api/next", None),
     ("api.answer", "POST", "/api/answer", {"card_id": REVIEWED, "rating": 3, "request_id": B_REQUEST}),
@@ -177,6 +182,9 @@ def test_every_route_as_another_learner_leaves_b_untouched_and_unseen(app: Flask
             assert response.status_code == 200 and len(text.strip().splitlines()) == 1, text
         if endpoint == "library.sync":
             assert response.status_code == 403
+        if endpoint == "preferences.save_settings":
+            assert response.status_code == 303, "A's own settings were refused, so nothing was tried"
+            assert learner_collection(app, A[0]).settings.timezone == A_ZONE
         assert snapshot(b_col) == before, endpoint
     assert b_client.get("/api/today").status_code == 200, "A's logout ended B's session"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from trainer.collection import DATABASE_ENV, Collection
 from trainer.errors import DeckError, TrainerError
@@ -33,7 +33,10 @@ class Context:
 
     @contextmanager
     def collection(self) -> Iterator[Collection]:
-        col = Collection.open(self.db, user=self.user)
+        try:
+            col = Collection.open(self.db, user=self.user)
+        except ArgumentError as exc:
+            raise click.ClickException(f"bad database URL {self.db!r}: {exc}") from None
         try:
             yield col
         finally:
