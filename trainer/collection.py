@@ -22,7 +22,7 @@ from trainer.clock import day_bounds_of, learner_day, require_utc
 from trainer.decks.deckfile import DeckSet, load_decks
 from trainer.decks.sync import apply_decks
 from trainer.errors import Conflict, NotFound, TrainerError
-from trainer.model import Card, Memory, Preview, StudyCard, SyncReport
+from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
 from trainer.storage import backup, learners, store
 from trainer.storage.database import (
@@ -356,7 +356,8 @@ class Collection:
         request_id: str | None,
         expected_reps: int | None,
     ) -> tuple[Memory, str | None]:
-        """The new memory, and the deck of the card answered (None for a repeated request)."""
+        """The new memory, and the deck whose turn it was in the rotation across domains: the
+        answered card's, if it was a new or review card (else None, as for a repeated request)."""
         if request_id is not None:
             done = store.answer_for_request(driver, self.learner_id, request_id)
             if done is not None:
@@ -393,7 +394,10 @@ class Collection:
                 "request_id": request_id,
             },
         )
-        return after, loaded.deck
+        # Only new and review cards take turns across domains; a learning card answered out of
+        # turn must not move the rotation on, or a domain whose cards keep failing in learning
+        # would lose its turns for new cards to them.
+        return after, (loaded.deck if before.state in (CardState.NEW, CardState.REVIEW) else None)
 
     def _checked_points(
         self, driver: Driver, card_id: str, points_ticked: Iterable[int] | None

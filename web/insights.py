@@ -20,7 +20,7 @@ from trainer.insights import charts as chart_module
 from trainer.insights.calibration import calibration_report
 from trainer.insights.optimize import NotEnoughHistory, optimize
 from trainer.insights.readiness import Readiness, readiness
-from trainer.insights.stats import weakest_domains
+from trainer.insights.stats import weakest_evidence
 from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
 
 from .context import collection, now
@@ -64,11 +64,13 @@ def _titles(col: Collection) -> dict[str, str]:
 
 
 def today_summary(col: Collection, moment: datetime) -> dict[str, Any]:
-    """For the Today page: the weakest domains' titles (weakest first) and readiness for the
-    interview date (None when no date is set)."""
+    """For the Today page: the weakest domains (weakest first), each with its title and the
+    evidence behind it, and readiness for the interview date (None when no date is set)."""
     titles = _titles(col)
-    weakest = weakest_domains(col.domain_stats(moment))[:TODAY_WEAKEST]
-    return {"weakest": [titles.get(d, d) for d in weakest], "readiness": readiness(col, moment)}
+    weakest = weakest_evidence(col.domain_stats(moment))[:TODAY_WEAKEST]
+    for entry in weakest:
+        entry["title"] = titles.get(entry["domain"], entry["domain"])
+    return {"weakest": weakest, "readiness": readiness(col, moment)}
 
 
 def _domain_rows(col: Collection, moment: datetime) -> list[dict[str, Any]]:

@@ -41,6 +41,8 @@ COLUMNS = [
     "overdue",
     "reviews_30d",
     "retention_30d",
+    "recall_answers_30d",
+    "recall_30d",
     "retention_low",
     "retention_high",
     "retrievability",
@@ -209,12 +211,15 @@ def retrievability_at(cards: pd.DataFrame, parameters: tuple[float, ...], when: 
 
 
 def weakness_ranking(passed: pd.Series, graded: pd.Series) -> pd.DataFrame:
-    """Empirical-Bayes retention per domain and a rank that noise cannot top.
+    """Empirical-Bayes recall per domain and a rank that noise cannot top.
 
-    Each domain's pass rate is shrunk toward the pooled rate with the weight of PRIOR_REVIEWS
-    reviews (`estimate`); `ceiling` is the optimistic end (90% one-sided) of that estimate.
-    Domains are ranked weakest first by their ceiling, so a domain is called weak only when even
-    the optimistic view of it is worse than the others; domains without graded reviews get no rank.
+    `passed` of `graded` are the domain's recall attempts that did not fail: answers to cards
+    already seen, in learning, relearning or review, so a domain whose cards keep failing before
+    they ever graduate counts as weak. Each domain's pass rate is shrunk toward the pooled rate
+    with the weight of PRIOR_REVIEWS answers (`estimate`); `ceiling` is the optimistic end (90%
+    one-sided) of that estimate. Domains are ranked weakest first by their ceiling, so a domain
+    is called weak only when even the optimistic view of it is worse than the others; domains
+    without any such answer get no rank.
     """
     total_graded = float(graded.sum())
     pooled = float(passed.sum()) / total_graded if total_graded else 0.9
@@ -283,10 +288,14 @@ def _window_aggregates(since: datetime, learner_id: int) -> tuple[Any, list[Colu
     in_review = logs.c.state_before == int(CardState.REVIEW)
     # A missing tick list is JSON null on PostgreSQL, which json_array_length rejects.
     ticked_count = case((logs.c.points_total.is_not(None), func.json_array_length(logs.c.points_ticked)))
+    seen = logs.c.state_before != int(CardState.NEW)
+    recalled = logs.c.rating != int(Rating.Again)
     window = (logs.c.learner_id == learner_id) & (logs.c.reviewed_at >= since)
     return window, [
         func.count().filter(in_review).label("graded"),
-        func.count().filter(in_review & (logs.c.rating != int(Rating.Again))).label("passed"),
+        func.count().filter(in_review & recalled).label("passed"),
+        func.count().filter(seen).label("attempts"),
+        func.count().filter(seen & recalled).label("recalled"),
         func.sum(ticked_count).label("ticked"),
         func.sum(logs.c.points_total).label("possible"),
     ]
@@ -342,6 +351,8 @@ def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
                     s.c.deck,
                     func.sum(per_card.c.graded),
                     func.sum(per_card.c.passed),
+                    func.sum(per_card.c.attempts),
+                    func.sum(per_card.c.recalled),
                     func.sum(per_card.c.ticked),
                     func.sum(per_card.c.possible),
                 )
@@ -349,14 +360,17 @@ def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
                 .group_by(s.c.deck)
             )
             rows = [tuple(r) for r in conn.execute(query).all()]
-    frame = pd.DataFrame(rows, columns=["domain", "graded", "passed", "ticked", "possible"])
+    frame = pd.DataFrame(
+        rows, columns=["domain", "graded", "passed", "attempts", "recalled", "ticked", "possible"]
+    )
     return frame.set_index("domain").apply(pd.to_numeric).astype(float)
 
 
 def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
     """One row per domain, in deck order: cards, introduced, mature, due, overdue, 30-day
     retention (reviews of cards in review state) with a 95% Wilson interval, mean retrievability
-    now, lapses, mean difficulty, drill rubric coverage, and a weakness rank (1 = weakest)."""
+    now, lapses, mean difficulty, drill rubric coverage; recall (answers to cards already seen,
+    in any state, that were not Again) and a weakness rank from it (1 = weakest)."""
     decks = [d.slug for d in col.decks()]
     frame = _state_counts(col, now).reindex(decks)
     frame = frame.join(_windowed_log_counts(col, now - RETENTION_WINDOW))
@@ -369,6 +383,8 @@ def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
         "lapses",
         "graded",
         "passed",
+        "attempts",
+        "recalled",
         "ticked",
         "possible",
     ]
@@ -380,12 +396,32 @@ def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
     frame["retention_high"] = [high for _, high in intervals]
     frame["retention_30d"] = (passed / graded).where(graded > 0)
     frame["reviews_30d"] = graded
+    attempts, recalled = frame["attempts"], frame["recalled"]
+    frame["recall_answers_30d"] = attempts
+    frame["recall_30d"] = (recalled / attempts).where(attempts > 0)
     frame["rubric_coverage"] = (frame["ticked"] / frame["possible"]).where(frame["possible"] > 0)
-    frame = frame.join(weakness_ranking(passed, graded))
+    frame = frame.join(weakness_ranking(recalled, attempts))
     frame = frame.rename_axis("domain").reset_index()
-    ints = ["cards", "introduced", "mature", "due", "overdue", "reviews_30d", "lapses"]
+    ints = ["cards", "introduced", "mature", "due", "overdue", "reviews_30d", "recall_answers_30d", "lapses"]
     frame[ints] = frame[ints].astype(int)
     return frame[COLUMNS]
+
+
+def weakest_evidence(report: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ranked domains of a `domain_report`, weakest first, each with the evidence behind its
+    rank: `domain`, `answers` (recall answers in 30 days), `recalled` (of them, not Again), the
+    shrunk `estimate` and its optimistic `ceiling`."""
+    ranked = report[report["weak_rank"].notna()].sort_values("weak_rank")
+    return [
+        {
+            "domain": str(row.domain),
+            "answers": int(row.recall_answers_30d),
+            "recalled": round(float(row.recall_30d) * int(row.recall_answers_30d)),
+            "estimate": float(row.retention_estimate),
+            "ceiling": float(row.retention_ceiling),
+        }
+        for row in ranked.itertuples()
+    ]
 
 
 def weakest_domains(report: pd.DataFrame) -> list[str]:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from trainer.insights.readiness import readiness
-from trainer.insights.stats import log_frame, weakest_domains
+from trainer.insights.stats import log_frame, weakest_domains, weakest_evidence
 from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution
 from trainer.model import Rating
 
@@ -42,7 +42,8 @@ def _clean(value: Any) -> Any:
 
 
 def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
-    """Per-domain rows, the weakest domains (weakest first), concept and domain gaps, and
+    """Per-domain rows, the weakest domains (weakest first, and the evidence behind each rank),
+    concept and domain gaps, and
     readiness for the interview date (None when no date is set); NaN becomes None."""
     report = col.domain_stats(now)
     attribution = gap_attribution(col)
@@ -50,6 +51,7 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
     return {
         "domains": [{k: _clean(v) for k, v in row.items()} for row in report.to_dict(orient="records")],
         "weakest": weakest_domains(report),
+        "weakest_evidence": weakest_evidence(report),
         "concept_gaps": concept_gaps(attribution),
         "domain_gaps": domain_gaps(attribution),
         "readiness": ready.to_dict() if ready else None,
@@ -88,7 +90,12 @@ def stats_text(summary: dict[str, Any]) -> str:
             )
         )
     lines.append("")
-    lines.append("Weakest domains: " + (", ".join(summary["weakest"][:3]) or "not enough reviews yet"))
+    weakest = [
+        f"{w['domain']} (recalled {w['recalled']} of {w['answers']}, "
+        f"likely at most {100 * w['ceiling']:.0f}%)"
+        for w in summary["weakest_evidence"][:3]
+    ]
+    lines.append("Weakest domains: " + ("; ".join(weakest) or "not enough reviews yet"))
     if summary["concept_gaps"]:
         lines.append("Concept gaps (weak in every domain): " + ", ".join(summary["concept_gaps"]))
     if summary["domain_gaps"]:
