@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
 from contextlib import closing
 from datetime import timedelta
@@ -153,7 +154,30 @@ def _corrupt_copy(source: Path, target: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("kind", ["garbage", "damaged", "foreign", "missing"])
+def _damage_an_index(source: Path, target: Path) -> Path:
+    """A copy whose every table still reads, but one index no longer matches its table: only
+    SQLite's integrity check tells it apart from a sound database."""
+    shutil.copy(source, target)
+    with closing(sqlite3.connect(target)) as conn:
+        name, table, sql = conn.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name = 'review_logs' ORDER BY name LIMIT 1"
+        ).fetchone()
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        other = next(c for c in reversed(columns) if c not in sql)
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE name = ?",
+            (f"CREATE INDEX {name} ON {table} ({other})", name),
+        )
+        conn.commit()
+    with closing(sqlite3.connect(target)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+        assert conn.execute("SELECT count(*) FROM review_logs").fetchone()[0] > 0
+    return target
+
+
+@pytest.mark.parametrize("kind", ["garbage", "damaged", "index", "foreign", "missing"])
 def test_restore_refuses_a_bad_file_and_changes_nothing(
     studied: Collection, sqlite_url: str, tmp_path: Path, kind: str
 ) -> None:
@@ -164,6 +188,8 @@ def test_restore_refuses_a_bad_file_and_changes_nothing(
         bad.write_bytes(b"not a database at all" * 100)
     elif kind == "damaged":
         _corrupt_copy(good, bad)
+    elif kind == "index":
+        _damage_an_index(good, bad)
     elif kind == "foreign":
         with closing(sqlite3.connect(bad)) as conn:
             conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
@@ -171,8 +197,10 @@ def test_restore_refuses_a_bad_file_and_changes_nothing(
     studied.close()
     before = _file_digest(database)
     backups_before = backup.list_backups(database)
-    with pytest.raises(backup.BackupError):
+    with pytest.raises(backup.BackupError) as refused:
         backup.restore(database, bad, now=NOW + timedelta(hours=2))
+    if kind == "index":
+        assert "failed the integrity check" in str(refused.value)
     assert _file_digest(database) == before
     assert backup.list_backups(database) == backups_before
     assert not list(database.parent.glob("*.restoring"))

@@ -261,3 +261,20 @@ def test_a_failed_answer_and_next_leaves_the_rotation_alone(
     assert col.history() == []
     again = col.next_card(NOW)
     assert again is not None and again.id == first.id
+
+
+def test_learning_cards_are_served_up_to_twenty_minutes_early_once_nothing_else_is_left(
+    col: Collection,
+) -> None:
+    col.configure(new_per_day=1, learning_steps=[60.0], now=NOW)
+    first = col.next_card(NOW)
+    assert first is not None
+    col.answer(first.id, Rating.Again, NOW)
+    due = col.card(first.id).memory.due
+    assert due == NOW + timedelta(minutes=60)
+    # The day's one new card is used and nothing else is due: the learning card waits until it
+    # is less than twenty minutes from due.
+    assert col.next_card(NOW + timedelta(minutes=1)) is None
+    assert col.next_card(due - timedelta(minutes=20)) is None
+    early = col.next_card(due - timedelta(minutes=20) + timedelta(seconds=1))
+    assert early is not None and early.id == first.id
