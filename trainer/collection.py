@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from trainer.clock import day_bounds_of, learner_day, require_utc
 from trainer.decks.deckfile import DeckSet, load_decks
-from trainer.decks.sync import apply_decks
+from trainer.decks.sync import apply_decks, merge_sources, remember_sources, remembered_sources
 from trainer.errors import Conflict, NotFound, TrainerError
 from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
@@ -33,7 +33,7 @@ from trainer.storage.database import (
     write_transaction,
 )
 from trainer.storage.driver import Driver
-from trainer.storage.paths import default_database_url
+from trainer.storage.paths import bundled_decks, default_database_url
 from trainer.storage.schema import DeckRow
 from trainer.study import queue, scheduling, undo
 from trainer.study.undo import Action, Undone
@@ -127,17 +127,38 @@ class Collection:
         """Validate the deck files under `paths` without touching the database."""
         return load_decks(list(paths))
 
-    def sync_decks(self, paths: Iterable[str | Path], now: datetime | None = None) -> SyncReport:
+    def sync_decks(
+        self,
+        paths: Iterable[str | Path] | None = None,
+        now: datetime | None = None,
+        *,
+        retire_limit: int | None = None,
+    ) -> SyncReport:
         """Make the stored cards match the deck files under `paths`, all or nothing.
 
-        `paths` must name every deck: cards absent from them are retired. Raises `DeckError`
-        (every problem, with file and line) and changes nothing if any file is invalid.
+        Without `paths`, the bundled decks and every folder or file synced before are read
+        (`sync_paths`); given paths are remembered for next time. Cards missing from the files
+        are retired in the decks the sync speaks for only: the decks in its files and those
+        last synced from inside its folders, so syncing one file touches only that file's
+        decks. Raises `DeckError` (every problem, with file and line) if any file is invalid,
+        and `NeedsConfirmation` if more than `retire_limit` cards would be retired; either
+        way nothing changes.
         """
-        deck_set = load_decks(list(paths))
-        with write_transaction(self.engine) as conn, backup.before_changes(conn, "pre-sync", now):
-            report = apply_decks(conn, deck_set, require_utc(now))
+        moment = require_utc(now)
+        sources = [Path(p) for p in paths] if paths is not None else self.sync_paths()
+        deck_set = load_decks(sources)
+        with write_transaction(self.engine) as conn, backup.before_changes(conn, "pre-sync", moment):
+            report = apply_decks(conn, deck_set, moment, sources=sources, retire_limit=retire_limit)
+            remember_sources(conn, sources, moment)
         self._decks = self._load_deck_order()
         return report
+
+    def sync_paths(self) -> list[Path]:
+        """What a sync without paths reads: the bundled decks and every deck folder or file
+        synced before that still exists."""
+        with read_transaction(self.engine) as conn:
+            remembered = remembered_sources(conn)
+        return merge_sources([bundled_decks(), *remembered])
 
     def decks(self) -> list[DeckInfo]:
         """The synced decks, in order."""

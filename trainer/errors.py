@@ -54,3 +54,12 @@ class Conflict(TrainerError):
 
 class NothingToUndo(TrainerError):
     """There is no answer left to undo."""
+
+
+class NeedsConfirmation(TrainerError):
+    """The change would discard more than a few things, so nothing was done; `count` says how
+    many. Front ends ask the learner and repeat the call with the limit lifted."""
+
+    def __init__(self, message: str, count: int):
+        self.count = count
+        super().__init__(message)

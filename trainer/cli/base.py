@@ -18,8 +18,9 @@ import click
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from trainer.collection import DATABASE_ENV, Collection
-from trainer.errors import DeckError, TrainerError
-from trainer.storage.paths import bundled_decks, default_database_url
+from trainer.errors import DeckError, NeedsConfirmation, TrainerError
+from trainer.model import SyncReport
+from trainer.storage.paths import default_database_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,9 +81,38 @@ decks_option = click.option(
 )
 
 
-def chosen_decks(given: tuple[Path, ...]) -> list[Path]:
-    """The deck paths given, or the bundled decks."""
-    return list(given) or [bundled_decks()]
+def chosen_decks(given: tuple[Path, ...]) -> list[Path] | None:
+    """The deck paths given, or None: the bundled decks and every deck path synced before."""
+    return list(given) or None
+
+
+def sync_asking(col: Collection, paths: list[Path] | None, *, yes: bool) -> SyncReport:
+    """Sync `paths`; one that would retire more than a few cards asks first when a person is at
+    the terminal (`yes` skips the question), else raises a ClickException saying how many."""
+    from trainer.decks.sync import RETIRE_WITHOUT_ASKING
+
+    try:
+        return col.sync_decks(paths, retire_limit=None if yes else RETIRE_WITHOUT_ASKING)
+    except NeedsConfirmation as exc:
+        if sys.stdin.isatty() and click.confirm(f"{exc}. Retire them?", default=False, err=True):
+            return col.sync_decks(paths)
+        raise click.ClickException(
+            f"{exc}; nothing was changed. Run `trainer sync --yes` to retire them."
+        ) from None
+
+
+def sync_before_study(col: Collection, paths: list[Path] | None) -> None:
+    """The sync a study session starts with: it never retires more than a few cards unasked;
+    instead it says what it would do and the session goes on with the decks as they were."""
+    from trainer.decks.sync import RETIRE_WITHOUT_ASKING
+
+    try:
+        report = col.sync_decks(paths, retire_limit=RETIRE_WITHOUT_ASKING)
+    except NeedsConfirmation as exc:
+        click.echo(f"Decks not synced: {exc}. Run `trainer sync --yes` to retire them.", err=True)
+        return
+    if report.added or report.updated or report.retired or report.restored:
+        click.echo(f"Decks synced: {report}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from trainer.cli.base import Context, chosen_decks, cli, decks_option, friendly_errors
+from trainer.cli.base import Context, chosen_decks, cli, decks_option, friendly_errors, sync_before_study
 
 
 @cli.command()
@@ -87,11 +87,10 @@ def serve(
         raise click.ClickException("--open-signup needs --accounts")
     if pin_cpus:
         _check_pinning(workers)
-    paths = chosen_decks(deck_paths)
     with obj.collection() as col:  # a database that cannot be opened stops here, before any worker starts
+        paths = chosen_decks(deck_paths) or col.sync_paths()
         if not no_sync:
-            report = col.sync_decks(paths)
-            click.echo(f"Decks synced: {report}")
+            sync_before_study(col, paths)
     from waitress import create_server
 
     from web import close_app, create_app

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from trainer.cli.base import Context, chosen_decks, cli, decks_option, friendly_errors
+from trainer.cli.base import Context, chosen_decks, cli, decks_option, friendly_errors, sync_before_study
 
 
 @cli.command()
@@ -33,7 +33,7 @@ def review(
 
     with obj.collection() as col:
         if not no_sync:
-            col.sync_decks(chosen_decks(deck_paths))
+            sync_before_study(col, chosen_decks(deck_paths))
         run_session(col, domain=domain, limit=limit)
 
 

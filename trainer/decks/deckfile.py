@@ -107,8 +107,10 @@ def _parse(path: Path, problems: list[Problem]) -> Any:
 
 
 def load_concepts(files: list[Path], problems: list[Problem]) -> dict[str, str]:
-    """The concept vocabulary from `files`, with any problems appended to `problems`."""
+    """The concept vocabulary from `files`, with any problems appended to `problems`. A concept
+    in several files (deck folders synced together) takes its first file's description."""
     concepts: dict[str, str] = {}
+    origin: dict[str, Path] = {}
     for path in files:
         data = _parse(path, problems)
         if data is None:
@@ -125,12 +127,16 @@ def load_concepts(files: list[Path], problems: list[Problem]) -> dict[str, str]:
             slug = entry["id"]
             if not SLUG.match(slug):
                 problems.append(Problem(f"concept id {slug!r} is not a slug", file=str(path), line=line))
-            if slug in concepts:
-                problems.append(Problem(f"duplicate concept {slug!r}", file=str(path), line=line))
             description = entry.get("description")
+            if slug in concepts and origin.get(slug) == path:
+                problems.append(Problem(f"duplicate concept {slug!r}", file=str(path), line=line))
+            elif slug in concepts:
+                # Folders synced together share one vocabulary: the first folder's entry stands.
+                continue
             if not isinstance(description, str) or not description.strip():
                 problems.append(Problem(f"concept {slug!r} needs a `description`", file=str(path), line=line))
             concepts[slug] = str(description or "").strip()
+            origin.setdefault(slug, path)
     return concepts
 
 

@@ -1,27 +1,37 @@
 """Apply validated deck files to the database in one transaction.
 
 A card whose text changed keeps every learner's scheduling and history; a card missing from the
-files is retired (never deleted) and comes back, history intact, when it reappears.
+files is retired (never deleted) and comes back, history intact, when it reappears. A sync only
+retires cards of the decks it is about: the decks in its files, and those last synced from a
+file inside one of its folders. Every folder or file synced is remembered (`deck_sources`), so a
+sync that names no paths reads them all again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
 
 from trainer.decks.deckfile import DeckSet
 from trainer.decks.render import render_card
+from trainer.errors import NeedsConfirmation
 from trainer.model import Card, CardKind, Queue, SyncReport
 from trainer.storage.learners import add_states_for_cards
-from trainer.storage.schema import Concept, DeckRow
+from trainer.storage.schema import Concept, DeckRow, DeckSource
 from trainer.storage.store import QUEUE_FROM_STATE, cards, states
+
+# A sync that would retire more cards than this asks first (front ends pass it as `retire_limit`).
+RETIRE_WITHOUT_ASKING = 5
 
 concepts_table: Table = Concept.__table__  # type: ignore[assignment]
 decks_table: Table = DeckRow.__table__  # type: ignore[assignment]
+sources_table: Table = DeckSource.__table__  # type: ignore[assignment]
 
 
 def content_hash(card: Card) -> str:
@@ -63,7 +73,7 @@ def _sync_vocabulary(conn: Connection, deck_set: DeckSet) -> None:
         values = {
             "title": deck.title,
             "description": deck.description,
-            "path": deck.path,
+            "path": str(Path(deck.path).resolve()),
             "position": position,
         }
         row = stored.get(deck.slug)
@@ -83,10 +93,31 @@ def _is_current(row: Any, card: Card, position: int) -> bool:
     )
 
 
-def apply_decks(conn: Connection, deck_set: DeckSet, now: datetime) -> SyncReport:
-    """Bring the cards table in line with `deck_set` inside the caller's transaction."""
+def _decks_in_scope(conn: Connection, deck_set: DeckSet, sources: Sequence[Path]) -> set[str]:
+    """The decks a sync of `sources` speaks for: those in its files, and those last synced from a
+    file inside one of its folders (a deck file deleted from a synced folder retires its cards)."""
+    scope = {deck.slug for deck in deck_set.decks}
+    folders = [path.resolve() for path in sources if path.is_dir()]
+    for slug, path in conn.execute(select(decks_table.c.slug, decks_table.c.path)).all():
+        if path and any(Path(path).resolve().is_relative_to(folder) for folder in folders):
+            scope.add(slug)
+    return scope
+
+
+def apply_decks(
+    conn: Connection,
+    deck_set: DeckSet,
+    now: datetime,
+    *,
+    sources: Sequence[Path] | None = None,
+    retire_limit: int | None = None,
+) -> SyncReport:
+    """Bring the cards table in line with `deck_set` (read from `sources`) inside the caller's
+    transaction. Cards missing from it are retired only in the decks it speaks for (every deck,
+    when `sources` is None). Raises `NeedsConfirmation`, before changing anything, if more than
+    `retire_limit` cards would be retired."""
     report = SyncReport(decks=[deck.slug for deck in deck_set.decks])
-    _sync_vocabulary(conn, deck_set)
+    scope = _decks_in_scope(conn, deck_set, sources) if sources is not None else None
     stored = {
         row.id: row
         for row in conn.execute(
@@ -100,11 +131,22 @@ def apply_decks(conn: Connection, deck_set: DeckSet, now: datetime) -> SyncRepor
             )
         ).all()
     }
+    seen_ids = {card.id for deck in deck_set.decks for card in deck.cards}
+    gone = [
+        card_id
+        for card_id, row in stored.items()
+        if card_id not in seen_ids and not row.retired and (scope is None or row.deck in scope)
+    ]
+    if retire_limit is not None and len(gone) > retire_limit:
+        by_deck: dict[str, int] = {}
+        for card_id in gone:
+            by_deck[stored[card_id].deck] = by_deck.get(stored[card_id].deck, 0) + 1
+        where = ", ".join(f"{slug}: {count}" for slug, count in sorted(by_deck.items()))
+        raise NeedsConfirmation(f"this sync would retire {len(gone)} cards ({where})", len(gone))
+    _sync_vocabulary(conn, deck_set)
     added: list[dict[str, Any]] = []
-    seen: set[str] = set()
     for deck in deck_set.decks:
         for position, card in enumerate(deck.cards):
-            seen.add(card.id)
             row = stored.get(card.id)
             if row is not None and _is_current(row, card, position):
                 report.unchanged += 1
@@ -128,7 +170,6 @@ def apply_decks(conn: Connection, deck_set: DeckSet, now: datetime) -> SyncRepor
             conn.execute(insert(cards), added[start : start + 2000])
         add_states_for_cards(conn, added)
         report.added = len(added)
-    gone = [card_id for card_id, row in stored.items() if card_id not in seen and not row.retired]
     for start in range(0, len(gone), 500):
         chunk = gone[start : start + 500]
         conn.execute(update(cards).where(cards.c.id.in_(chunk)).values(retired=True, updated_at=now))
@@ -144,3 +185,30 @@ def _refresh_states(conn: Connection, card_id: str, deck: str, position: int) ->
         .where(states.c.card_id == card_id)
         .values(deck=deck, position=position, queue=QUEUE_FROM_STATE)
     )
+
+
+def remember_sources(conn: Connection, paths: Sequence[Path], now: datetime) -> None:
+    """Add `paths` (resolved) to the deck folders and files the collection is synced from."""
+    known = set(conn.execute(select(sources_table.c.path)).scalars())
+    for path in dict.fromkeys(str(p.resolve()) for p in paths):
+        if path not in known:
+            conn.execute(insert(sources_table).values(path=path, added_at=now))
+
+
+def remembered_sources(conn: Connection) -> list[Path]:
+    """The deck folders and files the collection has been synced from, oldest first."""
+    rows = conn.execute(select(sources_table.c.path).order_by(sources_table.c.added_at, sources_table.c.path))
+    return [Path(path) for path in rows.scalars()]
+
+
+def merge_sources(paths: Sequence[Path]) -> list[Path]:
+    """`paths` resolved, without repeats and without files inside a folder also given (they
+    would be read twice), in their first order; paths that no longer exist are left out."""
+    resolved = [p.resolve() for p in paths if p.exists()]
+    folders = [p for p in resolved if p.is_dir()]
+    merged: list[Path] = []
+    for path in resolved:
+        inside = path.is_file() and any(path.is_relative_to(folder) for folder in folders)
+        if path not in merged and not inside:
+            merged.append(path)
+    return merged
