@@ -20,8 +20,13 @@ from trainer.insights import charts as chart_module
 from trainer.insights.calibration import calibration_report
 from trainer.insights.optimize import NotEnoughHistory, optimize
 from trainer.insights.readiness import Readiness, readiness
-from trainer.insights.stats import weakest_evidence
-from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
+from trainer.insights.weakness import (
+    concept_gaps,
+    domain_gaps,
+    gap_attribution,
+    missed_points,
+    weakest_evidence,
+)
 
 from .context import collection, now
 from .present import finite_or_none

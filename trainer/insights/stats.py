@@ -407,23 +407,6 @@ def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
     return frame[COLUMNS]
 
 
-def weakest_evidence(report: pd.DataFrame) -> list[dict[str, Any]]:
-    """The ranked domains of a `domain_report`, weakest first, each with the evidence behind its
-    rank: `domain`, `answers` (recall answers in 30 days), `recalled` (of them, not Again), the
-    shrunk `estimate` and its optimistic `ceiling`."""
-    ranked = report[report["weak_rank"].notna()].sort_values("weak_rank")
-    return [
-        {
-            "domain": str(row.domain),
-            "answers": int(row.recall_answers_30d),
-            "recalled": round(float(row.recall_30d) * int(row.recall_answers_30d)),
-            "estimate": float(row.retention_estimate),
-            "ceiling": float(row.retention_ceiling),
-        }
-        for row in ranked.itertuples()
-    ]
-
-
 def weakest_domains(report: pd.DataFrame) -> list[str]:
     """Domains from a `domain_report`, weakest first; those with no graded reviews are left out."""
     ranked = report[report["weak_rank"].notna()].sort_values("weak_rank")

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from trainer.insights.readiness import readiness
-from trainer.insights.stats import log_frame, weakest_domains, weakest_evidence
-from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution
+from trainer.insights.stats import log_frame, weakest_domains
+from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, weakest_evidence
 from trainer.model import Rating
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ a domain gap when the domain's effect does (everything in that domain is weak).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -176,3 +176,20 @@ def missed_points(col: Collection, limit: int = 20) -> pd.DataFrame:
     frame["miss_rate"] = frame["missed"] / frame["shown"]
     frame = frame[frame["missed"] > 0].sort_values(["missed", "miss_rate"], ascending=False)
     return frame.head(limit).reset_index(drop=True)
+
+
+def weakest_evidence(report: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ranked domains of a `domain_report`, weakest first, each with the evidence behind its
+    rank: `domain`, `answers` (recall answers in 30 days), `recalled` (of them, not Again), the
+    shrunk `estimate` and its optimistic `ceiling`."""
+    ranked = report[report["weak_rank"].notna()].sort_values("weak_rank")
+    return [
+        {
+            "domain": str(row.domain),
+            "answers": int(row.recall_answers_30d),
+            "recalled": round(float(row.recall_30d) * int(row.recall_answers_30d)),
+            "estimate": float(row.retention_estimate),
+            "ceiling": float(row.retention_ceiling),
+        }
+        for row in ranked.itertuples()
+    ]
