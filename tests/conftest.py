@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 FIXTURE_DECKS = Path(__file__).parent / "fixtures" / "decks"
 REPO_DECKS = Path(__file__).resolve().parent.parent / "decks"
 POSTGRES_ENV = "TRAINER_TEST_POSTGRES_URL"
+SLOW_ENV = "TRAINER_SLOW"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
@@ -132,3 +133,9 @@ def assert_clean_error(result: Any, exit_code: int = 1) -> None:
     assert result.exit_code == exit_code, result.output
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Error:" in result.output, result.output
+
+
+def slow_size(short: int, full: int) -> int:
+    """How big a `slow` reliability run is: `short` (what every run and CI does, still real kills
+    and real concurrency) unless TRAINER_SLOW=full asks for the long run."""
+    return full if os.environ.get(SLOW_ENV, "").strip().lower() == "full" else short

@@ -154,7 +154,16 @@ def test_progress_arrives_in_anki_with_due_dates_intervals_and_review_log(
     target = anki()
     import_package(target, tmp_path / "progress.apkg", with_scheduling=True)
     zone, rollover = sqlite_col.settings.zone, sqlite_col.settings.rollover_hour
-    anki_today = learner_day(datetime.now(UTC), zone, rollover)
+    # Anki's "today" comes from its own clock, which cannot be set from here. It is read once
+    # and everything below is measured from it and the collection's creation day, so a run that
+    # crosses the learner's rollover cannot fail; the trainer's clock brackets that one reading.
+    created = learner_day(
+        datetime.fromtimestamp(target.db.scalar("SELECT crt FROM col"), UTC), zone, rollover
+    )
+    before = learner_day(datetime.now(UTC), zone, rollover)
+    anki_today = created + timedelta(days=target.sched.today)
+    after = learner_day(datetime.now(UTC), zone, rollover)
+    assert before <= anki_today <= after
 
     assert report.reviewed_cards == 5 and report.review_rows == 8
     states = {s.id: s.memory for s in sqlite_col.cards()}
@@ -169,7 +178,7 @@ def test_progress_arrives_in_anki_with_due_dates_intervals_and_review_log(
             assert memory.due is not None
             assert card.queue == 2
             days_ahead = (learner_day(memory.due, zone, rollover) - anki_today).days
-            assert card.due - target.sched.today == days_ahead, card_id
+            assert card.due - (anki_today - created).days == days_ahead, card_id
             assert card.ivl == interval_days(memory) >= 1
         elif memory.state in (CardState.LEARNING, CardState.RELEARNING):
             assert memory.due is not None

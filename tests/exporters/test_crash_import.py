@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import slow_size
 from trainer.decks.deckfile import load_decks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,10 +93,6 @@ def kills_leave_all_or_nothing(tmp_path: Path, kills: int, seed: int) -> None:
     assert inside, "no kill landed while the import was writing its deck file"
 
 
-def test_import_killed_midway_is_all_or_nothing(tmp_path: Path) -> None:
-    kills_leave_all_or_nothing(tmp_path, kills=5, seed=5)
-
-
 @pytest.mark.slow
-def test_import_killed_many_times_is_all_or_nothing(tmp_path: Path) -> None:
-    kills_leave_all_or_nothing(tmp_path, kills=20, seed=6)
+def test_import_killed_midway_is_all_or_nothing(tmp_path: Path) -> None:
+    kills_leave_all_or_nothing(tmp_path, kills=slow_size(4, 20), seed=5)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from sqlalchemy import Engine
 
-from tests.conftest import NOW
+from tests.conftest import NOW, slow_size
 from trainer import Collection, Conflict, Rating
 from trainer.check import check_database
 from trainer.storage.database import driver_transaction, write_transaction, writer_lock_path
@@ -95,17 +95,11 @@ def _writers_lose_nothing(
     assert report.ok, [str(p) for p in report.problems[:5]]
 
 
-def test_sixteen_writers_for_a_few_seconds(
-    sqlite_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
-) -> None:
-    _writers_lose_nothing(sqlite_url, tmp_path, open_collection, seconds=4)
-
-
 @pytest.mark.slow
-def test_sixteen_writers_for_thirty_seconds(
+def test_sixteen_writers_lose_nothing(
     sqlite_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
-    _writers_lose_nothing(sqlite_url, tmp_path, open_collection, seconds=30)
+    _writers_lose_nothing(sqlite_url, tmp_path, open_collection, seconds=slow_size(4, 30))
 
 
 def test_two_tabs_answering_the_same_card(db_url: str, decks_dir: Path, open_collection) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW
+from tests.conftest import NOW, slow_size
 from tests.storage.test_concurrency import write_deck
 from trainer import Collection, Rating
 from trainer.check import check_database
@@ -135,13 +135,9 @@ def _answers_survive_kills(tmp_path: Path, kills: int, seed: int) -> None:
     assert len(acknowledged) > kills, "the workers answered almost nothing before being killed"
 
 
-def test_answers_survive_sigkill(tmp_path: Path) -> None:
-    _answers_survive_kills(tmp_path, kills=20, seed=1)
-
-
 @pytest.mark.slow
-def test_answers_survive_many_sigkills(tmp_path: Path) -> None:
-    _answers_survive_kills(tmp_path, kills=30, seed=2)
+def test_answers_survive_sigkills(tmp_path: Path) -> None:
+    _answers_survive_kills(tmp_path, kills=slow_size(20, 60), seed=1)
 
 
 def _sync_is_all_or_nothing(tmp_path: Path, kills: int, seed: int) -> None:
@@ -197,10 +193,6 @@ def _sync_is_all_or_nothing(tmp_path: Path, kills: int, seed: int) -> None:
     assert inside, "no kill landed inside the sync's write transaction"
 
 
-def test_sync_killed_midway_is_all_or_nothing(tmp_path: Path) -> None:
-    _sync_is_all_or_nothing(tmp_path, kills=3, seed=3)
-
-
 @pytest.mark.slow
-def test_sync_killed_many_times_is_all_or_nothing(tmp_path: Path) -> None:
-    _sync_is_all_or_nothing(tmp_path, kills=20, seed=4)
+def test_sync_killed_midway_is_all_or_nothing(tmp_path: Path) -> None:
+    _sync_is_all_or_nothing(tmp_path, kills=slow_size(3, 20), seed=3)
