@@ -164,8 +164,18 @@ def signup() -> Any:
         if errors:
             raise AccountError("The account was not created", [])
         account = accounts().sign_up(
-            values["name"], password, invite=values["invite"], open_signup=open_signup, now=now()
+            values["name"],
+            password,
+            invite=values["invite"],
+            open_signup=open_signup,
+            now=now(),
+            address=_address(),
         )
+    except LoginThrottled as exc:
+        page = render_template(
+            "auth_signup.html", open_signup=open_signup, values=values, errors={"": [str(exc)]}
+        )
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     except AccountError as exc:
         for problem in exc.problems:
             errors.setdefault(problem.field or "", []).append(problem.message)
@@ -189,7 +199,11 @@ def change_password() -> Any:
         if new != request.form.get("confirm", ""):
             errors["confirm"] = ["does not match the new password"]
             raise AccountError("The password was not changed", [])
-        epoch = accounts().change_password(account.id, request.form.get("current", ""), new, now=now())
+        current = request.form.get("current", "")
+        epoch = accounts().change_password(account.id, current, new, now=now(), address=_address())
+    except LoginThrottled as exc:
+        page = render_template("auth_password.html", errors={"current": [str(exc)]})
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     except AccountError as exc:
         for problem in exc.problems:
             field = "new" if problem.field == "password" else problem.field or ""

@@ -103,22 +103,47 @@ def test_login_errors_are_identical_whatever_the_cause(accounts: Accounts) -> No
     assert accounts.authenticate(" ALICE ", GOOD, "10.0.0.9", now=NOW).name == "alice"
 
 
-def test_five_failures_throttle_the_account_for_fifteen_minutes(accounts: Accounts) -> None:
+def test_five_failures_lock_out_that_client_and_only_delay_the_account(accounts: Accounts) -> None:
     accounts.create("alice", GOOD, now=NOW)
     for i in range(5):
         with pytest.raises(LoginRefused):
-            accounts.authenticate("alice", "not the password", f"10.0.1.{i}", now=NOW + timedelta(minutes=i))
+            accounts.authenticate("alice", "not the password", "10.0.1.1", now=NOW + timedelta(minutes=i))
     with pytest.raises(LoginThrottled) as caught:
-        accounts.authenticate("alice", GOOD, "10.0.2.1", now=NOW + timedelta(minutes=5))
+        accounts.authenticate("alice", GOOD, "10.0.1.1", now=NOW + timedelta(minutes=5))
     assert caught.value.retry_after == 10 * 60 + 1
+    # The owner, elsewhere, waits one second after the latest failure, not fifteen minutes.
+    with pytest.raises(LoginThrottled) as delayed:
+        accounts.authenticate("alice", GOOD, "10.0.2.1", now=NOW + timedelta(minutes=4))
+    assert delayed.value.retry_after == 2
+    assert accounts.authenticate("alice", GOOD, "10.0.2.1", now=NOW + timedelta(minutes=4, seconds=1))
     with pytest.raises(LoginThrottled):
-        accounts.authenticate("alice", GOOD, "10.0.2.1", now=NOW + timedelta(minutes=14, seconds=59))
-    assert accounts.authenticate("alice", GOOD, "10.0.2.1", now=NOW + timedelta(minutes=15, seconds=1))
+        accounts.authenticate("alice", GOOD, "10.0.1.1", now=NOW + timedelta(minutes=14, seconds=59))
+    assert accounts.authenticate("alice", GOOD, "10.0.1.1", now=NOW + timedelta(minutes=15, seconds=1))
 
 
-def test_five_failures_from_one_address_throttle_every_name_from_it(accounts: Accounts) -> None:
+def test_failures_from_many_addresses_delay_the_account_more_and_more(accounts: Accounts) -> None:
     accounts.create("alice", GOOD, now=NOW)
-    for i in range(5):
+    moment = NOW
+    waits = []
+    for i in range(12):
+        try:
+            accounts.authenticate("alice", "not the password", f"10.0.3.{i}", now=moment)
+        except LoginRefused:
+            waits.append(0)
+        except LoginThrottled as exc:
+            waits.append(exc.retry_after)
+            moment += timedelta(seconds=exc.retry_after)
+            with pytest.raises(LoginRefused):
+                accounts.authenticate("alice", "not the password", f"10.0.3.{i}", now=moment)
+    assert waits == [0] * 5 + [2, 3, 5, 9, 17, 33, 61]
+    with pytest.raises(LoginThrottled) as capped:
+        accounts.authenticate("alice", GOOD, "10.0.4.1", now=moment)
+    assert capped.value.retry_after == 61
+
+
+def test_twenty_failures_from_one_address_throttle_every_name_from_it(accounts: Accounts) -> None:
+    accounts.create("alice", GOOD, now=NOW)
+    for i in range(20):
         with pytest.raises(LoginRefused):
             accounts.authenticate(f"guess{i}", "whatever it is", "10.9.9.9", now=NOW)
     with pytest.raises(LoginThrottled):

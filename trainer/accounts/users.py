@@ -29,6 +29,7 @@ learners = store.learners
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 RESERVED_NAMES = frozenset({"local"})
 LOGIN_REFUSED = "The name or password is wrong, or the account is disabled."
+INVITE_REFUSED = Problem("is unknown, used up or expired", field="invite")
 
 
 class AccountError(ProblemsError):
@@ -43,11 +44,13 @@ class LoginRefused(TrainerError):
 
 
 class LoginThrottled(TrainerError):
-    """Too many failed logins for this account or address; `retry_after` is in whole seconds."""
+    """Too many failed password checks or invite codes for this account or address; try again
+    in `retry_after` whole seconds."""
 
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
-        super().__init__(f"Too many failed logins. Try again in {max(1, -(-retry_after // 60))} minutes.")
+        wait = f"{retry_after} seconds" if retry_after < 120 else f"{-(-retry_after // 60)} minutes"
+        super().__init__(f"Too many failed attempts. Try again in {wait}.")
 
 
 @dataclass(frozen=True)
@@ -183,11 +186,14 @@ class Accounts:
             self._create(conn, name, hashed, admin, moment)
         return self.get(name)
 
-    def _create(self, conn: Connection, name: str, hashed: str, admin: bool, moment: datetime) -> int:
+    def _create(
+        self, conn: Connection, name: str, hashed: str, admin: bool, moment: datetime, *, claim: bool = True
+    ) -> int:
+        """Create the account; with `claim`, a password-less learner of that name gets it."""
         existing = conn.execute(
             select(learners.c.password_hash).where(learners.c.name == name).with_for_update()
         ).first()
-        if existing is not None and existing.password_hash is not None:
+        if existing is not None and (existing.password_hash is not None or not claim):
             raise AccountError("The account was not created", [Problem("is already taken", field="name")])
         learner_id = ensure_learner(conn, name)
         conn.execute(
@@ -206,21 +212,23 @@ class Accounts:
             _bump_epoch(conn, account.id)
         return self.get(name)
 
-    def change_password(self, learner_id: int, current: str, new: str, now: datetime | None = None) -> int:
+    def change_password(
+        self, learner_id: int, current: str, new: str, now: datetime | None = None, *, address: str = ""
+    ) -> int:
         """Replace the password after checking the current one; ends every session. Returns the
-        new session epoch. Raises AccountError naming the field at fault."""
+        new session epoch. The check of the current password is throttled as a login from
+        `address` is (LoginThrottled). Raises AccountError naming the field at fault."""
         moment = require_utc(now)
         account = self.by_id(learner_id)
         if account is None:
             raise NotFound("no such account")
-        with read_transaction(self.engine) as conn:
-            stored = conn.execute(
-                select(learners.c.password_hash).where(learners.c.id == learner_id)
-            ).scalar()
+        stored, counted = self._begin_attempt(account.name, address, moment)
         if not passwords.verify_password(stored, current):
             raise AccountError(
                 "The password was not changed", [Problem("is not your current password", field="current")]
             )
+        with write_transaction(self.engine) as conn:
+            throttle.withdraw(conn, counted)
         problems = passwords.password_problems(new, account.name)
         if problems:
             raise AccountError("The password was not changed", problems)
@@ -236,36 +244,40 @@ class Accounts:
 
     # -- logging in ---------------------------------------------------------------------------
 
-    def authenticate(self, name: str, password: str, address: str, now: datetime | None = None) -> Account:
-        """The account if `password` is right and it is active. Raises LoginThrottled after too
-        many recent failures for this name or address, else LoginRefused with one message for
-        every cause, after the same password-hashing work whether or not the account exists."""
-        moment = require_utc(now)
-        name = normalize_name(name)
-        keys = {throttle.ACCOUNT: name, throttle.ADDRESS: address}
-        with read_transaction(self.engine) as conn:
-            until = throttle.blocked_until(conn, self.policy, keys, moment)
-            row = conn.execute(
-                select(learners.c.id, learners.c.password_hash, learners.c.is_active).where(
-                    learners.c.name == name
-                )
-            ).first()
+    def _begin_attempt(self, name: str, address: str, moment: datetime) -> tuple[str | None, list[int]]:
+        """Check the throttle for a password check of `name` from `address` and count it as a
+        failure in advance; returns the stored hash (None for no such account or no password)
+        and the failures counted. Raises LoginThrottled."""
+        with write_transaction(self.engine) as conn:
+            until, counted = throttle.begin_attempt(
+                conn, self.policy, throttle.login_keys(name, address), moment
+            )
+            stored = conn.execute(
+                select(learners.c.password_hash).where(learners.c.name == name, learners.c.is_active)
+            ).scalar()
         if until is not None:
             raise LoginThrottled(int((until - moment).total_seconds()) + 1)
-        stored = row.password_hash if row is not None else None
-        matched = passwords.verify_password(stored, password)
-        if not matched or row is None or not row.is_active:
-            with write_transaction(self.engine) as conn:
-                throttle.record_failure(conn, self.policy, keys, moment)
+        return stored, counted
+
+    def authenticate(self, name: str, password: str, address: str, now: datetime | None = None) -> Account:
+        """The account if `password` is right and it is active. Raises LoginThrottled while the
+        throttle (see `trainer.accounts.throttle`) holds this name or address back, else
+        LoginRefused with one message for every cause, after the same password-hashing work
+        whether or not the account exists."""
+        moment = require_utc(now)
+        name = normalize_name(name)
+        stored, counted = self._begin_attempt(name, address, moment)
+        if not passwords.verify_password(stored, password):
             raise LoginRefused()
         with write_transaction(self.engine) as conn:
-            throttle.forget_account_failures(conn, name)
+            throttle.withdraw(conn, counted)
+            keys = throttle.login_keys(name, address)
+            throttle.forget(conn, throttle.PAIR, keys[throttle.PAIR])
+            throttle.forget(conn, throttle.ACCOUNT, keys[throttle.ACCOUNT])
             if stored is not None and passwords.needs_rehash(stored):
                 rehashed = passwords.hash_password(password)
-                conn.execute(update(learners).where(learners.c.id == row.id).values(password_hash=rehashed))
-        account = self.by_id(row.id)
-        assert account is not None
-        return account
+                conn.execute(update(learners).where(learners.c.name == name).values(password_hash=rehashed))
+        return self.get(name)
 
     # -- invites and sign-up ------------------------------------------------------------------
 
@@ -294,32 +306,55 @@ class Accounts:
         invite: str | None,
         open_signup: bool,
         now: datetime | None = None,
+        address: str = "",
     ) -> Account:
         """Create an account by invite code (used up atomically) or, when `open_signup`, without
-        one. Raises AccountError listing every problem; nothing is changed then."""
+        one. Raises AccountError listing every problem; nothing is changed then.
+
+        Without open sign-up the invite is checked first: until it is valid, no other problem
+        is reported (nobody learns which names are taken) and no password is hashed. A refused
+        invite counts against `address` in the login throttle, and an address the throttle
+        holds back gets LoginThrottled. A name already used by any learner is taken, even one
+        without a password (only `create`, for the host, gives such a learner a password)."""
         moment = require_utc(now)
         name = normalize_name(name)
+        code = (invite or "").strip()
+        if not open_signup and not code:
+            raise AccountError(
+                "The account was not created",
+                [Problem("an invite code is needed to sign up", field="invite")],
+            )
+        with write_transaction(self.engine) as conn:
+            until, counted = throttle.begin_attempt(conn, self.policy, {throttle.ADDRESS: address}, moment)
+            valid = until is None and (open_signup or self._invite(conn, code, moment) is not None)
+        if until is not None:
+            raise LoginThrottled(int((until - moment).total_seconds()) + 1)
+        if not valid:
+            raise AccountError("The account was not created", [INVITE_REFUSED])
+        with write_transaction(self.engine) as conn:
+            throttle.withdraw(conn, counted)
         problems = name_problems(name) + passwords.password_problems(password, name)
-        if not open_signup and not (invite or "").strip():
-            problems.append(Problem("an invite code is needed to sign up", field="invite"))
         if problems:
             raise AccountError("The account was not created", problems)
         hashed = passwords.hash_password(password)
         with write_transaction(self.engine) as conn:
             if not open_signup:
-                self._use_invite(conn, invite or "", moment)
-            self._create(conn, name, hashed, False, moment)
+                self._use_invite(conn, code, moment)
+            self._create(conn, name, hashed, False, moment, claim=False)
         return self.get(name)
 
+    @staticmethod
+    def _invite(conn: Connection, code: str, moment: datetime, *, lock: bool = False) -> int | None:
+        """The id of a usable invite with this code, or None."""
+        query = select(invites.c.id).where(
+            invites.c.code_hash == hash_invite(code), invites.c.uses_left > 0, invites.c.expires_at > moment
+        )
+        return conn.execute(query.with_for_update() if lock else query).scalar()
+
     def _use_invite(self, conn: Connection, code: str, moment: datetime) -> None:
-        row = conn.execute(
-            select(invites.c.id, invites.c.uses_left, invites.c.expires_at)
-            .where(invites.c.code_hash == hash_invite(code))
-            .with_for_update()
-        ).first()
-        if row is None or row.uses_left < 1 or row.expires_at <= moment:
-            raise AccountError(
-                "The account was not created",
-                [Problem("is unknown, used up or expired", field="invite")],
-            )
-        conn.execute(update(invites).where(invites.c.id == row.id).values(uses_left=row.uses_left - 1))
+        invite_id = self._invite(conn, code, moment, lock=True)
+        if invite_id is None:
+            raise AccountError("The account was not created", [INVITE_REFUSED])
+        conn.execute(
+            update(invites).where(invites.c.id == invite_id).values(uses_left=invites.c.uses_left - 1)
+        )
