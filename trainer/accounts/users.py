@@ -29,6 +29,7 @@ learners = store.learners
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 RESERVED_NAMES = frozenset({"local"})
 LOGIN_REFUSED = "The name or password is wrong, or the account is disabled."
+CountedFailures = list[int]  # the throttle's ids of the failures an attempt counted in advance
 INVITE_REFUSED = Problem("is unknown, used up or expired", field="invite")
 
 
@@ -244,7 +245,7 @@ class Accounts:
 
     # -- logging in ---------------------------------------------------------------------------
 
-    def _begin_attempt(self, name: str, address: str, moment: datetime) -> tuple[str | None, list[int]]:
+    def _begin_attempt(self, name: str, address: str, moment: datetime) -> tuple[str | None, CountedFailures]:
         """Check the throttle for a password check of `name` from `address` and count it as a
         failure in advance; returns the stored hash (None for no such account or no password)
         and the failures counted. Raises LoginThrottled."""
