@@ -379,11 +379,13 @@ class Collection:
     ) -> tuple[Memory, str | None]:
         """The new memory, and the deck whose turn it was in the rotation across domains: the
         answered card's, if it was a new or review card (else None, as for a repeated request)."""
+        loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
         if request_id is not None:
+            # Looked up once the card is locked: a repeat that waited for the lock while the
+            # first request answered now sees that answer, and returns it.
             done = store.answer_for_request(driver, self.learner_id, request_id)
             if done is not None:
                 return done, None
-        loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
         if loaded is None:
             raise NotFound(f"no card {card_id!r}")
         if loaded.retired:

@@ -152,9 +152,32 @@ def _check_local_host() -> None:
         abort(400, "This server answers only to localhost or a loopback address in the Host header.")
 
 
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul() -> None:
+    # No text the trainer stores may hold a NUL character (PostgreSQL refuses it outright): a
+    # request carrying one anywhere, in its path, query, form or JSON body, is refused whole.
+    parts: list[object] = [request.path, list(request.args.items(multi=True))]
+    if request.mimetype in FORM_TYPES:
+        parts.append(list(request.form.items(multi=True)))
+    elif request.is_json:
+        parts.append(request.get_json(silent=True))
+    if _holds_nul(parts):
+        abort(400, "The request holds a NUL character, which no field may contain.")
+
+
 def init_app(app: Flask) -> None:
     """Refuse a local server's requests for a non-loopback Host, protect every state-changing
     request with a CSRF token and add the security headers."""
     app.before_request(_check_local_host)
+    app.before_request(_refuse_nul)
     csrf.init_app(app)
     app.after_request(_add_headers)
