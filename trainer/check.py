@@ -22,6 +22,7 @@ from fsrs import Rating
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DatabaseError
 
+from trainer.errors import SettingsError
 from trainer.model import CardState, Memory, Queue
 from trainer.storage import backup, learners, store
 from trainer.storage.database import is_sqlite, read_transaction, write_transaction
@@ -170,6 +171,20 @@ def _check_chain(key: tuple[int, str], rows: list[Any], settings: Any, report: C
     return previous if rows else None
 
 
+def _learner_settings(conn: Connection, learner_ids: list[int], report: CheckReport) -> dict[int, Any]:
+    """Each learner's saved settings; settings that fail validation are reported (and that
+    learner's reviews are not replayed)."""
+    found = {}
+    for learner_id in learner_ids:
+        try:
+            found[learner_id] = learners.load_settings(conn, learner_id)
+        except SettingsError as exc:
+            for problem in exc.problems:
+                message = f"learner {learner_id}: setting {problem.field} {problem.message}"
+                report.problems.append(Problem("settings", message, learner_id))
+    return found
+
+
 def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport, _Repairs]:
     """Inspect the whole database inside `conn`'s transaction; nothing is changed."""
     report = CheckReport()
@@ -187,7 +202,9 @@ def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport
         )
     }
     learner_ids = list(conn.execute(select(store.learners.c.id)).scalars())
-    settings = {lid: learners.load_settings(conn, lid) for lid in learner_ids} if replay else {}
+    settings = _learner_settings(conn, learner_ids, report)
+    if not replay:
+        settings = {}
     chains = _logs_by_card(conn)
     seen: set[tuple[int, str]] = set()
     for row in conn.execute(

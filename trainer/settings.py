@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
@@ -16,6 +17,8 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 from trainer.errors import Problem, SettingsError
 
 LEECH_ACTIONS = ("tag", "suspend")
+EARLIEST_INTERVIEW = date(2000, 1, 1)
+LATEST_INTERVIEW = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,9 @@ def _coerce(name: str, raw: Any, current: Any) -> Any:
         if not isinstance(items, list | tuple):
             raise TypeError("expected a list of numbers")
         try:
-            return tuple(float(item) for item in items)
+            return tuple(_finite(float(item)) for item in items)
         except (TypeError, ValueError):
-            raise ValueError(f"expected numbers, got {raw!r}") from None
+            raise ValueError(f"expected finite numbers, got {raw!r}") from None
     if isinstance(raw, bool) and not isinstance(current, str):
         # True is an int to Python, but a number setting given a yes/no answer is a mistake.
         raise TypeError(f"expected a number, got {raw!r}")
@@ -118,21 +121,29 @@ def _coerce(name: str, raw: Any, current: Any) -> Any:
             raise ValueError(f"expected a whole number, got {raw!r}") from None
     if isinstance(current, float):
         try:
-            return float(raw)
+            return _finite(float(raw))
         except (TypeError, ValueError):
-            raise ValueError(f"expected a number, got {raw!r}") from None
+            raise ValueError(f"expected a finite number, got {raw!r}") from None
     if not isinstance(raw, str):
         raise TypeError(f"expected text, got {raw!r}")
     return raw.strip()
 
 
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number")
+    return value
+
+
 def _range_problems(s: Settings) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
+    if s.interview_date is not None and not EARLIEST_INTERVIEW <= s.interview_date <= LATEST_INTERVIEW:
+        out.append(("interview_date", f"must be between {EARLIEST_INTERVIEW} and {LATEST_INTERVIEW}"))
     if not 0.7 <= s.desired_retention <= 0.99:
         out.append(("desired_retention", "must be between 0.70 and 0.99"))
     for name in ("learning_steps", "relearning_steps"):
         steps = getattr(s, name)
-        if any(step <= 0 or step > 60 * 24 * 7 for step in steps):
+        if not all(0 < step <= 60 * 24 * 7 for step in steps):
             out.append((name, "each step must be more than 0 and at most 10080 minutes (a week)"))
         if len(steps) > 10:
             out.append((name, "at most 10 steps"))
@@ -152,6 +163,8 @@ def _range_problems(s: Settings) -> list[tuple[str, str]]:
         out.append(("leech_threshold", "must be between 1 and 99 lapses"))
     if s.leech_action not in LEECH_ACTIONS:
         out.append(("leech_action", "must be 'tag' or 'suspend'"))
+    if not all(math.isfinite(p) for p in s.parameters):
+        out.append(("parameters", "must all be finite numbers"))
     try:
         Scheduler(parameters=s.parameters)
     except ValueError as exc:
