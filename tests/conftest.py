@@ -139,3 +139,20 @@ def slow_size(short: int, full: int) -> int:
     """How big a `slow` reliability run is: `short` (what every run and CI does, still real kills
     and real concurrency) unless TRAINER_SLOW=full asks for the long run."""
     return full if os.environ.get(SLOW_ENV, "").strip().lower() == "full" else short
+
+
+FIXTURE_DRILLS = Path(__file__).parent / "fixtures" / "drills.yaml"
+
+
+@pytest.fixture
+def drill_decks_dir(decks_dir: Path) -> Path:
+    """The small test decks plus a `drills` deck with framing (variants, follow-ups, red flags),
+    story and old-style design drills."""
+    shutil.copy(FIXTURE_DRILLS, decks_dir / "drills.yaml")
+    return decks_dir
+
+
+@pytest.fixture
+def drill_col(db_url: str, drill_decks_dir: Path, open_collection: Callable[..., Collection]) -> Collection:
+    """A collection on a fresh database with the test decks and the drills deck synced."""
+    return _synced(open_collection, db_url, drill_decks_dir)

@@ -11,6 +11,7 @@ from trainer.collection import Collection, DeckInfo, ReviewEntry
 from trainer.errors import Conflict, DeckError, NotFound, NothingToUndo, SettingsError, TrainerError
 from trainer.model import Card, CardKind, CardState, Memory, Preview, Rating, StudyCard, SyncReport
 from trainer.settings import Settings
+from trainer.study.drills import DrillAnswer, DrillAnswerError
 
 __all__ = [
     "Card",
@@ -20,6 +21,8 @@ __all__ = [
     "Conflict",
     "DeckError",
     "DeckInfo",
+    "DrillAnswer",
+    "DrillAnswerError",
     "Memory",
     "NotFound",
     "NothingToUndo",

@@ -16,7 +16,7 @@ from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from trainer.clock import day_bounds_of, learner_day, require_utc
 from trainer.decks.deckfile import DeckSet, load_decks
@@ -25,6 +25,7 @@ from trainer.errors import Conflict, NotFound, TrainerError
 from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
 from trainer.storage import backup, learners, store
+from trainer.storage import stories as story_store
 from trainer.storage.database import (
     driver_transaction,
     make_engine,
@@ -35,7 +36,9 @@ from trainer.storage.database import (
 from trainer.storage.driver import Driver
 from trainer.storage.paths import bundled_decks, default_database_url
 from trainer.storage.schema import DeckRow
-from trainer.study import queue, scheduling, undo
+from trainer.study import drills, queue, scheduling, undo
+from trainer.study.drills import DrillAnswer
+from trainer.study.rubric import Suggestion
 from trainer.study.undo import Action, Undone
 
 DEFAULT_LEARNER = "local"
@@ -75,6 +78,25 @@ class ReviewEntry:
     before: Memory
     after: Memory
     points_ticked: tuple[int, ...] | None
+    points_total: int | None = None
+    variant: int | None = None
+    optional_ticked: tuple[int, ...] | None = None
+    flags_raised: tuple[int, ...] | None = None
+    follow_ups_done: tuple[int, ...] | None = None
+    typed_answer: str | None = None
+
+
+def _tuple_or_none(value: Any) -> tuple[int, ...] | None:
+    return tuple(value) if value is not None else None
+
+
+def _drill(points_ticked: Iterable[int] | None, drill: DrillAnswer | None) -> DrillAnswer | None:
+    """`drill`, or the short form of only the core points ticked."""
+    if drill is not None:
+        if points_ticked is not None:
+            raise TrainerError("give points_ticked or drill, not both")
+        return drill
+    return DrillAnswer.of(points_ticked) if points_ticked is not None else None
 
 
 class Collection:
@@ -222,6 +244,7 @@ class Collection:
                 decks=decks,
                 last_deck=self._last_deck,
                 limits=self._limits(),
+                drill_every=self._settings.new_drill_every,
             )
 
     def serve_first(self, card_id: str) -> None:
@@ -283,15 +306,26 @@ class Collection:
         points_ticked: Iterable[int] | None = None,
         request_id: str | None = None,
         expected_reps: int | None = None,
+        drill: DrillAnswer | None = None,
     ) -> Memory:
         """Record an answer and reschedule the card, in one transaction; returns the new memory.
 
         `request_id` makes the call idempotent: a repeat with the same id returns the first
         result and records nothing. `expected_reps` is the review count the caller saw; if the
-        card has been answered since, `Conflict` is raised and nothing is recorded.
+        card has been answered since, `Conflict` is raised and nothing is recorded. `drill`
+        carries a drill's rubric marks, follow-ups handled and typed answer (`points_ticked`
+        alone is the short form); they are checked against the variant shown, and
+        DrillAnswerError lists every mark that does not fit, with nothing recorded.
         """
         memory, _following = self._answer(
-            card_id, rating, now, duration_ms, points_ticked, request_id, expected_reps, next_from=None
+            card_id,
+            rating,
+            now,
+            duration_ms,
+            _drill(points_ticked, drill),
+            request_id,
+            expected_reps,
+            next_from=None,
         )
         return memory
 
@@ -306,6 +340,7 @@ class Collection:
         points_ticked: Iterable[int] | None = None,
         request_id: str | None = None,
         expected_reps: int | None = None,
+        drill: DrillAnswer | None = None,
     ) -> tuple[Memory, StudyCard | None]:
         """`answer`, then the next card to study now (in `domain`, if given) as `next_card` picks
         it, read in the same transaction: what a review screen needs after each answer.
@@ -314,7 +349,14 @@ class Collection:
         """
         decks = self._domains(domain)
         return self._answer(
-            card_id, rating, now, duration_ms, points_ticked, request_id, expected_reps, next_from=decks
+            card_id,
+            rating,
+            now,
+            duration_ms,
+            _drill(points_ticked, drill),
+            request_id,
+            expected_reps,
+            next_from=decks,
         )
 
     def _answer(
@@ -323,7 +365,7 @@ class Collection:
         rating: Rating | int,
         now: datetime | None,
         duration_ms: int | None,
-        points_ticked: Iterable[int] | None,
+        drill: DrillAnswer | None,
         request_id: str | None,
         expected_reps: int | None,
         *,
@@ -347,7 +389,7 @@ class Collection:
                 rating=checked,
                 moment=moment,
                 duration_ms=duration_ms,
-                points_ticked=points_ticked,
+                drill=drill,
                 request_id=request_id,
                 expected_reps=expected_reps,
             )
@@ -361,6 +403,7 @@ class Collection:
                     decks=next_from,
                     last_deck=deck or self._last_deck,
                     limits=self._limits(),
+                    drill_every=self._settings.new_drill_every,
                 )
         self._last_deck = deck or self._last_deck
         return memory, following
@@ -373,7 +416,7 @@ class Collection:
         rating: Rating,
         moment: datetime,
         duration_ms: int | None,
-        points_ticked: Iterable[int] | None,
+        drill: DrillAnswer | None,
         request_id: str | None,
         expected_reps: int | None,
     ) -> tuple[Memory, str | None]:
@@ -393,7 +436,7 @@ class Collection:
         before = loaded.memory
         if expected_reps is not None and before.reps != expected_reps:
             raise Conflict(f"card {card_id!r} was answered elsewhere since it was shown")
-        ticked = self._checked_points(driver, card_id, points_ticked)
+        checked = self._checked_drill(driver, card_id, before.reps, drill)
         after = scheduling.review(
             self._settings, before, rating, moment, card_id=card_id, learner_id=self.learner_id
         )
@@ -412,8 +455,9 @@ class Collection:
                 "state_after": int(after.state),
                 "before": before.to_dict(),
                 "after": after.to_dict(),
-                "points_ticked": list(ticked[0]) if ticked else None,
-                "points_total": ticked[1] if ticked else None,
+                "points_ticked": None,
+                "points_total": None,
+                **(checked.log_values() if checked else {}),
                 "request_id": request_id,
             },
         )
@@ -422,16 +466,15 @@ class Collection:
         # would lose its turns for new cards to them.
         return after, (loaded.deck if before.state in (CardState.NEW, CardState.REVIEW) else None)
 
-    def _checked_points(
-        self, driver: Driver, card_id: str, points_ticked: Iterable[int] | None
-    ) -> tuple[tuple[int, ...], int] | None:
-        if points_ticked is None:
+    def _checked_drill(
+        self, driver: Driver, card_id: str, reps: int, drill: DrillAnswer | None
+    ) -> drills.CheckedAnswer | None:
+        if drill is None or drill.empty:
             return None
-        total = store.rubric_size(driver, card_id)
-        ticked = tuple(sorted({int(i) for i in points_ticked}))
-        if any(not 0 <= i < total for i in ticked):
-            raise TrainerError(f"points_ticked must be indexes from 0 to {total - 1}")
-        return ticked, total
+        card = store.card_content(driver, card_id)
+        if card is None:
+            raise NotFound(f"no card {card_id!r}")
+        return drills.check_answer(card, reps, drill)
 
     def undo(self) -> str:
         """Revert the learner's last action (an answer exactly, state and log; or a suspend,
@@ -505,10 +548,65 @@ class Collection:
                 duration_ms=row.duration_ms,
                 before=Memory.from_dict(row.before),
                 after=Memory.from_dict(row.after),
-                points_ticked=tuple(row.points_ticked) if row.points_ticked is not None else None,
+                points_ticked=_tuple_or_none(row.points_ticked),
+                points_total=row.points_total,
+                variant=row.variant,
+                optional_ticked=_tuple_or_none(row.optional_ticked),
+                flags_raised=_tuple_or_none(row.flags_raised),
+                follow_ups_done=_tuple_or_none(row.follow_ups_done),
+                typed_answer=row.typed_answer,
             )
             for row in rows
         ]
+
+    # -- drills -------------------------------------------------------------------------------
+
+    def suggest_rating(
+        self, card: str | StudyCard, answer: DrillAnswer, duration_ms: int | None = None
+    ) -> Suggestion:
+        """The suggested rating, with its reasons, for `answer` to the variant of the drill shown
+        now (rules in `trainer.study.rubric`); DrillAnswerError for marks that do not fit."""
+        study = card if isinstance(card, StudyCard) else self.card(card)
+        return drills.suggestion(study.card, study.memory.reps, answer, duration_ms)
+
+    def typed_answers(self, card_id: str) -> list[ReviewEntry]:
+        """The learner's earlier answers to the card that carry a typed answer, newest first."""
+        return [entry for entry in reversed(self.history(card_id)) if entry.typed_answer]
+
+    def typed_answer_counts(self, card_ids: Iterable[str]) -> dict[str, int]:
+        """How many typed answers the learner has kept for each of `card_ids` (absent: none)."""
+        wanted = list(dict.fromkeys(card_ids))
+        if not wanted:
+            return {}
+        logs = store.logs
+        with read_transaction(self.engine) as conn:
+            rows = conn.execute(
+                select(logs.c.card_id, func.count())
+                .where(logs.c.learner_id == self.learner_id, logs.c.card_id.in_(wanted))
+                .where(logs.c.typed_answer.is_not(None))
+                .group_by(logs.c.card_id)
+            ).all()
+        return {card_id: int(count) for card_id, count in rows}
+
+    def story(self, card_id: str) -> str | None:
+        """The learner's own story for a story drill, or None if not written yet."""
+        with read_transaction(self.engine) as conn:
+            return story_store.load_story(conn, self.learner_id, card_id)
+
+    def save_story(self, card_id: str, text: str, now: datetime | None = None) -> str:
+        """Store the learner's own story for a story drill, replacing any earlier one, and return
+        it as stored; DrillAnswerError unless the card is a story drill and the text is 1 to
+        20,000 characters."""
+        moment = require_utc(now)
+        checked = drills.check_story(self.card(card_id).card, text)
+        with write_transaction(self.engine) as conn:
+            story_store.save_story(conn, self.learner_id, card_id, checked, moment)
+        return checked
+
+    def stories(self) -> dict[str, str]:
+        """Every story the learner has written, by card id (for their own exports)."""
+        with read_transaction(self.engine) as conn:
+            return story_store.all_stories(conn, self.learner_id)
 
     def cards(self, *, include_retired: bool = False, decks: Iterable[str] | None = None) -> list[StudyCard]:
         """Every card with this learner's memory of it, in deck order; only the cards of `decks`

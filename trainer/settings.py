@@ -31,6 +31,7 @@ class Settings:
     maximum_interval: int = 36500
     enable_fuzzing: bool = True
     new_per_day: int = 20
+    new_drill_every: int = 5
     reviews_per_day: int = 200
     timezone: str = "UTC"
     rollover_hour: int = 4
@@ -151,6 +152,8 @@ def _range_problems(s: Settings) -> list[tuple[str, str]]:
         out.append(("maximum_interval", "must be between 1 and 36500 days"))
     if not 0 <= s.new_per_day <= 9999:
         out.append(("new_per_day", "must be between 0 and 9999"))
+    if not 0 <= s.new_drill_every <= 100:
+        out.append(("new_drill_every", "must be between 0 (file order) and 100"))
     if not 0 <= s.reviews_per_day <= 99999:
         out.append(("reviews_per_day", "must be between 0 and 99999"))
     try:

@@ -12,7 +12,7 @@ from trainer.decks.browse import CardFilter, deck_counts, search_cards
 from trainer.study.scheduling import format_interval
 
 from .context import collection, deck_paths, is_host, now
-from .present import STATE_NAMES, back_html, front_html, why_html
+from .present import STATE_NAMES, back_html, drill_view, format_seconds, front_html, why_html
 
 bp = Blueprint("library", __name__)
 PAGE_SIZE = 50
@@ -51,6 +51,7 @@ def browse() -> str:
         states=[f.value for f in CardFilter],
         args=args,
         state_names=STATE_NAMES,
+        answers_kept=col.typed_answer_counts([study.id for study in result.cards]),
     )
 
 
@@ -78,7 +79,17 @@ def card(card_id: str) -> str:
         retrievability=col.retrievability(card_id, now=moment),
         history=history,
         state_names=STATE_NAMES,
+        drill=drill_view(col, study, revealed=True),
+        format_seconds=format_seconds,
     )
+
+
+@bp.post("/cards/<card_id>/story")
+def save_story(card_id: str) -> Response:
+    """Save the learner's own story for a story drill."""
+    collection().save_story(card_id, request.form.get("story", ""), now=now())
+    flash("Your story was saved.")
+    return redirect(url_for("library.card", card_id=card_id), code=303)
 
 
 @bp.post("/cards/<card_id>/suspend")

@@ -21,6 +21,10 @@ LABELS = {
     "maximum_interval": ("Maximum interval (days)", "The longest gap between reviews."),
     "enable_fuzzing": ("Fuzz intervals", "Spread due dates a little so cards do not bunch up."),
     "new_per_day": ("New cards per day", "How many cards to introduce each day."),
+    "new_drill_every": (
+        "A drill in every N new cards",
+        "Mix drills into each domain's new cards: the second, then at least every Nth (0: file order).",
+    ),
     "reviews_per_day": ("Reviews per day", "The most reviews to show each day."),
     "timezone": ("Time zone", "Your time zone name, such as Europe/Berlin."),
     "rollover_hour": ("Day starts at hour", "The local hour (0 to 23) at which a new day begins."),

@@ -11,7 +11,8 @@ from markupsafe import Markup
 
 from trainer import Collection, Rating, StudyCard
 from trainer.decks import render
-from trainer.model import Memory
+from trainer.model import CardKind, DrillStyle, Memory
+from trainer.study.drills import variant_for
 from trainer.study.rubric import suggested_rating
 from trainer.study.scheduling import format_interval
 
@@ -36,6 +37,45 @@ def back_html(study: StudyCard) -> Markup:
 def why_html(study: StudyCard) -> Markup:
     """The card's `why`, rendered and sanitised (empty if it has none)."""
     return Markup(render.why_html(study.card))
+
+
+def drill_view(col: Collection, study: StudyCard, *, revealed: bool) -> dict[str, Any] | None:
+    """What a page shows of a drill: the variant for this review (prompt, answer and rubric as
+    safe HTML), its style and time target, and after the reveal the learner's previous typed
+    answer and, on a story drill, their own story. None for facts and clozes."""
+    card = study.card
+    if card.kind != CardKind.DRILL:
+        return None
+    variant = variant_for(card, study.memory.reps)
+    html = render.drill_html(card, variant)
+    view: dict[str, Any] = {
+        "variant": variant,
+        "variants": card.variant_count,
+        "style": card.drill_style.value,
+        "time_target_s": card.time_target_s or card.drill_style.default_time_target_s,
+        "prompt": Markup(html["prompt"]),
+        "answer": Markup(html["answer"]),
+        "points": [Markup(p) for p in html["points"]],
+        "optional": [Markup(p) for p in html["optional"]],
+        "red_flags": [Markup(p) for p in html["red_flags"]],
+        "follow_ups": [],
+        "previous": None,
+        "story": None,
+        "is_story": card.drill_style == DrillStyle.STORY,
+    }
+    if revealed:
+        follow_ups = (card.html or render.render_card(card)).get("follow_ups", [])
+        view["follow_ups"] = [{k: Markup(v) for k, v in f.items()} for f in follow_ups]
+        earlier = col.typed_answers(card.id)
+        view["previous"] = earlier[0] if earlier else None
+        if view["is_story"]:
+            view["story"] = col.story(card.id)
+    return view
+
+
+def format_seconds(seconds: int) -> str:
+    """A time target as m:ss."""
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def suggestions(total: int) -> list[str]:

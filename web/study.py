@@ -5,17 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from trainer import Conflict, NothingToUndo, StudyCard
+from trainer import Conflict, DrillAnswer, NothingToUndo, StudyCard
 from trainer.insights.focus import MODES as FOCUS_MODES
 from trainer.study.estimates import estimate_day
-from trainer.study.rubric import suggested_rating
 
 from .context import collection, now
 from .insights import today_summary
-from .present import back_html, front_html, new_request_id, previews, rating_from, suggestions, why_html
+from .present import (
+    back_html,
+    drill_view,
+    format_seconds,
+    front_html,
+    new_request_id,
+    previews,
+    rating_from,
+    why_html,
+)
 
 bp = Blueprint("study", __name__)
 MAX_DURATION_MS = 86_400_000
@@ -90,10 +98,13 @@ def question_page(study: StudyCard | None, moment: datetime, context: dict[str, 
     """The review page showing `study`'s question side, or the done page when it is None."""
     if study is None:
         return render_template("done.html", **context)
+    drill = drill_view(collection(), study, revealed=False)
     return render_template(
         "review.html",
         study=study,
-        front=front_html(study),
+        front=drill["prompt"] if drill else front_html(study),
+        drill=drill,
+        format_seconds=format_seconds,
         revealed=False,
         request_id=new_request_id(),
         shown_at=moment.isoformat(),
@@ -101,29 +112,77 @@ def question_page(study: StudyCard | None, moment: datetime, context: dict[str, 
     )
 
 
-@bp.get("/review/reveal")
+@bp.route("/review/reveal", methods=["GET", "POST"])
 def reveal() -> str:
-    """The card with its answer, why, rubric (drills) and the four ratings with their intervals."""
+    """The card with its answer, why, rubric (drills) and the four ratings with their intervals.
+
+    A typed answer comes only in a POST body, never in the URL.
+    """
+    return answer_page(collection().card(request.values.get("card_id", "")))
+
+
+def answer_page(study: StudyCard) -> str:
+    """The answer side of `study` for the review in progress (ids and times from the request)."""
     moment = now()
     col = collection()
-    card_id = request.args.get("card_id", "")
-    study = col.card(card_id)
+    drill = drill_view(col, study, revealed=True)
+    suggestion = col.suggest_rating(study, DrillAnswer.of([])) if drill else None
     return render_template(
         "review.html",
         study=study,
-        front=front_html(study),
-        back=back_html(study),
+        front=drill["prompt"] if drill else front_html(study),
+        back=drill["answer"] if drill else back_html(study),
         why=why_html(study),
+        drill=drill,
+        format_seconds=format_seconds,
+        suggestion=suggestion,
         revealed=True,
         previews=previews(col, study, moment),
-        suggestions=suggestions(len(study.card.points)),
-        request_id=request.args.get("request_id") or new_request_id(),
-        shown_at=request.args.get("shown_at") or moment.isoformat(),
-        typed=request.args.get("typed", ""),
+        request_id=request.values.get("request_id") or new_request_id(),
+        shown_at=request.values.get("shown_at") or moment.isoformat(),
+        typed=request.form.get("typed", ""),
         domain=_domain(),
         focus=_focus(),
         progress=day_progress(moment),
     )
+
+
+@bp.post("/review/story")
+def save_story() -> str:
+    """Save the learner's own story for a story drill and show the answer side again."""
+    col = collection()
+    card_id = request.form.get("card_id", "")
+    col.save_story(card_id, request.form.get("story", ""), now=now())
+    flash("Your story was saved.")
+    return answer_page(col.card(card_id))
+
+
+@bp.get("/review/suggest")
+def suggest() -> Any:
+    """The suggested rating for the marks given (indexes in `ticked`, `optional`, `flags`) on
+    the drill's current variant, with its one-line explanation, as JSON for the page."""
+    col = collection()
+    drill = DrillAnswer.of(_indexes("ticked"), _indexes("optional"), _indexes("flags"))
+    suggestion = col.suggest_rating(request.args.get("card_id", ""), drill, _int_arg("duration_ms"))
+    return jsonify({**suggestion.to_dict(), "explanation": suggestion.explanation()})
+
+
+def _indexes(name: str) -> list[int]:
+    raw = request.values.get(name, "")
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        abort(400, f"{name} must be comma-separated point numbers, got {raw!r}")
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return max(0, min(int(raw), MAX_DURATION_MS))
+    except ValueError:
+        abort(400, f"{name} must be a whole number, got {raw!r}")
 
 
 def _duration_ms(moment: datetime) -> int | None:
@@ -142,13 +201,19 @@ def _duration_ms(moment: datetime) -> int | None:
     return max(0, min(int((moment - shown).total_seconds() * 1000), MAX_DURATION_MS))
 
 
-def _ticked() -> list[int] | None:
+def _drill_answer() -> DrillAnswer | None:
+    """The drill marks, follow-ups and typed answer the answer form sent (None off drills)."""
     if request.form.get("drill") != "1":
         return None
     try:
-        return [int(value) for value in request.form.getlist("points")]
+        lists = [
+            [int(v) for v in request.form.getlist(name)]
+            for name in ("points", "optional", "flags", "follow_ups")
+        ]
     except ValueError:
-        abort(400, "points must be point numbers")
+        abort(400, "points, optional, flags and follow_ups must be point numbers")
+    points, optional, flags, follow_ups = lists
+    return DrillAnswer.of(points, optional, flags, follow_ups, request.form.get("typed") or None)
 
 
 def _int_field(name: str) -> int | None:
@@ -168,13 +233,13 @@ def answer() -> Any:
     col = collection()
     domain = _domain()
     card_id = request.form.get("card_id", "")
-    ticked = _ticked()
+    drill = _drill_answer()
+    duration = _duration_ms(moment)
     raw_rating = request.form.get("rating", "")
     if raw_rating == "suggested":
-        total = len(col.card(card_id).card.points)
-        if ticked is None or total == 0:
+        if drill is None:
             abort(400, "only a drill has a suggested rating")
-        rating = suggested_rating(len(set(ticked)), total)
+        rating = col.suggest_rating(card_id, drill, duration).rating
     else:
         try:
             rating = rating_from(raw_rating)
@@ -185,8 +250,8 @@ def answer() -> Any:
             card_id,
             rating,
             now=moment,
-            duration_ms=_duration_ms(moment),
-            points_ticked=ticked,
+            duration_ms=duration,
+            drill=drill,
             request_id=request.form.get("request_id") or None,
             expected_reps=_int_field("expected_reps"),
         )

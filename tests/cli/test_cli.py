@@ -120,10 +120,11 @@ def test_review_undo_touches_only_this_session(runner: CliRunner, decks_dir: Pat
 
 
 def test_review_grades_a_drill_with_the_rubric(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
-    keys = " 4" + " 4" + " 4" + " 4" + " " + "1 2 4\n" + "\n" + "q"
+    # New cards come with drills mixed in: the alpha drill is the third card.
+    keys = " 4" + " 4" + " " + "1 2 4\n" + "\n" + "q"
     result = runner.invoke(cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=keys)
     assert result.exit_code == 0, result.output
-    assert "Covered 3 of 4: suggested rating Good." in result.output
+    assert "Suggested: Good: 3 of 4 core points" in result.output
     with Collection.open(sqlite_url) as col:
         (entry,) = col.history("a-drill")
     assert int(entry.rating) == 3
@@ -132,7 +133,7 @@ def test_review_grades_a_drill_with_the_rubric(runner: CliRunner, decks_dir: Pat
 
 def test_review_stops_when_nothing_is_due(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
     result = runner.invoke(
-        cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=" 4" * 4 + " \n4" + " 4"
+        cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=" 4" * 2 + " \n4" + " 4" * 3
     )
     assert result.exit_code == 0, result.output
     assert "Nothing more is due today" in result.output

@@ -140,20 +140,20 @@ def test_drill_graded_with_the_rubric(app: Flask, base_url: str, page: Page) -> 
     page.keyboard.press("Enter")
     expect(page.locator(".back")).to_contain_text("Losses down.")
     expect(page.locator(".typed")).to_contain_text("50 ms budget")
-    expect(page.locator("[data-suggestion]")).to_have_text("Again")
+    expect(page.locator("[data-suggestion]")).to_have_text("Again: 0 of 4 core points")
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
-    expect(page.locator("[data-covered]")).to_have_text("3")
-    expect(page.locator("[data-suggestion]")).to_have_text("Good")
+    expect(page.locator("[data-suggestion]")).to_have_text("Good: 3 of 4 core points")
     _shot(page, "drill-rubric")
     page.keyboard.press("Enter")
     expect(page.locator(".flash")).to_contain_text("a-drill: Good.")
     [entry] = col.history("a-drill")
     assert entry.rating == Rating.Good and entry.points_ticked == (0, 1, 3)
+    assert entry.typed_answer == "Price both errors; 50 ms budget; watch drift."
 
 
 def test_settings_saved_and_errors_shown(app: Flask, base_url: str, page: Page) -> None:
@@ -176,3 +176,52 @@ def test_settings_saved_and_errors_shown(app: Flask, base_url: str, page: Page) 
     page.goto(base_url + "/")
     expect(page.locator("#due-total")).to_have_text("5")
     _shot(page, "today")
+
+
+@pytest.fixture
+def drills_url(sqlite_url: str, drill_decks_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    from waitress import create_server
+
+    with web_app(sqlite_url, drill_decks_dir, tmp_path / "drill-data") as built:
+        col = collection_of(built)
+        for study in col.cards():
+            if study.id != "d-framing":
+                col.suspend(study.id)
+        server: Any = create_server(built, host="127.0.0.1", port=0, threads=4)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        yield built, f"http://127.0.0.1:{server.effective_port}"
+        server.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=5)
+
+
+def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
+    drills_url: tuple[Flask, str], page: Page
+) -> None:
+    app, url = drills_url
+    page.goto(url + "/review")
+    expect(page.locator(".front")).to_contain_text("Which metric matters more in patient alerts")
+    expect(page.locator(".timer")).to_contain_text("aim for 1:00")
+    page.locator("#typed").fill("Recall first, at an alert rate nurses can carry.")
+    page.locator('[data-key="reveal"]').click()
+    expect(page.locator(".typed")).to_contain_text("Recall first")
+    assert "Recall" not in page.url
+    for box in ("#point-0", "#point-1", "#point-2", "#point-3", "#optional-0", "#flag-0"):
+        page.locator(box).check()
+    expect(page.locator("[data-suggestion]")).to_have_text(
+        "Hard: 4 of 4 core points; 1 of 2 optional points; red flag: Leads with accuracy"
+    )
+    page.locator(".follow-up summary").first.click()
+    expect(page.locator(".follow-up").first).to_contain_text("Drift in the inputs first.")
+    page.locator("#follow-0").check()
+    _shot(page, "drill-framing")
+    page.locator('[data-key="accept"]').click()
+    expect(page.locator(".flash")).to_contain_text("d-framing: Hard.")
+    [entry] = collection_of(app).history("d-framing")
+    assert entry.rating == Rating.Hard and entry.flags_raised == (0,) and entry.follow_ups_done == (0,)
+    # Back within the learn-ahead window as its next variant, with last time's typed answer.
+    expect(page.locator(".front")).to_contain_text("one nurse per 30 beds")
+    expect(page.locator("h1.meta")).to_contain_text("version 2 of 3")
+    page.keyboard.press("Space")
+    expect(page.locator(".previous")).to_contain_text("Recall first, at an alert rate nurses can carry.")

@@ -117,7 +117,7 @@ def test_drill_rubric_suggests_and_stores_points(app: Flask, client: FlaskClient
         col.suspend(card_id)
     card_id, page = _reveal(client, domain="alpha")
     assert card_id == "a-drill"
-    assert 'data-suggestions="Again,Again,Hard,Good,Easy"' in page
+    assert "Again: 0 of 4 core points" in page
     for point in ("Prices both errors", "States a latency budget", "Names a baseline", "Plans monitoring"):
         assert point in page
     assert "Answer time:" in page
@@ -218,6 +218,7 @@ def test_settings_are_saved_and_errors_shown_beside_each_field(app: Flask, clien
         "relearning_steps": "10",
         "maximum_interval": "365",
         "new_per_day": "7",
+        "new_drill_every": "3",
         "reviews_per_day": "150",
         "timezone": "Europe/Berlin",
         "rollover_hour": "5",
@@ -230,6 +231,7 @@ def test_settings_are_saved_and_errors_shown_beside_each_field(app: Flask, clien
     saved = col.settings
     assert saved.desired_retention == 0.85 and saved.learning_steps == (2.0, 15.0)
     assert saved.enable_fuzzing is False and saved.leech_action == "suspend" and saved.new_per_day == 7
+    assert saved.new_drill_every == 3
     assert "Settings saved." in text_of(client.get("/settings"))
     bad = dict(form, desired_retention="2", rollover_hour="25", timezone="Mars/Base", enable_fuzzing="on")
     response = client.post("/settings", data=bad)

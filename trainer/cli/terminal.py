@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import click
 from fsrs import Rating
@@ -15,8 +15,8 @@ from fsrs import Rating
 from trainer.collection import Collection
 from trainer.decks.render import cloze_back, cloze_front, plain_text
 from trainer.errors import NothingToUndo
-from trainer.model import CardKind, StudyCard
-from trainer.study.rubric import suggested_rating
+from trainer.model import CardKind, DrillStyle, StudyCard
+from trainer.study.drills import DrillAnswer, shown_text
 from trainer.study.scheduling import format_interval
 
 RATING_KEYS = {"1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
@@ -52,24 +52,102 @@ def _back(study: StudyCard) -> list[str]:
     return lines
 
 
-def _ask_points(study: StudyCard, echo: Callable[..., None]) -> tuple[list[int], Rating]:
-    points = study.card.points
-    echo(click.style("Rubric: which points did your answer cover?", bold=True))
-    for number, point in enumerate(points, start=1):
-        echo(f"  {number}. {point}")
+class Quit(Exception):
+    """The learner typed q at a prompt: end the session without answering."""
+
+
+def _numbers(label: str, size: int, echo: Callable[..., None]) -> list[int]:
+    """Indexes (typed 1-based) the learner picks from a list of `size`; q quits."""
     while True:
-        raw = click.prompt("Numbers you covered, e.g. 1 3 (enter for none)", default="", show_default=False)
+        raw = click.prompt(f"{label} (numbers, enter for none)", default="", show_default=False)
+        if raw.strip().lower() == "q":
+            raise Quit
         try:
-            ticked = sorted({int(part) - 1 for part in raw.replace(",", " ").split()})
+            picked = sorted({int(part) - 1 for part in raw.replace(",", " ").split()})
         except ValueError:
             echo("Type point numbers separated by spaces.")
             continue
-        if all(0 <= i < len(points) for i in ticked):
-            break
-        echo(f"Point numbers run from 1 to {len(points)}.")
-    suggestion = suggested_rating(len(ticked), len(points))
-    echo(f"Covered {len(ticked)} of {len(points)}: suggested rating {suggestion.name}.")
-    return ticked, suggestion
+        if all(0 <= i < size for i in picked):
+            return picked
+        echo(f"Numbers run from 1 to {size}.")
+
+
+def _listing(title: str, items: tuple[str, ...], echo: Callable[..., None]) -> None:
+    echo(click.style(title, bold=True))
+    for number, item in enumerate(items, start=1):
+        echo(f"  {number}. {plain_text(item)}")
+
+
+def _ask_rubric(
+    col: Collection, study: StudyCard, typed: str | None, duration_ms: int, echo: Callable[..., None]
+) -> tuple[DrillAnswer, Rating]:
+    """Ask which core and optional points the answer covered and which red flags it made; show
+    the suggested rating with its reasons. Raises Quit if the learner types q."""
+    text = shown_text(study.card, study.memory.reps)
+    _listing("Core points: which did your answer cover?", text.points, echo)
+    ticked = _numbers("Core points covered", len(text.points), echo)
+    optional: list[int] = []
+    flags: list[int] = []
+    if text.optional:
+        _listing("Optional points that lift an answer:", text.optional, echo)
+        optional = _numbers("Optional points covered", len(text.optional), echo)
+    if text.red_flags:
+        _listing("Red flags: mistakes that sink an answer.", text.red_flags, echo)
+        flags = _numbers("Red flags you made", len(text.red_flags), echo)
+    answer = DrillAnswer.of(ticked, optional, flags, typed_answer=typed)
+    suggestion = col.suggest_rating(study, answer, duration_ms)
+    echo(click.style("Suggested: ", bold=True) + suggestion.explanation())
+    return answer, suggestion.rating
+
+
+def _follow_ups(study: StudyCard, getchar: Callable[[], str], echo: Callable[..., None]) -> list[int]:
+    """Put each follow-up to the learner, reveal its model answer on a key and ask whether they
+    handled it; the indexes they handled. Raises Quit on q."""
+    done: list[int] = []
+    for number, follow in enumerate(study.card.follow_ups):
+        echo(click.style(f"Push-back {number + 1}: ", bold=True) + plain_text(follow.prompt))
+        echo(click.style("answer aloud, then any key: show its model answer   q: quit", dim=True))
+        if getchar() in QUIT_KEYS:
+            raise Quit
+        echo(plain_text(follow.answer))
+        echo(click.style("Did you handle it? y/n", dim=True))
+        key = getchar()
+        if key in QUIT_KEYS:
+            raise Quit
+        if key in ("y", "Y"):
+            done.append(number)
+    return done
+
+
+def _drill_front(col: Collection, study: StudyCard) -> tuple[str, str]:
+    """The drill's heading details and the prompt of the variant this review shows."""
+    card = study.card
+    text = shown_text(card, study.memory.reps)
+    target = card.time_target_s or card.drill_style.default_time_target_s
+    version = f" · version {text.variant + 1} of {card.variant_count}" if card.variant_count > 1 else ""
+    return f" · {card.drill_style.value}{version} · aim for {target // 60}:{target % 60:02d}", plain_text(
+        text.prompt
+    )
+
+
+def _drill_back(col: Collection, study: StudyCard, typed: str | None, echo: Callable[..., None]) -> None:
+    """The typed answer, the previous one, the learner's story (story drills) and the model or
+    example answer of the variant shown."""
+    card = study.card
+    text = shown_text(card, study.memory.reps)
+    if typed:
+        echo(click.style("Your answer: ", bold=True) + typed)
+    earlier = col.typed_answers(card.id)
+    if earlier:
+        when = earlier[0].reviewed_at.strftime("%Y-%m-%d")
+        echo(click.style(f"Your previous answer ({when}): ", bold=True) + str(earlier[0].typed_answer))
+    if card.drill_style == DrillStyle.STORY:
+        story = col.story(card.id)
+        echo(click.style("Your story: ", bold=True) + (story or "(not written yet: press w to write it)"))
+        echo(click.style("Example story (not the answer: tell yours):", bold=True))
+    else:
+        echo(click.style("Model answer:", bold=True))
+    echo(plain_text(text.answer))
 
 
 def run_session(
@@ -82,6 +160,22 @@ def run_session(
 ) -> SessionSummary:
     """Review due cards until none are left, `limit` is reached or the learner quits."""
     summary = SessionSummary()
+    try:
+        _loop(col, summary, domain, limit, echo, getchar)
+    except Quit:
+        return summary
+    echo(f"Answered {summary.answered} card(s).")
+    return summary
+
+
+def _loop(
+    col: Collection,
+    summary: SessionSummary,
+    domain: str | None,
+    limit: int | None,
+    echo: Callable[..., None],
+    getchar: Callable[[], str],
+) -> None:
     while limit is None or summary.answered < limit:
         study = col.next_card(domain=domain)
         if study is None:
@@ -89,26 +183,42 @@ def run_session(
             break
         counts = col.today_counts()
         card = study.card
+        is_drill = card.kind == CardKind.DRILL
+        details, front = _drill_front(col, study) if is_drill else ("", _front(study))
         echo("")
         echo(
-            click.style(f"[{card.deck}] {card.kind.value}", fg="cyan")
+            click.style(f"[{card.deck}] {card.kind.value}{details}", fg="cyan")
             + f"   new {counts.new} · learning {counts.learning} · review {counts.review}"
         )
-        echo(_front(study))
-        echo(click.style("space/enter: show answer   u: undo   q: quit", dim=True))
+        echo(front)
+        typing = "   t: type your answer" if is_drill else ""
+        echo(click.style(f"space/enter: show answer{typing}   u: undo   q: quit", dim=True))
         shown = time.monotonic()
         key = getchar()
+        typed: str | None = None
+        if is_drill and key in ("t", "T"):
+            typed = click.prompt("Your answer", default="", show_default=False).strip() or None
+            key = " "
         if key in QUIT_KEYS:
-            break
+            return
         if key in ("u", "U"):
             _undo(col, summary, echo)
             continue
-        for line in _back(study):
-            echo(line)
-        ticked: list[int] | None = None
+        drill: DrillAnswer | None = None
         suggestion: Rating | None = None
-        if card.kind == CardKind.DRILL:
-            ticked, suggestion = _ask_points(study, echo)
+        if is_drill:
+            _drill_back(col, study, typed, echo)
+            if card.drill_style == DrillStyle.STORY and col.story(card.id) is None:
+                echo(click.style("w: write your story now   any other key: go on", dim=True))
+                if getchar() in ("w", "W"):
+                    col.save_story(card.id, click.prompt("Your story"))
+                    echo("Your story was saved.")
+            elapsed = int((time.monotonic() - shown) * 1000)
+            drill, suggestion = _ask_rubric(col, study, typed, min(elapsed, 86_400_000), echo)
+            drill = replace(drill, follow_ups_done=tuple(_follow_ups(study, getchar, echo)))
+        else:
+            for line in _back(study):
+                echo(line)
         previews = col.previews(card.id)
         echo(
             "   ".join(
@@ -123,7 +233,7 @@ def run_session(
                 rating = RATING_KEYS.get(key) or suggestion
                 assert rating is not None
                 duration = int((time.monotonic() - shown) * 1000)
-                col.answer(card.id, rating, duration_ms=min(duration, 86_400_000), points_ticked=ticked)
+                col.answer(card.id, rating, duration_ms=min(duration, 86_400_000), drill=drill)
                 summary.answered += 1
                 summary.actions.append("answer")
                 break
@@ -141,9 +251,7 @@ def run_session(
                 _undo(col, summary, echo)
                 break
             if key in QUIT_KEYS:
-                return summary
-    echo(f"Answered {summary.answered} card(s).")
-    return summary
+                raise Quit
 
 
 def _undo(col: Collection, summary: SessionSummary, echo: Callable[..., None]) -> None:

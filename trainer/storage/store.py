@@ -119,10 +119,14 @@ _SAVE_MEMORY_SQL = (
 )
 _INSERT_REVIEW_SQL = (
     "INSERT INTO review_logs (learner_id, card_id, rating, reviewed_at, duration_ms, state_before,"
-    " state_after, before, after, points_ticked, points_total, request_id) VALUES (:learner,"
+    " state_after, before, after, points_ticked, points_total, variant, optional_ticked,"
+    " flags_raised, follow_ups_done, typed_answer, request_id) VALUES (:learner,"
     " :card, :rating, :reviewed_at, :duration_ms, :state_before, :state_after, :before, :after,"
-    " :points_ticked, :points_total, :request_id)"
+    " :points_ticked, :points_total, :variant, :optional_ticked, :flags_raised, :follow_ups_done,"
+    " :typed_answer, :request_id)"
 )
+DRILL_LOG_COLUMNS = ("variant", "optional_ticked", "flags_raised", "follow_ups_done", "typed_answer")
+_DRILL_JSON = ("optional_ticked", "flags_raised", "follow_ups_done")
 _ANSWER_FOR_REQUEST_SQL = (
     "SELECT after FROM review_logs WHERE learner_id = :learner AND request_id = :request"
 )
@@ -269,6 +273,13 @@ def load_memory(
     return LoadedMemory(memory_from_raw(driver, row), row[12], row[11] == Queue.RETIRED)
 
 
+def card_content(conn: Connection | Driver, card_id: str) -> Card | None:
+    """One card's content (retired or not), or None for an unknown id."""
+    driver = Driver.of(conn)
+    row = driver.one(f"SELECT {CONTENT_SQL_COLUMNS} FROM cards c WHERE c.id = :card", {"card": card_id})
+    return card_from_raw(driver, row) if row is not None else None
+
+
 def rubric_size(conn: Connection | Driver, card_id: str) -> int:
     """How many rubric points the card has (0 for a card without a rubric or an unknown card)."""
     driver = Driver.of(conn)
@@ -353,12 +364,18 @@ def answer_for_request(conn: Connection | Driver, learner_id: int, request_id: s
 
 
 def log_review(conn: Connection | Driver, entry: dict[str, Any]) -> None:
-    """Append one row to the review log; `entry` holds its values (before/after as dicts)."""
+    """Append one row to the review log; `entry` holds its values (before/after as dicts; the
+    drill columns may be left out, for NULL)."""
     driver = Driver.of(conn)
+    drill = {name: entry.get(name) for name in DRILL_LOG_COLUMNS}
+    for name in _DRILL_JSON:
+        if drill[name] is not None:
+            drill[name] = driver.json(drill[name])
     driver.execute(
         _INSERT_REVIEW_SQL,
         {
             **entry,
+            **drill,
             "reviewed_at": driver.time(entry["reviewed_at"]),
             "before": driver.json(entry["before"]),
             "after": driver.json(entry["after"]),

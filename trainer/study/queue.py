@@ -24,6 +24,7 @@ from trainer.storage.store import (
     states,
     study_card_from_raw,
 )
+from trainer.study.introduction import next_new_card
 
 LEARN_AHEAD = timedelta(minutes=20)
 
@@ -117,12 +118,14 @@ def next_card(
     decks: Sequence[str],
     last_deck: str | None,
     limits: tuple[int, int],
+    drill_every: int = 0,
 ) -> StudyCard | None:
     """The card to show next, or None when nothing is due today.
 
     `decks` are the domains to draw from, in order; `last_deck` is the domain just shown, so the
     next review or new card comes from the following domain that has one. `limits` are the
-    day's (new, review) limits.
+    day's (new, review) limits; `drill_every` mixes drills into new cards (see
+    `trainer.study.introduction`).
     """
     driver = Driver.of(conn)
     now = driver.time(day.now)
@@ -141,7 +144,7 @@ def next_card(
                 return found
     if new_used < limits[0]:
         for deck in rotation:
-            found = _first(driver, learner_id, Queue.NEW, deck, None, now)
+            found = next_new_card(driver, learner_id, deck, now, drill_every)
             if found:
                 return found
     return _first(driver, learner_id, Queue.LEARNING, single, driver.time(day.now + LEARN_AHEAD), now)

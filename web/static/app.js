@@ -60,23 +60,34 @@
       const seconds = Math.floor((performance.now() - shownAt) / 1000);
       const minutes = Math.floor(seconds / 60);
       clock.textContent = minutes + ":" + String(seconds % 60).padStart(2, "0");
-      clock.classList.toggle("over", seconds > 120);
+      clock.classList.toggle("over", seconds > Number(clock.dataset.target || 120));
     };
     tick();
     timer = setInterval(tick, 1000);
   }
 
+  // The suggestion and its reasons come from the server, which holds the rating rules.
   function watchRubric() {
-    const form = document.querySelector("form[data-suggestions]");
+    const form = document.querySelector("form[data-suggest-url]");
     if (!form) return;
-    const names = form.dataset.suggestions.split(",");
-    const update = function () {
-      const covered = form.querySelectorAll('input[name="points"]:checked').length;
-      form.querySelector("[data-suggestion]").textContent = names[covered];
-      form.querySelector("[data-covered]").textContent = String(covered);
+    const picked = function (name) {
+      return Array.from(form.querySelectorAll('input[name="' + name + '"]:checked'))
+        .map(function (box) { return box.value; })
+        .join(",");
+    };
+    const update = async function () {
+      const query = new URLSearchParams({
+        ticked: picked("points"),
+        optional: picked("optional"),
+        flags: picked("flags"),
+        duration_ms: String(Math.round(performance.now() - shownAt)),
+      });
+      const response = await fetch(form.dataset.suggestUrl + "&" + query.toString(), { credentials: "same-origin" });
+      if (!response.ok) return;
+      const suggestion = await response.json();
+      form.querySelector("[data-suggestion]").textContent = suggestion.explanation;
     };
     form.addEventListener("change", update);
-    update();
   }
 
   function init() {

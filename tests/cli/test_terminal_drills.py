@@ -1,0 +1,103 @@
+"""The terminal review of drills, driven through a real pseudo-terminal: variant, typed answer,
+weighted rubric with its explained suggestion, follow-ups, and the next variant on the next review."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pexpect
+
+from tests.conftest import NOW
+from trainer import Collection, Rating
+
+TIMEOUT = 30
+
+
+def _trainer(db: str, decks: Path) -> pexpect.spawn:
+    args = [
+        "-m",
+        "trainer.cli",
+        "--db",
+        db,
+        "review",
+        "--no-sync",
+        "--decks",
+        str(decks),
+        "--domain",
+        "drills",
+    ]
+    return pexpect.spawn(sys.executable, args, encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200))
+
+
+def test_a_framing_drill_in_the_terminal(drill_decks_dir: Path, sqlite_url: str) -> None:
+    with Collection.open(sqlite_url) as col:
+        col.sync_decks([drill_decks_dir], now=NOW)
+        for other in ("d-story", "d-design"):
+            col.suspend(other)
+    child = _trainer(sqlite_url, drill_decks_dir)
+    child.expect_exact("framing · version 1 of 3 · aim for 1:00")
+    child.expect_exact("Which metric matters more in patient alerts, and why?")
+    child.expect_exact("t: type your answer")
+    child.send("t")
+    child.expect_exact("Your answer:")
+    child.sendline("Recall at a bounded alert rate, priced by nurse time.")
+    child.expect_exact("Model answer:")
+    child.expect_exact("Core points covered")
+    child.sendline("1 2 3 4")
+    child.expect_exact("Optional points covered")
+    child.sendline("1")
+    child.expect_exact("Red flags you made")
+    child.sendline("1")
+    child.expect_exact("Hard: 4 of 4 core points; 1 of 2 optional points; red flag: Leads with accuracy")
+    child.expect_exact("The alert rate doubles overnight. What do you check?")
+    child.send(" ")
+    child.expect_exact("Drift in the inputs first.")
+    child.send("y")
+    child.expect_exact("Push-back 2:")
+    child.send(" ")
+    child.send("n")
+    child.expect_exact("enter: accept suggestion")
+    child.send("\r")
+    # A Hard answer keeps the card in learning; within the learn-ahead window it comes back,
+    # now as its next variant, with the typed answer from last time beside the model answer.
+    child.expect_exact("framing · version 2 of 3")
+    child.expect_exact("The ward has one nurse per 30 beds. Which metric now?")
+    child.send(" ")
+    child.expect_exact("Your previous answer")
+    child.expect_exact("Recall at a bounded alert rate, priced by nurse time.")
+    child.expect_exact("Core points covered")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    with Collection.open(sqlite_url) as col:
+        (entry,) = col.history("d-framing")
+    assert entry.rating == Rating.Hard and entry.variant == 0
+    assert (entry.points_ticked, entry.optional_ticked, entry.flags_raised) == ((0, 1, 2, 3), (0,), (0,))
+    assert entry.follow_ups_done == (0,)
+    assert entry.typed_answer == "Recall at a bounded alert rate, priced by nurse time."
+
+
+def test_a_story_drill_in_the_terminal_keeps_the_story(drill_decks_dir: Path, sqlite_url: str) -> None:
+    with Collection.open(sqlite_url) as col:
+        col.sync_decks([drill_decks_dir], now=NOW)
+        for other in ("d-framing", "d-design"):
+            col.suspend(other)
+    child = _trainer(sqlite_url, drill_decks_dir)
+    child.expect_exact("story · aim for 3:00")
+    child.send(" ")
+    child.expect_exact("(not written yet: press w to write it)")
+    child.expect_exact("Example story (not the answer: tell yours):")
+    child.send("w")
+    child.expect_exact("Your story:")
+    child.sendline("I owned the routing model; misroutes fell by a third.")
+    child.expect_exact("Your story was saved.")
+    child.expect_exact("States their own role, not the team's")
+    child.expect_exact("Core points covered")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    with Collection.open(sqlite_url) as col:
+        assert col.story("d-story") == "I owned the routing model; misroutes fell by a third."
+        assert col.history() == []
