@@ -161,7 +161,7 @@ def test_undo_shows_the_undone_card_at_once(app: Flask, client: FlaskClient) -> 
     for _ in range(4):
         _, page = _reveal(client)
         client.post("/review/answer", data=_answer_form(page, "4"))
-    assert [e.card_id for e in collection_of(app).history()] == ["a-fact", "b-one", "a-cloze", "b-two"]
+    assert [e.card_id for e in collection_of(app).history()] == ["a-fact", "b-one", "a-drill", "b-two"]
     page = text_of(client.post("/review/undo", data={"csrf_token": token}, follow_redirects=True))
     assert "Undid the last answer (b-two)." in page
     assert hidden(page, "card_id") == "b-two"
