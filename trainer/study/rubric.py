@@ -15,10 +15,12 @@ The learner may always rate otherwise; this is a suggestion with its reasons.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from fsrs import Rating
+
+from trainer.errors import TrainerError
 
 # Core coverage below each bound suggests the rating beside it; full coverage reaches Good.
 CORE_BANDS: tuple[tuple[float, Rating], ...] = (
@@ -57,6 +59,17 @@ class Suggestion:
 
     def to_dict(self) -> dict[str, object]:
         return {"rating": int(self.rating), "name": self.name, "reasons": list(self.reasons)}
+
+
+def checked_indexes(values: Iterable[int] | None, size: int, what: str) -> tuple[int, ...]:
+    """`values` as sorted unique indexes into a list of `size`; TrainerError naming `what` if any
+    is out of range (or if there is nothing to index at all)."""
+    chosen = tuple(sorted({int(v) for v in values or ()}))
+    if chosen and size == 0:
+        raise TrainerError(f"{what}: this card has none")
+    if any(not 0 <= i < size for i in chosen):
+        raise TrainerError(f"{what} must be indexes from 0 to {size - 1}")
+    return chosen
 
 
 def suggest(
