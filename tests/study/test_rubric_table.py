@@ -120,14 +120,28 @@ def test_overtime_then_flag_apply_in_order_and_explain_themselves() -> None:
     assert suggestion.to_dict() == {"rating": 2, "name": "Hard", "reasons": list(suggestion.reasons)}
 
 
+def test_a_one_point_rubric_is_all_or_nothing() -> None:
+    assert suggest(RubricAnswer(points_ticked=(0,)), (1, 0, 0)).rating == Rating.Easy
+    assert suggest(RubricAnswer(), (1, 0, 0)).rating == Rating.Again
+    assert coverage(1, 1) == 1.0 and coverage(0, 1) == 0.0
+
+
+def test_the_time_reason_states_the_answer_time_in_seconds() -> None:
+    answer = RubricAnswer(points_ticked=(0, 1, 2))
+    late = suggest(answer, (3, 0, 0), duration_ms=1_000_000, time_target_s=60)
+    assert late.reasons == ("3 of 3 core points", "1000 s against a 60 s target")
+
+
 def test_bad_rubrics_and_indexes_are_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a rubric needs at least one core point"):
         suggest(RubricAnswer(), (0, 0, 0))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a rubric needs at least one point"):
+        coverage(0, 0)
+    with pytest.raises(ValueError, match="a rubric needs at least one point"):
         coverage(1, 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ticked must be between 0 and 3"):
         coverage(4, 3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ticked must be between 0 and 3"):
         coverage(-1, 3)
     assert coverage(0, 4) == 0 and coverage(3, 4) == 0.75 and coverage(4, 4) == 1
     assert checked_indexes([2, 0, 2], 3, "points") == (0, 2)

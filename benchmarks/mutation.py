@@ -1,0 +1,285 @@
+"""Mutation testing of the modules that hold the rules, with mutmut; writes MUTATION.md.
+
+The modules and the test selection are in pyproject.toml ([tool.mutmut]). mutmut copies the code
+to mutants/, runs the selected tests once to learn which tests reach which function, then runs,
+for each mutant, only those tests (in forked workers). A mutant is killed when a test fails.
+
+    pip install -e '.[test,mutation]'
+    nice python benchmarks/mutation.py              # run (about 30 minutes on 2 cores), then report
+    python benchmarks/mutation.py --report-only     # rewrite MUTATION.md from the last run
+
+Surviving mutants that cannot change behaviour are listed in EQUIVALENT below with the reason;
+the score of a module counts killed mutants among the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTMUT = [sys.executable, "-m", "mutmut"]
+TARGET = 0.85
+
+
+# Survivors that no test can kill, by mutant name, and why.
+EQUIVALENT: dict[str, str] = {}
+
+# mutmut mutates function bodies only, so the module-level constants that state rules are
+# changed here one at a time, in a copy of the tree: (module, constant as written, changed, tests).
+CONSTANTS: list[tuple[str, str, str, list[str]]] = [
+    (
+        "trainer/study/rubric.py",
+        "(0.75, Rating.Hard)",
+        "(0.7, Rating.Hard)",
+        ["tests/study/test_rubric_table.py"],
+    ),
+    (
+        "trainer/study/rubric.py",
+        "(0.5, Rating.Again)",
+        "(0.4, Rating.Again)",
+        ["tests/study/test_rubric_table.py"],
+    ),
+    (
+        "trainer/study/rubric.py",
+        "OPTIONAL_SHARE_FOR_EASY = 0.5",
+        "OPTIONAL_SHARE_FOR_EASY = 0.6",
+        ["tests/study/test_rubric_table.py"],
+    ),
+    (
+        "trainer/study/rubric.py",
+        "OVERTIME_FACTOR = 1.5",
+        "OVERTIME_FACTOR = 1.6",
+        ["tests/study/test_rubric_table.py"],
+    ),
+    (
+        "trainer/study/rubric.py",
+        "ONE_FLAG_CAP = Rating.Hard",
+        "ONE_FLAG_CAP = Rating.Good",
+        ["tests/study/test_rubric_table.py"],
+    ),
+    (
+        "trainer/study/queue.py",
+        "LEARN_AHEAD = timedelta(minutes=20)",
+        "LEARN_AHEAD = timedelta(minutes=25)",
+        ["tests/study/test_study.py"],
+    ),
+    (
+        "trainer/insights/forecast.py",
+        "MAX_DIFFICULTY = 10.0",
+        "MAX_DIFFICULTY = 9.0",
+        ["tests/insights/test_forecast_oracle.py"],
+    ),
+    (
+        "trainer/insights/forecast.py",
+        "STABILITY_MIN = 0.001",
+        "STABILITY_MIN = 0.01",
+        ["tests/insights/test_forecast_oracle.py"],
+    ),
+    (
+        "trainer/accounts/throttle.py",
+        "max_failures: int = 5",
+        "max_failures: int = 6",
+        ["tests/accounts/test_accounts.py"],
+    ),
+    (
+        "trainer/accounts/throttle.py",
+        "timedelta(minutes=15)",
+        "timedelta(minutes=14)",
+        ["tests/accounts/test_accounts.py"],
+    ),
+    (
+        "trainer/accounts/throttle.py",
+        "KEY_LENGTH = 128",
+        "KEY_LENGTH = 64",
+        ["tests/accounts/test_throttle.py"],
+    ),
+    ("trainer/storage/backup.py", '"learners", "cards"', '"cards"', ["tests/storage/test_backup.py"]),
+    ("trainer/storage/backup.py", "DEFAULT_KEEP = 10", "DEFAULT_KEEP = 11", ["tests/storage/test_backup.py"]),
+    (
+        "trainer/insights/weakness.py",
+        "GAP_MARGIN = 0.15",
+        "GAP_MARGIN = 0.05",
+        ["tests/insights/test_stats_gaps.py"],
+    ),
+    (
+        "trainer/settings.py",
+        "desired_retention: float = 0.9",
+        "desired_retention: float = 0.85",
+        ["tests/test_settings.py", "tests/study/test_scheduling.py"],
+    ),
+    (
+        "trainer/settings.py",
+        'LEECH_ACTIONS = ("tag", "suspend")',
+        'LEECH_ACTIONS = ("tag", "suspend", "delete")',
+        ["tests/test_settings.py"],
+    ),
+]
+
+
+@dataclass
+class Module:
+    path: str
+    counts: Counter[str] = field(default_factory=Counter)
+    survivors: list[str] = field(default_factory=list)
+
+    @property
+    def equivalent(self) -> int:
+        return sum(1 for name in self.survivors if name in EQUIVALENT)
+
+    def score(self) -> float | None:
+        counted = (
+            sum(self.counts.values()) - self.counts["no tests"] - self.counts["skipped"] - self.equivalent
+        )
+        return self.counts["killed"] / counted if counted else None
+
+
+def configured_modules() -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    return list(config["only_mutate"])
+
+
+def results(modules: list[str]) -> dict[str, Module]:
+    """Each module's mutant outcomes, from the .meta files mutmut leaves beside the mutants."""
+    from mutmut.stats import status_by_exit_code
+
+    out = {path: Module(path) for path in modules}
+    for path, module in out.items():
+        meta = ROOT / "mutants" / (path + ".meta")
+        if not meta.exists():
+            continue
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        for name, code in sorted(codes.items()):
+            status = status_by_exit_code[code]
+            if status == "timeout":
+                status = "killed"  # a mutant that makes the tests hang is caught, if slowly
+            module.counts[status] += 1
+            if status == "survived":
+                module.survivors.append(name)
+    return out
+
+
+def constant_mutants() -> list[tuple[str, str, str, bool]]:
+    """Each CONSTANTS change run against its tests in a copy of the tree: (module, old, new, killed)."""
+    import shutil
+    import tempfile
+
+    out = []
+    for module, old, new, tests in CONSTANTS:
+        with tempfile.TemporaryDirectory(prefix="mutation-") as folder:
+            copy = Path(folder)
+            for part in ("trainer", "tests", "web", "exporters", "decks", "pyproject.toml"):
+                source = ROOT / part
+                if source.is_dir():
+                    shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    shutil.copy(source, copy / part)
+            target = copy / module
+            text = target.read_text()
+            if text.count(old) != 1:
+                raise SystemExit(f"{module}: {old!r} is not written exactly once")
+            target.write_text(text.replace(old, new))
+            # `python -m pytest` puts the copy first on sys.path, before the installed tree.
+            command = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-x",
+                "-q",
+                "-p",
+                "no:randomly",
+                "-p",
+                "no:cacheprovider",
+            ]
+            run = subprocess.run([*command, "-k", "not postgresql", *tests], cwd=copy, capture_output=True)
+            out.append((module, old, new, run.returncode == 1))
+            print(f"{module}: {old} -> {new}: {'killed' if run.returncode == 1 else 'survived'}", flush=True)
+    return out
+
+
+def diff(name: str) -> str:
+    shown = subprocess.run([*MUTMUT, "show", name], cwd=ROOT, capture_output=True, text=True).stdout
+    lines = [line for line in shown.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return "\n".join(lines)
+
+
+def report(
+    modules: dict[str, Module], seconds: float | None, constants: list[tuple[str, str, str, bool]]
+) -> str:
+    lines = [
+        "# Mutation testing",
+        "",
+        "`python benchmarks/mutation.py` runs [mutmut](https://github.com/boxed/mutmut) over the modules",
+        "that hold the rules, with the test selection in `pyproject.toml` (`[tool.mutmut]`), and writes",
+        "this file. Score = killed / (mutants with tests - equivalent survivors); target"
+        f" {TARGET:.0%} per module.",
+    ]
+    if seconds is not None:
+        lines += ["", f"Last run: {seconds / 60:.1f} minutes with 2 workers."]
+    lines += [
+        "",
+        "| module | mutants | killed | survived | equivalent | no tests | score |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for module in modules.values():
+        score = module.score()
+        total = sum(module.counts.values())
+        shown = "not run" if score is None else f"{score:.1%}"
+        lines.append(
+            f"| `{module.path}` | {total} | {module.counts['killed']} | {len(module.survivors)} |"
+            f" {module.equivalent} | {module.counts['no tests']} | {shown} |"
+        )
+    lines += [
+        "",
+        "## Constants",
+        "",
+        "mutmut changes function bodies only; the constants that state rules are changed one at a time",
+        "(`CONSTANTS` in the script) and their tests run against each change.",
+        "",
+        "| module | change | outcome |",
+        "| --- | --- | --- |",
+    ]
+    for module, old, new, killed in constants:
+        lines.append(f"| `{module}` | `{old}` → `{new}` | {'killed' if killed else 'SURVIVED'} |")
+    lines += ["", "## Surviving mutants", ""]
+    for module in modules.values():
+        if not module.survivors:
+            continue
+        lines += [f"### `{module.path}`", ""]
+        for name in module.survivors:
+            reason = EQUIVALENT.get(name, "not killed yet")
+            lines += [f"- `{name.split('.')[-1]}`: {reason}", "", "  ```diff"]
+            lines += [f"  {line}" for line in diff(name).splitlines()]
+            lines += ["  ```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--report-only", action="store_true", help="write MUTATION.md from the last run")
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("names", nargs="*", help="mutant name globs (default: every configured module)")
+    args = parser.parse_args()
+    seconds = None
+    if not args.report_only:
+        began = time.perf_counter()
+        run = [*MUTMUT, "run", "--max-children", str(args.max_children), *args.names]
+        subprocess.run(run, cwd=ROOT, check=False)
+        seconds = time.perf_counter() - began
+    constants = constant_mutants()
+    modules = results(configured_modules())
+    (ROOT / "MUTATION.md").write_text(report(modules, seconds, constants))
+    for module in modules.values():
+        score = module.score()
+        print(f"{module.path}: {'not run' if score is None else f'{score:.1%}'}")
+
+
+if __name__ == "__main__":
+    main()
