@@ -24,9 +24,10 @@ from trainer.decks.sync import apply_decks, merge_sources, remember_sources, rem
 from trainer.errors import Conflict, NotFound, TrainerError
 from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
-from trainer.storage import backup, learners, store
+from trainer.storage import backup, inuse, learners, store
 from trainer.storage import stories as story_store
 from trainer.storage.database import (
+    current_revision,
     driver_transaction,
     make_engine,
     migrate,
@@ -127,14 +128,21 @@ class Collection:
         if engine is None:
             engine = make_engine(url or os.environ.get(DATABASE_ENV) or default_database_url())
         backup.before_migration(engine)
+        created = current_revision(engine) is None
         migrate(engine)
         name = user or DEFAULT_LEARNER
         with write_transaction(engine) as conn:
             learner_id = learners.ensure_learner(conn, name)
-        return cls(engine, learner_id, name)
+        opened = cls(engine, learner_id, name)
+        opened.created = created
+        database = backup.sqlite_file(engine)
+        opened._in_use = inuse.hold(database) if database is not None else None
+        return opened
 
     def close(self) -> None:
         """Release the database connections."""
+        inuse.release(self._in_use)
+        self._in_use = None
         self.engine.dispose()
 
     def __enter__(self) -> Collection:
@@ -638,6 +646,15 @@ class Collection:
         return domain_report(self, require_utc(now))
 
     _backup_checked_until: datetime | None = None
+    _in_use: Path | None = None
+    created = False  # whether `open` made a new, empty collection
+
+    @property
+    def location(self) -> str:
+        """Where the collection lives: its SQLite file, or its database URL without a password."""
+        database = backup.sqlite_file(self.engine)
+        return str(database) if database is not None else self.engine.url.render_as_string(hide_password=True)
+
     _last_day: tuple[tuple[Any, int], queue.DayWindow] | None = None
 
     def backup_if_due(self, now: datetime | None = None) -> Path | None:

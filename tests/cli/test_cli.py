@@ -74,6 +74,15 @@ def test_bad_database_url_is_a_clean_error(runner: CliRunner) -> None:
     assert "database URL" in result.output and "nosuchdb" in result.output
 
 
+def test_a_new_collection_is_announced_with_its_path(runner: CliRunner, tmp_path: Path) -> None:
+    typo = tmp_path / "tpyo" / "trainer.db"
+    first = runner.invoke(cli, ["--db", f"sqlite:///{typo}", "stats"])
+    assert first.exit_code == 0, first.output
+    assert f"Created a new collection at {typo.resolve()}" in first.stderr
+    again = runner.invoke(cli, ["--db", f"sqlite:///{typo}", "stats"])
+    assert "Created a new collection" not in again.output
+
+
 def test_review_driven_by_keystrokes(runner: CliRunner, decks_dir: Path, sqlite_url: str) -> None:
     # Reveal and rate Good, reveal and rate Easy, undo from the front of the next card,
     # then reveal a card and quit.

@@ -19,9 +19,12 @@ import pytest
 from tests.conftest import NOW
 from trainer import Collection
 
+BANNERS: dict[int, list[str]] = {}  # the first lines each server printed, by process id
+
 
 def start(db: str, home: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
-    """`trainer serve` in a child process; returns it and the port it announced."""
+    """`trainer serve` in a child process; returns it and the port it announced after naming
+    its collection."""
     command = [sys.executable, "-m", "trainer.cli", "--db", db, "serve", "--no-sync", "--port", "0", *args]
     env = dict(os.environ, TRAINER_HOME=str(home), PYTHONUNBUFFERED="1")
     # As from a terminal, where Ctrl+C reaches the program: a shell starts background jobs with
@@ -39,11 +42,12 @@ def start(db: str, home: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
     finally:
         signal.signal(signal.SIGINT, previous)
     assert server.stdout is not None
-    line = server.stdout.readline()
-    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    lines = [server.stdout.readline() for _ in range(2)]
+    BANNERS[server.pid] = lines
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/", lines[-1])
     if found is None:
         server.kill()
-        pytest.fail(f"no address announced: {line!r}")
+        pytest.fail(f"no address announced: {lines!r}")
     return server, int(found.group(1))
 
 
@@ -101,6 +105,7 @@ def stop(server: subprocess.Popen[str], signum: int = signal.SIGTERM) -> int:
 
 def test_one_worker_serves_the_today_page_and_answers(synced: str, tmp_path: Path) -> None:
     server, port = start(synced, tmp_path / "home")
+    assert BANNERS[server.pid][0].strip() == f"Collection: {(tmp_path / 'serve.db').resolve()}"
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.request("GET", "/")

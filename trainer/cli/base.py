@@ -34,10 +34,14 @@ class Context:
 
     @contextmanager
     def collection(self) -> Iterator[Collection]:
+        """The learner's collection; a new one is announced with where it is, so a mistyped
+        --db does not go unnoticed."""
         try:
             col = Collection.open(self.db, user=self.user)
         except ArgumentError as exc:
             raise click.ClickException(f"bad database URL {self.db!r}: {exc}") from None
+        if col.created:
+            click.echo(f"Created a new collection at {col.location}", err=True)
         try:
             yield col
         finally:

@@ -88,6 +88,7 @@ def serve(
     if pin_cpus:
         _check_pinning(workers)
     with obj.collection() as col:  # a database that cannot be opened stops here, before any worker starts
+        click.echo(f"Collection: {col.location}")
         paths = chosen_decks(deck_paths) or col.sync_paths()
         if not no_sync:
             sync_before_study(col, paths)

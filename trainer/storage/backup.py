@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from trainer.clock import learner_day, require_utc
 from trainer.errors import TrainerError
+from trainer.storage import inuse
 
 DEFAULT_KEEP = 10
 BACKUP_FOLDER = "backups"
@@ -261,13 +262,18 @@ def restore(database: Path, source: Path, now: datetime | None = None) -> Path |
     """Replace `database` with a copy of backup `source`, atomically; returns the safety backup.
 
     `source` is verified first (integrity and trainer schema) and nothing is touched if it
-    fails. The current database, if any, is backed up before it is replaced. Stop every process
-    using the database (a running server) before restoring.
+    fails. The current database, if any, is backed up before it is replaced. Raises `InUse`,
+    naming them, while other processes (a running server) have the collection open.
     """
     verify(source)
     database = database.expanduser().resolve()
     if source.resolve() == database:
         raise BackupError("cannot restore a database onto itself")
+    with inuse.exclusive(database, "restoring"):
+        return _replace(database, source, now)
+
+
+def _replace(database: Path, source: Path, now: datetime | None) -> Path | None:
     database.parent.mkdir(parents=True, exist_ok=True)
     staged = database.with_name(database.name + ".restoring")
     try:
