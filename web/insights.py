@@ -18,6 +18,8 @@ from werkzeug.wrappers import Response
 from trainer import Collection
 from trainer.insights import charts as chart_module
 from trainer.insights.calibration import calibration_report
+from trainer.insights.drills import MIN_ANSWERS as DRILL_MIN_ANSWERS
+from trainer.insights.drills import drill_habits, drill_report
 from trainer.insights.optimize import NotEnoughHistory, optimize
 from trainer.insights.readiness import Readiness, readiness
 from trainer.insights.weakness import (
@@ -113,6 +115,9 @@ def stats() -> str:
         domain_gaps=domain_gaps(attribution),
         weak_cells=records(attribution[attribution["gap"] != ""].head(WEAK_CELLS)),
         missed=records(missed_points(col, limit=MISSED_POINTS)),
+        framing=records(drill_report(col)),
+        habits=drill_habits(col),
+        min_answers=DRILL_MIN_ANSWERS,
         calibration=_calibration(col),
         ready=ready,
         readiness_rows=_readiness_rows(ready, titles),

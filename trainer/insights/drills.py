@@ -1,0 +1,180 @@
+"""Knowing against framing: per domain, fact and cloze recall beside drill performance, and the
+drill habits that repeat.
+
+A learner can know a domain's facts and still frame its answers badly; this report shows both
+side by side. Drill performance is core coverage (the share of core points covered), the red-flag
+rate (answers with at least one red flag) and answer time against the drill's target. A core point
+is called "often missed", and a red flag "frequent", only after the same drill text has been
+answered `MIN_ANSWERS` times, so one bad day is not reported as a pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from trainer.insights.stats import driver_value, json_values
+from trainer.model import Card, CardKind, CardState, Rating
+from trainer.storage import store
+from trainer.storage.database import read_transaction
+
+if TYPE_CHECKING:
+    from trainer.collection import Collection
+
+MIN_ANSWERS = 3
+MISSED_SHARE = 0.5
+FLAG_MIN_RAISED = 2
+OVER_TARGET = 1.5
+COLUMNS = [
+    "domain",
+    "recall_reviews",
+    "recall_rate",
+    "drill_answers",
+    "core_coverage",
+    "red_flag_rate",
+    "time_vs_target",
+    "over_target_share",
+]
+
+
+@dataclass(frozen=True)
+class Habit:
+    """A core point missed, or a red flag raised, again and again on one drill text."""
+
+    card_id: str
+    domain: str
+    variant: int
+    text: str
+    answers: int
+    times: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "card_id": self.card_id,
+            "domain": self.domain,
+            "variant": self.variant,
+            "text": self.text,
+            "answers": self.answers,
+            "times": self.times,
+        }
+
+
+def _recall(col: Collection) -> pd.DataFrame:
+    """Per domain: graded answers to facts and clozes (cards in review state) and the share passed."""
+    logs, cards = store.logs, store.cards
+    query = (
+        select(cards.c.deck, logs.c.rating)
+        .join(cards, cards.c.id == logs.c.card_id)
+        .where(
+            logs.c.learner_id == col.learner_id,
+            logs.c.state_before == int(CardState.REVIEW),
+            cards.c.kind != CardKind.DRILL.value,
+        )
+    )
+    with read_transaction(col.engine) as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=["domain", "rating"])
+    passed = frame.assign(passed=frame["rating"] != int(Rating.Again))
+    grouped = passed.groupby("domain")["passed"]
+    return pd.DataFrame({"recall_reviews": grouped.size(), "recall_rate": grouped.mean()})
+
+
+def drill_answers(col: Collection) -> pd.DataFrame:
+    """The learner's graded drill answers, oldest first: card_id, domain, variant, ticked (list),
+    total, flags (list), duration_ms and the drill's time target in seconds."""
+    logs, cards = store.logs, store.cards
+    query = (
+        select(
+            logs.c.card_id,
+            cards.c.deck,
+            logs.c.variant,
+            driver_value(logs.c.points_ticked),
+            logs.c.points_total,
+            driver_value(logs.c.flags_raised),
+            logs.c.duration_ms,
+            cards.c.time_target_s,
+        )
+        .join(cards, cards.c.id == logs.c.card_id)
+        .where(logs.c.learner_id == col.learner_id, logs.c.points_total.is_not(None))
+        .order_by(logs.c.id)
+    )
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+    names = ["card_id", "domain", "variant", "ticked", "total", "flags", "duration_ms", "target_s"]
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=names)
+    frame["ticked"] = pd.Series([v or [] for v in json_values(col, [r[3] for r in rows])], dtype=object)
+    frame["flags"] = pd.Series([v or [] for v in json_values(col, [r[5] for r in rows])], dtype=object)
+    frame["variant"] = frame["variant"].fillna(0).astype(int)
+    frame["target_s"] = pd.to_numeric(frame["target_s"]).fillna(240).astype(float)
+    return frame
+
+
+def drill_report(col: Collection) -> pd.DataFrame:
+    """One row per domain (every synced deck), with `COLUMNS`: recall of facts and clozes in
+    review, then drill answers, mean core coverage, red-flag rate, median answer time as a
+    multiple of the target and the share of answers over 1.5 times it (NaN where nothing yet)."""
+    answers = drill_answers(col)
+    per_domain = pd.DataFrame(index=pd.Index([deck.slug for deck in col.decks()], name="domain"))
+    per_domain = per_domain.join(_recall(col))
+    if not answers.empty:
+        coverage = answers["ticked"].map(len) / answers["total"].astype(float)
+        timed = answers["duration_ms"].astype(float) / 1000 / answers["target_s"]
+        grouped = answers.assign(
+            coverage=coverage, flagged=answers["flags"].map(bool), ratio=timed, over=timed > OVER_TARGET
+        ).groupby("domain")
+        drills = pd.DataFrame(
+            {
+                "drill_answers": grouped.size(),
+                "core_coverage": grouped["coverage"].mean(),
+                "red_flag_rate": grouped["flagged"].mean(),
+                "time_vs_target": grouped["ratio"].median(),
+                "over_target_share": grouped["over"].mean(),
+            }
+        )
+        per_domain = per_domain.join(drills)
+    frame = per_domain.reset_index().reindex(columns=COLUMNS)
+    for name in ("recall_reviews", "drill_answers"):
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(int)
+    return frame
+
+
+def _texts(cards: dict[str, Card], card_id: str, variant: int, what: str) -> tuple[str, ...] | None:
+    card = cards.get(card_id)
+    if card is None or not 0 <= variant < card.variant_count:
+        return None
+    text = card.drill_text(variant)
+    return text.points if what == "points" else text.red_flags
+
+
+def drill_habits(col: Collection, limit: int = 10) -> tuple[list[Habit], list[Habit]]:
+    """(core points most often missed, red flags most often raised), each on one drill text
+    answered at least `MIN_ANSWERS` times: a point missed in at least half of them, a flag raised
+    at least twice. Answers against a rubric the deck has since changed are left out."""
+    answers = drill_answers(col)
+    if answers.empty:
+        return [], []
+    cards = {card.id: card for card in col.card_contents() if card.kind == CardKind.DRILL}
+    missed: list[Habit] = []
+    flagged: list[Habit] = []
+    for (card_id, domain, variant), group in answers.groupby(["card_id", "domain", "variant"]):
+        points = _texts(cards, str(card_id), int(variant), "points")
+        flags = _texts(cards, str(card_id), int(variant), "flags")
+        current = group[group["total"] == len(points)] if points is not None else group.iloc[0:0]
+        if points is None or len(current) < MIN_ANSWERS:
+            continue
+        shown = len(current)
+        for index, text in enumerate(points):
+            times = shown - sum(index in ticked for ticked in current["ticked"])
+            if times / shown >= MISSED_SHARE:
+                missed.append(Habit(str(card_id), str(domain), int(variant), text, shown, times))
+        for index, text in enumerate(flags or ()):
+            times = sum(index in raised for raised in current["flags"])
+            if times >= FLAG_MIN_RAISED:
+                flagged.append(Habit(str(card_id), str(domain), int(variant), text, shown, times))
+    return sorted(missed, key=_most_often)[:limit], sorted(flagged, key=_most_often)[:limit]
+
+
+def _most_often(habit: Habit) -> tuple[float, int, str]:
+    return (-habit.times / habit.answers, -habit.times, habit.card_id)
