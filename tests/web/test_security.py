@@ -193,3 +193,29 @@ def test_the_local_server_answers_only_to_loopback_host_names(app: Flask) -> Non
         assert answer.status_code == 400, host
         assert client.get("/export/reviews.csv", headers={"Host": host}).status_code == 400, host
     assert _snapshot(app) == before
+
+
+def test_a_cloze_gap_inside_a_link_cannot_break_its_tag(tmp_path: Path) -> None:
+    decks = tmp_path / "gaps"
+    shutil.copytree(FIXTURE_DECKS, decks)
+    text = 'See [the guide](https://example.org/{{c1::path}} "{{c2::a title}}") and {{c1::the answer}}.'
+    (decks / "beta.yaml").write_text(
+        "deck: beta\ntitle: Beta\ndescription: Gaps.\ncards:\n"
+        f"  - id: b-link-cloze\n    kind: cloze\n    text: {json.dumps(text)}\n"
+        "    concepts: [class-imbalance]\n"
+    )
+    with web_app(f"sqlite:///{tmp_path / 'x.db'}", decks, tmp_path / "data") as app:
+        client = app.test_client()
+        card = client.get("/api/next?domain=beta").get_json()["card"]
+        shown = [card["front_html"], card["back_html"]]
+        shown.append(client.get("/review/reveal?card_id=b-link-cloze").get_data(as_text=True))
+        shown.append(client.get("/cards/b-link-cloze").get_data(as_text=True))
+    for html in shown:
+        parser = _Elements()
+        parser.feed(html)
+        for tag, attrs in parser.tags:
+            assert all(re.fullmatch(r"[a-z-]+", name) for name in attrs), (tag, attrs)
+        links = [attrs for tag, attrs in parser.tags if tag == "a" and "example.org" in attrs.get("href", "")]
+        assert links and all(set(link) == {"href", "title", "rel"} for link in links), links
+        assert not any("<" in value or "cloze" in value for link in links for value in link.values())
+    assert 'title="[...]"' in shown[0] and 'href="https://example.org/path"' in shown[1]

@@ -1,4 +1,4 @@
-"""Deck text to safe HTML or plain text: Markdown rendered, then sanitised, and cloze gaps."""
+"""Deck text to safe HTML or plain text: Markdown rendered, cloze gaps put in, then sanitised."""
 
 from __future__ import annotations
 
@@ -67,7 +67,10 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}}
 @lru_cache(maxsize=4096)
 def markdown_html(text: str) -> str:
     """Markdown as HTML with no script, event handler, style or raw HTML from the source."""
-    rendered = _markdown.render(text or "")
+    return _sanitised(_markdown.render(text or ""))
+
+
+def _sanitised(rendered: str) -> str:
     return nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
@@ -80,38 +83,49 @@ def markdown_html(text: str) -> str:
 def cloze_front(text: str, *, html_output: bool = True) -> str:
     """The cloze text with every gap hidden (showing its hint, if any)."""
 
-    def hide(match: re.Match[str]) -> str:
+    def label(match: re.Match[str]) -> str:
         hint = match.group(3)
-        label = f"[{hint}]" if hint else "[...]"
-        return f'<span class="cloze">{html.escape(label)}</span>' if html_output else label
+        return f"[{hint}]" if hint else "[...]"
 
-    return _render_cloze(text, hide, html_output)
+    return _render_cloze(text, label) if html_output else CLOZE_GAP.sub(label, text)
 
 
 def cloze_back(text: str, *, html_output: bool = True) -> str:
     """The cloze text with every gap filled and marked."""
-
-    def show(match: re.Match[str]) -> str:
-        answer = match.group(2)
-        return f'<span class="cloze">{html.escape(answer)}</span>' if html_output else f"[{answer}]"
-
-    return _render_cloze(text, show, html_output)
-
-
-def _render_cloze(text: str, replace: Callable[[re.Match[str]], str], html_output: bool) -> str:
     if not html_output:
-        return CLOZE_GAP.sub(replace, text)
-    # Render the Markdown around placeholders, so gap text is escaped rather than parsed.
+        return CLOZE_GAP.sub(lambda match: f"[{match.group(2)}]", text)
+    return _render_cloze(text, lambda match: match.group(2))
+
+
+_PLACEHOLDER = re.compile(r"CLOZEGAP(\d+)X")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def _render_cloze(text: str, label: Callable[[re.Match[str]], str], *, marked: bool = True) -> str:
+    """The cloze text's Markdown as safe HTML, each gap shown as `label(gap)`: in the text,
+    escaped (in a `<span class="cloze">` if `marked`); inside a tag (a link's address or
+    title), as escaped plain text. Gaps go in before sanitising, so nothing can break a tag."""
+    # The Markdown is rendered around placeholders, so gap text is escaped rather than parsed.
     gaps: list[str] = []
 
     def stash(match: re.Match[str]) -> str:
-        gaps.append(replace(match))
+        gaps.append(label(match))
         return f"CLOZEGAP{len(gaps) - 1}X"
 
-    rendered = markdown_html(CLOZE_GAP.sub(stash, text))
-    for index, gap in enumerate(gaps):
-        rendered = rendered.replace(f"CLOZEGAP{index}X", gap)
-    return rendered
+    def fill(segment: str) -> str:
+        in_tag = segment.startswith("<")
+
+        def put(found: re.Match[str]) -> str:
+            value = gaps[int(found.group(1))]
+            if in_tag:
+                return html.escape(value)
+            shown = html.escape(value, quote=False)
+            return f'<span class="cloze">{shown}</span>' if marked else shown
+
+        return _PLACEHOLDER.sub(put, segment)
+
+    rendered = _markdown.render(CLOZE_GAP.sub(stash, text))
+    return _sanitised("".join(fill(segment) for segment in _TAG.split(rendered)))
 
 
 def plain_text(text: str) -> str:
@@ -134,10 +148,10 @@ def cloze_marked_html(text: str) -> str:
 
     def keep(match: re.Match[str]) -> str:
         hint = match.group(3)
-        tail = f"::{html.escape(hint, quote=False)}" if hint else ""
-        return f"{{{{c{match.group(1)}::{html.escape(match.group(2), quote=False)}{tail}}}}}"
+        tail = f"::{hint}" if hint else ""
+        return f"{{{{c{match.group(1)}::{match.group(2)}{tail}}}}}"
 
-    return _render_cloze(text, keep, True)
+    return _render_cloze(text, keep, marked=False)
 
 
 def _inline_list(items: Any) -> list[str]:
