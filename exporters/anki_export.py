@@ -46,12 +46,15 @@ class PackageNote(NamedTuple):
 
 
 def package_notes(
-    col: Collection, cards: Iterable[Card], leeches: frozenset[str] = frozenset()
+    col: Collection,
+    cards: Iterable[Card],
+    leeches: frozenset[str] = frozenset(),
+    stories: dict[str, str] | None = None,
 ) -> tuple[list[genanki.Deck], list[PackageNote]]:
     """The genanki decks (`ML Interview::<title>`, with their note types) and the notes for `cards`.
 
     Notes come grouped by deck, decks in the order they first appear; cards in `leeches` get
-    the tag `leech`.
+    the tag `leech`; a story drill in `stories` carries the learner's own story.
     """
     infos = {d.slug: d for d in col.decks()}
     decks: dict[str, genanki.Deck] = {}
@@ -68,7 +71,7 @@ def package_notes(
             grouped[slug] = []
         model = MODELS[card.kind]
         deck.add_model(model)
-        fields = note_fields(card, title)
+        fields = note_fields(card, title, (stories or {}).get(card.id, ""))
         tags = note_tags(card)
         if card.id in leeches:
             tags.append("leech")
@@ -166,7 +169,8 @@ def export_anki(
 
     Notes keep fixed note types, deck ids and GUIDs from the card ids, so importing a later export
     into the same Anki collection updates the notes in place. `with_progress` also writes each
-    card's scheduling and review history, so Anki's "import with scheduling" carries them over.
+    card's scheduling and review history, so Anki's "import with scheduling" carries them over,
+    and the learner's own stories on their story drills.
     `now` stamps the notes' modification time (Anki updates a note only from a newer export).
     """
     moment = require_utc(now)
@@ -178,7 +182,8 @@ def export_anki(
         progress = ProgressWriter(col, studied, moment)
     else:
         cards, leeches = col.card_contents(decks), frozenset()
-    anki_decks, notes = package_notes(col, cards, leeches)
+    # A learner's own stories are theirs: they travel only in an export of their progress.
+    anki_decks, notes = package_notes(col, cards, leeches, col.stories() if with_progress else None)
     path = Path(out)
     write_package(anki_decks, notes, path, moment.timestamp(), progress)
     return AnkiExportReport(

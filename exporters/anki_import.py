@@ -12,10 +12,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from trainer.decks.deckfile import CLOZE_GAP, CONCEPTS_FILE, SLUG, load_concepts
+from trainer.decks.deckfile import (
+    CLOZE_GAP,
+    CONCEPTS_FILE,
+    MAX_POINTS,
+    MIN_FRAMING_POINTS,
+    MIN_POINTS,
+    SLUG,
+    load_concepts,
+)
 from trainer.errors import Problem, ProblemsError
-from trainer.model import Card, CardKind
+from trainer.model import Card, CardKind, DrillStyle
 
 from .anki_package import CLOZE_KIND, NORMAL_KIND, AnkiNote, read_package
 from .deck_writer import DEFAULT_CONCEPT, write_deck_file
@@ -78,9 +87,28 @@ def _concepts_and_tags(note: AnkiNote, known: dict[str, str]) -> tuple[list[str]
     return concepts, tags
 
 
-def _points(note: AnkiNote) -> list[str]:
-    items = [html_to_markdown(item) for item in _LIST_ITEM.findall(note.fields.get("Points", ""))]
+def _points(note: AnkiNote, field: str = "Points") -> list[str]:
+    items = [html_to_markdown(item) for item in _LIST_ITEM.findall(note.fields.get(field, ""))]
     return [item for item in items if item]
+
+
+_STYLE = re.compile(r"^\s*(framing|design|story)\b(?:.*?aim for (\d+):(\d\d))?")
+
+
+def _drill_extras(note: AnkiNote) -> dict[str, Any]:
+    """A drill note's style, time target, optional points and red flags (this trainer's note type
+    carries them; another note type yields a design drill with none)."""
+    found = _STYLE.match(html_to_markdown(note.fields.get("Style", "")))
+    extras: dict[str, Any] = {
+        "style": DrillStyle(found.group(1)) if found else DrillStyle.DESIGN,
+        "optional": tuple(_points(note, "Optional")),
+        "red_flags": tuple(_points(note, "Red flags")),
+    }
+    if found and found.group(2):
+        extras["time_target_s"] = int(found.group(2)) * 60 + int(found.group(3))
+    else:
+        extras["time_target_s"] = extras["style"].default_time_target_s
+    return extras
 
 
 def note_to_card(
@@ -109,8 +137,12 @@ def note_to_card(
     if kind == CardKind.CLOZE and required["text"] and not CLOZE_GAP.search(required["text"]):
         problems.append(Problem(f"{where}: the cloze text has no {{{{c1::...}}}} gap"))
     points = _points(note) if kind == CardKind.DRILL else []
-    if kind == CardKind.DRILL and not 3 <= len(points) <= 7:
-        problems.append(Problem(f"{where}: a drill needs 3 to 7 rubric points, found {len(points)}"))
+    extras = _drill_extras(note) if kind == CardKind.DRILL else {}
+    fewest = MIN_FRAMING_POINTS if extras.get("style") == DrillStyle.FRAMING else MIN_POINTS
+    if kind == CardKind.DRILL and not fewest <= len(points) <= MAX_POINTS:
+        problems.append(
+            Problem(f"{where}: a drill needs {fewest} to {MAX_POINTS} rubric points, found {len(points)}")
+        )
     if len(problems) > before:
         return None, defaulted
     card = Card(
@@ -124,6 +156,7 @@ def note_to_card(
         answer=required.get("answer", ""),
         text=required.get("text", ""),
         why=values["why"],
+        **extras,
     )
     return card, defaulted
 

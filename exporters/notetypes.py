@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from typing import Any
 
 import genanki
 
@@ -88,14 +89,34 @@ CLOZE_MODEL = genanki.Model(
 DRILL_MODEL = genanki.Model(
     DRILL_MODEL_ID,
     "ML Interview: drill",
-    fields=[{"name": "Prompt"}, {"name": "Model answer"}, {"name": "Points"}, *_SHARED_FIELDS],
+    fields=[
+        {"name": "Prompt"},
+        {"name": "Model answer"},
+        {"name": "Points"},
+        {"name": "Optional"},
+        {"name": "Red flags"},
+        {"name": "Follow-ups"},
+        {"name": "Style"},
+        {"name": "My story"},
+        *_SHARED_FIELDS,
+    ],
     templates=[
         {
             "name": "Rehearse",
-            "qfmt": '<div class="prompt">{{Prompt}}</div>',
+            "qfmt": (
+                '<div class="prompt">{{Prompt}}</div>{{#Style}}<div class="meta">{{Style}}</div>{{/Style}}'
+            ),
             "afmt": (
                 '{{FrontSide}}<hr id="answer"><div class="answer">{{Model answer}}</div>'
-                '<div class="points"><div class="points-label">Rubric</div>{{Points}}</div>' + _WHY + _META
+                '<div class="points"><div class="points-label">Core points</div>{{Points}}</div>'
+                '{{#Optional}}<div class="points"><div class="points-label">Optional points</div>'
+                "{{Optional}}</div>{{/Optional}}"
+                '{{#Red flags}}<div class="points flags"><div class="points-label">Red flags</div>'
+                "{{Red flags}}</div>{{/Red flags}}"
+                '{{#Follow-ups}}<div class="points"><div class="points-label">Follow-ups</div>'
+                "{{Follow-ups}}</div>{{/Follow-ups}}"
+                '{{#My story}}<div class="answer"><div class="points-label">My story</div>'
+                "{{My story}}</div>{{/My story}}" + _WHY + _META
             ),
         }
     ],
@@ -156,8 +177,9 @@ def note_tags(card: Card) -> list[str]:
     return [*own, *generated]
 
 
-def note_fields(card: Card, domain: str) -> list[str]:
-    """The note's field values for `card`, in its model's field order.
+def note_fields(card: Card, domain: str, story: str = "") -> list[str]:
+    """The note's field values for `card`, in its model's field order (`story`: the learner's own
+    story on a story drill, as plain text).
 
     Uses the HTML rendered when the card was synced, and renders only a card that has none.
     """
@@ -172,8 +194,31 @@ def note_fields(card: Card, domain: str) -> list[str]:
         return [rendered["prompt"], rendered["answer"], *shared]
     if card.kind == CardKind.CLOZE:
         return [rendered["text"], *shared]
-    points = "<ul>" + "".join(f"<li>{point}</li>" for point in rendered["points"]) + "</ul>"
-    return [rendered["prompt"], rendered["answer"], points, *shared]
+    own = html.escape(story, quote=False).replace("\n", "<br>")
+    return [rendered["prompt"], rendered["answer"], *drill_fields(card, rendered), own, *shared]
+
+
+def _items(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" if items else ""
+
+
+def drill_style_text(card: Card) -> str:
+    """A drill's style and time target as one line: "framing · aim for 1:00"."""
+    target = card.time_target_s or card.drill_style.default_time_target_s
+    return f"{card.drill_style.value} · aim for {target // 60}:{target % 60:02d}"
+
+
+def drill_fields(card: Card, rendered: dict[str, Any]) -> list[str]:
+    """A drill's Points, Optional, Red flags, Follow-ups and Style fields (the base text's)."""
+    follow_ups = rendered.get("follow_ups") or []
+    asked = "".join(f"<dt>{f['prompt']}</dt><dd>{f['answer']}</dd>" for f in follow_ups)
+    return [
+        _items(rendered["points"]),
+        _items(rendered.get("optional") or []),
+        _items(rendered.get("red_flags") or []),
+        f"<dl>{asked}</dl>" if asked else "",
+        html.escape(drill_style_text(card), quote=False),
+    ]
 
 
 def card_ords(card: Card, fields: list[str]) -> tuple[int, ...]:

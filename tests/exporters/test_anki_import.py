@@ -261,3 +261,38 @@ def test_current_anki_packages_are_read(tmp_path: Path, empty_decks: Path) -> No
     assert report.cards == 2
     assert (fact.kind.value, fact.prompt, fact.tags) == ("fact", "What is **AUC**?", ("metrics",))
     assert (gap.kind.value, gap.text) == ("cloze", "A {{c1::gap}} here")
+
+
+def test_drill_fields_reach_the_anki_note_and_come_back(
+    tmp_path: Path, drill_decks_dir: Path, empty_decks: Path, open_collection: Callable[..., Collection]
+) -> None:
+    col = open_collection(f"sqlite:///{tmp_path / 'drills.db'}")
+    col.sync_decks([drill_decks_dir], now=NOW)
+    out = tmp_path / "drills.apkg"
+    export_anki(col, out, decks=["drills"], now=NOW)
+    with zipfile.ZipFile(out) as archive:
+        (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+    conn = sqlite3.connect(tmp_path / "c.anki2")
+    try:
+        notes = {
+            flds.split("\x1f")[-1]: flds.split("\x1f") for (flds,) in conn.execute("SELECT flds FROM notes")
+        }
+        models = conn.execute("SELECT models FROM col").fetchone()[0]
+    finally:
+        conn.close()
+    framing = notes["d-framing"]
+    assert "<li>Mentions alarm fatigue</li>" in framing[3] and "<li>Leads with accuracy</li>" in framing[4]
+    assert "Drift in the inputs first." in framing[5] and framing[6] == "framing · aim for 1:00"
+    assert "Red flags" in models and "{{#Red flags}}" in models
+    import_anki(out, "drills", empty_decks)
+    back = {card.id: card for card in load_decks([empty_decks]).cards}
+    original = {card.id: card for card in load_decks([drill_decks_dir]).cards if card.deck == "drills"}
+    for card_id, card in back.items():
+        source = original[card_id]
+        assert (card.style, card.time_target_s, card.optional, card.red_flags) == (
+            source.style,
+            source.time_target_s,
+            source.optional,
+            source.red_flags,
+        )
+        assert card.points == source.points

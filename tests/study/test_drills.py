@@ -3,8 +3,13 @@ their validation, suggested ratings, typed answers and the learner's own stories
 
 from __future__ import annotations
 
+import csv
+import sqlite3
+import zipfile
 from collections.abc import Callable
+from contextlib import closing
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -96,7 +101,7 @@ def test_the_suggestion_uses_the_variant_shown(drill_col: Collection) -> None:
 
 
 def test_a_story_is_kept_per_learner(
-    db_url: str, drill_decks_dir: object, open_collection: Callable[..., Collection]
+    db_url: str, drill_decks_dir: Path, open_collection: Callable[..., Collection]
 ) -> None:
     alice = open_collection(db_url, user="alice")
     alice.sync_decks([drill_decks_dir], now=NOW)
@@ -116,3 +121,36 @@ def test_a_story_must_fit(drill_col: Collection, card_id: str, text: str) -> Non
     with pytest.raises(DrillAnswerError):
         drill_col.save_story(card_id, text, now=NOW)
     assert drill_col.stories() == {}
+
+
+def test_a_learners_story_and_typed_answers_travel_only_in_their_own_exports(
+    sqlite_url: str, drill_decks_dir: Path, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    from exporters.anki_export import export_anki
+    from trainer.insights.summary import export_review_log
+
+    alice = open_collection(sqlite_url, user="alice")
+    alice.sync_decks([drill_decks_dir], now=NOW)
+    bob = open_collection(sqlite_url, user="bob")
+    alice.save_story("d-story", "My own routing story.", now=NOW)
+    _answer(alice, "d-framing", 0, DrillAnswer.of([0, 1], [1], [0], [1], "Recall, priced."))
+
+    def story_fields(col: Collection, with_progress: bool) -> str:
+        out = tmp_path / f"{col.learner_name}-{with_progress}.apkg"
+        export_anki(col, out, decks=["drills"], with_progress=with_progress, now=NOW)
+        with zipfile.ZipFile(out) as archive:
+            (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+        with closing(sqlite3.connect(tmp_path / "c.anki2")) as conn:
+            return " ".join(flds for (flds,) in conn.execute("SELECT flds FROM notes"))
+
+    assert "My own routing story." in story_fields(alice, True)
+    assert "My own routing story." not in story_fields(alice, False)
+    assert "My own routing story." not in story_fields(bob, True)
+    export_review_log(alice, tmp_path / "alice.csv")
+    (row,) = list(csv.DictReader((tmp_path / "alice.csv").read_text().splitlines()))
+    assert (row["variant"], row["optional_ticked"], row["flags_raised"]) == ("0", "1", "0")
+    assert (row["follow_ups_done"], row["typed_answer"], row["points_ticked"]) == (
+        "1",
+        "Recall, priced.",
+        "0;1",
+    )

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 
 from trainer.insights.readiness import readiness
 from trainer.insights.stats import log_frame, weakest_domains
 from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, weakest_evidence
 from trainer.model import Rating
+from trainer.storage import store
+from trainer.storage.database import read_transaction
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -124,10 +127,37 @@ def _iso_utc(times: pd.Series) -> pd.Series:
     return text.where(~whole, text.str.slice(0, 19)) + "+00:00"
 
 
+DRILL_EXPORT_COLUMNS = ("variant", "optional_ticked", "flags_raised", "follow_ups_done", "typed_answer")
+
+
+def _drill_columns(col: Collection, since: datetime | None) -> pd.DataFrame:
+    """By review-log id, the drill columns of the learner's answers that have any: the variant
+    shown, indexes `;`-separated, and the typed answer."""
+    logs = store.logs
+    query = select(logs.c.id, *(logs.c[name] for name in DRILL_EXPORT_COLUMNS)).where(
+        logs.c.learner_id == col.learner_id,
+        logs.c.variant.is_not(None) | logs.c.typed_answer.is_not(None),
+    )
+    if since is not None:
+        query = query.where(logs.c.reviewed_at >= since)
+    with read_transaction(col.engine) as conn:
+        rows = conn.execute(query).all()
+
+    def listed(value: Any) -> str:
+        return ";".join(map(str, value)) if value else ""
+
+    frame = pd.DataFrame(
+        [(r[0], r[1], listed(r[2]), listed(r[3]), listed(r[4]), r[5] or "") for r in rows],
+        columns=["id", *DRILL_EXPORT_COLUMNS],
+    )
+    return frame.set_index("id")
+
+
 def export_review_log(col: Collection, out: Path, since: datetime | None = None) -> int:
     """Write the learner's review log (since `since`, if given) to `out` as CSV, oldest first;
     returns the number of rows. Times are ISO 8601 UTC; ticked rubric points are `;`-separated."""
     log = log_frame(col, since=since)
+    drill = _drill_columns(col, since)
     names = {int(rating): rating.name for rating in Rating}
     frame = pd.DataFrame(
         {
@@ -144,5 +174,9 @@ def export_review_log(col: Collection, out: Path, since: datetime | None = None)
             "points_total": log["points_total"].astype("Int64"),
         }
     )
+    frame = frame.join(drill, on="id")
+    frame["variant"] = frame["variant"].astype("Int64")
+    texts = list(DRILL_EXPORT_COLUMNS[1:])
+    frame[texts] = frame[texts].fillna("")
     frame.to_csv(out, index=False)
     return len(frame)
