@@ -1,9 +1,17 @@
 """Password policy and hashing for accounts (OWASP ASVS level 1, V2.1 and V2.4).
 
-Policy: 12 to 128 characters, any characters (spaces and Unicode included, nothing truncated);
-refused if it is one of the 30,000 most common leaked passwords bundled with the `zxcvbn`
-package, contains the account name, or `zxcvbn` rates it guessable (score below 3 of 4), which
-also catches simple variations and repetitions of leaked passwords and dictionary words.
+Policy: 12 to 128 characters, any characters (spaces and Unicode included, nothing truncated).
+Refused when:
+
+- it is, or a simple variation of it is, a known password: one of the 30,000 most common
+  leaked passwords bundled with the `zxcvbn` package, or one published as an example of a
+  strong password (`data/example-passwords.txt`). Variations undone before the look-up: case,
+  look-alike characters (`P@ssw0rd` is `password`), digits and symbols added at either end
+  (`password2024!!`), and the separators between words;
+- it contains the account name;
+- `zxcvbn`, given the account name, rates it guessable (score below 3 of 4), as written and
+  with its spaces taken out (zxcvbn counts a space as an unknown character, which flatters
+  common words written apart).
 
 Hashing: Argon2id with a random salt per hash (`argon2-cffi`'s `PasswordHasher` defaults);
 verification is constant-time inside the library.
@@ -12,8 +20,10 @@ verification is constant-time inside the library.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from functools import cache
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -26,13 +36,33 @@ MIN_SCORE = 3
 _SCORED_PREFIX = 72
 _hasher = PasswordHasher()
 _zxcvbn_lock = threading.Lock()
+_LOOK_ALIKES = (str.maketrans("@4830$5!7+|1", "aabeossittli"), str.maketrans("@4830$5!7+|1", "aabeossittll"))
+_AFFIXES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+_SEPARATORS = re.compile(r"[\s._-]+")
 
 
 @cache
-def _common_passwords() -> frozenset[str]:
+def _known_passwords() -> frozenset[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-    return frozenset(FREQUENCY_LISTS["passwords"])
+    examples = resources.files("trainer.accounts").joinpath("data/example-passwords.txt").read_text()
+    published = {line.strip() for line in examples.splitlines() if line.strip() and not line.startswith("#")}
+    return frozenset(FREQUENCY_LISTS["passwords"]) | published
+
+
+def _variations(password: str) -> set[str]:
+    """The password lower-cased, then with each simple variation undone in turn (affixed digits
+    and symbols, look-alike characters, word separators), keeping every intermediate form."""
+    steps = (
+        lambda form: {_AFFIXES.sub("", form)},
+        lambda form: {form.translate(table) for table in _LOOK_ALIKES},
+        lambda form: {_AFFIXES.sub("", form)},
+        lambda form: {_SEPARATORS.sub("", form)},
+    )
+    forms = {password.lower()}
+    for step in steps:
+        forms |= {undone for form in forms for undone in step(form)}
+    return forms - {""}
 
 
 def _guessability_score(password: str, name: str | None) -> int:
@@ -40,8 +70,8 @@ def _guessability_score(password: str, name: str | None) -> int:
 
     # zxcvbn keeps the user inputs in a module-level dictionary; one call at a time.
     with _zxcvbn_lock:
-        result = zxcvbn(password[:_SCORED_PREFIX], user_inputs=[name] if name else [])
-    return int(result["score"])
+        forms = {password[:_SCORED_PREFIX], _SEPARATORS.sub("", password)[:_SCORED_PREFIX]}
+        return min(int(zxcvbn(form, user_inputs=[name] if name else [])["score"]) for form in forms)
 
 
 def password_problems(password: str, name: str | None = None) -> list[Problem]:
@@ -51,8 +81,10 @@ def password_problems(password: str, name: str | None = None) -> list[Problem]:
     if len(password) > MAX_LENGTH:
         return [Problem(f"must be at most {MAX_LENGTH} characters long", field="password")]
     problems = []
-    if password.lower() in _common_passwords():
-        problems.append(Problem("is a commonly used, leaked password", field="password"))
+    if _variations(password) & _known_passwords():
+        problems.append(
+            Problem("is a commonly used or leaked password, or a simple variation of one", field="password")
+        )
     if name and name.lower() in password.lower():
         problems.append(Problem("must not contain the account name", field="password"))
     if not problems and _guessability_score(password, name) < MIN_SCORE:
