@@ -166,3 +166,28 @@ def test_browse_counts_the_answers_kept(drill_client: FlaskClient) -> None:
     assert _answer(drill_client, back, "3", points=["0"]) == 303
     page = drill_client.get("/browse?deck=drills").get_data(as_text=True)
     assert re.search(r'href="/cards/d-framing#history">1</a>', page)
+
+
+def test_the_card_page_edits_a_story_and_shows_the_drill_fields(
+    drill_app: Flask, drill_client: FlaskClient
+) -> None:
+    page = drill_client.get("/cards/d-framing").get_data(as_text=True)
+    for text in (
+        "Optional points",
+        "Red flags",
+        "Leads with accuracy",
+        "Variants",
+        "Follow-ups",
+        "aim for 1:00",
+    ):
+        assert text in page
+    story_page = drill_client.get("/cards/d-story").get_data(as_text=True)
+    token = hidden(story_page, "csrf_token")
+    saved = drill_client.post(
+        "/cards/d-story/story", data={"csrf_token": token, "story": "Result first: a third fewer misroutes."}
+    )
+    assert saved.status_code == 303
+    assert "Result first: a third fewer misroutes." in drill_client.get("/cards/d-story").get_data(
+        as_text=True
+    )
+    assert collection_of(drill_app).story("d-story") == "Result first: a third fewer misroutes."
