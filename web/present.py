@@ -105,18 +105,55 @@ def memory_json(memory: Memory) -> dict[str, Any]:
     return data
 
 
-def card_json(col: Collection, study: StudyCard, now: datetime) -> dict[str, Any]:
-    """Everything a client needs to show, reveal and answer the card, with a fresh request id."""
+def drill_json(study: StudyCard) -> dict[str, Any]:
+    """The drill fields of a card's JSON for the review shown now: style and time target, the
+    variant (0 is the base text) with its prompt and answer, its points, optional points and red
+    flags as text, and the follow-ups. Facts and clozes carry them empty (style null)."""
     card = study.card
+    if card.kind != CardKind.DRILL:
+        return {
+            "style": None,
+            "time_target_s": None,
+            "variant": 0,
+            "variants": 1,
+            "prompt": card.prompt or card.text,
+            "answer": card.answer,
+            "optional": [],
+            "red_flags": [],
+            "follow_ups": [],
+        }
+    text = card.drill_text(variant_for(card, study.memory.reps))
+    return {
+        "style": card.drill_style.value,
+        "time_target_s": card.time_target_s or card.drill_style.default_time_target_s,
+        "variant": text.variant,
+        "variants": card.variant_count,
+        "prompt": text.prompt,
+        "answer": text.answer,
+        "points": list(text.points),
+        "optional": list(text.optional),
+        "red_flags": list(text.red_flags),
+        "follow_ups": [follow_up.to_dict() for follow_up in card.follow_ups],
+    }
+
+
+def card_json(col: Collection, study: StudyCard, now: datetime) -> dict[str, Any]:
+    """Everything a client needs to show, reveal and answer the card, with a fresh request id;
+    a drill's text, rubric and HTML are those of the variant this review shows."""
+    card = study.card
+    drill = drill_json(study)
+    shown = render.drill_html(card, drill["variant"]) if card.kind == CardKind.DRILL else None
+    points = drill.get("points", list(card.points))
     return {
         "id": card.id,
         "deck": card.deck,
         "kind": card.kind.value,
-        "front_html": str(front_html(study)),
-        "back_html": str(back_html(study)),
+        "front_html": shown["prompt"] if shown else str(front_html(study)),
+        "back_html": shown["answer"] if shown else str(back_html(study)),
         "why_html": render.why_html(card),
-        "points": list(card.points),
-        "suggestions": suggestions(len(card.points)),
+        **drill,
+        "points": points,
+        "suggestions": suggestions(len(points)),
         "concepts": list(card.concepts),
         "reps": study.memory.reps,
         "state": STATE_NAMES[int(study.memory.state)],
