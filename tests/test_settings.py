@@ -17,7 +17,7 @@ def test_every_problem_is_reported_and_nothing_saved(col: Collection) -> None:
     with pytest.raises(SettingsError) as caught:
         col.configure(desired_retention=1.5, timezone="Mars/Olympus", new_per_day=-1, colour="red")
     fields = sorted(p.field or "" for p in caught.value.problems)
-    assert fields == ["colour"]  # unknown names are caught before ranges are checked
+    assert fields == ["colour", "desired_retention", "new_per_day", "timezone"]
     with pytest.raises(SettingsError) as caught:
         col.configure(desired_retention=1.5, timezone="Mars/Olympus", new_per_day=-1)
     fields = sorted(p.field or "" for p in caught.value.problems)
@@ -44,6 +44,13 @@ def test_bad_types_are_reported() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings().updated(new_per_day="many", learning_steps="1 x", enable_fuzzing="perhaps")
     assert {p.field for p in caught.value.problems} == {"new_per_day", "learning_steps", "enable_fuzzing"}
+
+
+def test_bad_types_and_bad_ranges_are_reported_together() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(maximum_interval="abc", new_per_day=-5, rollover_hour="25", leech_action="delete")
+    fields = sorted(p.field or "" for p in caught.value.problems)
+    assert fields == ["leech_action", "maximum_interval", "new_per_day", "rollover_hour"]
 
 
 def test_parameters_are_checked_by_fsrs() -> None:

@@ -69,10 +69,10 @@ class Settings:
                 coerced[name] = _coerce(name, raw, getattr(self, name))
             except (TypeError, ValueError) as exc:
                 problems.append(Problem(str(exc), field=name))
+        candidate = replace(self, **coerced)
+        problems += [Problem(message, field=name) for name, message in _range_problems(candidate)]
         if problems:
             raise SettingsError("invalid settings; nothing was changed", problems)
-        candidate = replace(self, **coerced)
-        candidate.check()
         return candidate
 
     def check(self) -> None:

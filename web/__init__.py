@@ -39,7 +39,8 @@ MAX_CONTENT_LENGTH = 256 * 1024
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` may set DATABASE_URL, USER, DATA_DIR, SECRET_KEY, DECK_PATHS (the
-    deck folders the Decks page syncs) and CLOCK (a callable giving the current aware datetime).
+    deck folders the Decks page syncs), CLOCK (a callable giving the current aware datetime) and
+    CHECK_RESPONSES (check every API response against its declared model, as the tests do).
 
     For a study group: ACCOUNTS (every request logs in; see `web.auth`), OPEN_SIGNUP (sign-up
     without an invite), TRUSTED_HOSTS (Flask's list of accepted Host names), PROXY_FIX (how many
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         DATA_DIR=None,
         DECK_PATHS=None,
         CLOCK=None,
+        CHECK_RESPONSES=False,
         ACCOUNTS=False,
         OPEN_SIGNUP=False,
         PROXY_FIX=0,

@@ -9,9 +9,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from werkzeug.wrappers import Response
 
 from trainer import Conflict, DrillAnswer, NothingToUndo, StudyCard
+from trainer.errors import Problem
 from trainer.insights.focus import MODES as FOCUS_MODES
 from trainer.study.estimates import estimate_day
 
+from .apispec import RequestError, validate
 from .context import collection, now
 from .insights import today_summary
 from .present import (
@@ -21,12 +23,17 @@ from .present import (
     front_html,
     new_request_id,
     previews,
-    rating_from,
     why_html,
 )
+from .schemas import MAX_DURATION_MS, AnswerForm
 
 bp = Blueprint("study", __name__)
-MAX_DURATION_MS = 86_400_000
+DRILL_FIELDS = (
+    ("points_ticked", "points"),
+    ("optional_ticked", "optional"),
+    ("flags_raised", "flags"),
+    ("follow_ups_done", "follow_ups"),
+)
 
 
 def _domain() -> str | None:
@@ -185,13 +192,14 @@ def _int_arg(name: str) -> int | None:
         abort(400, f"{name} must be a whole number, got {raw!r}")
 
 
-def _duration_ms(moment: datetime) -> int | None:
+def _duration_ms(moment: datetime) -> int | str | None:
+    """The time the card was shown: what the page measured (clamped to a day), else since shown_at."""
     raw = request.form.get("duration_ms")
     if raw:
         try:
             return max(0, min(int(raw), MAX_DURATION_MS))
         except ValueError:
-            abort(400, f"duration_ms must be a whole number of milliseconds, got {raw!r}")
+            return raw  # refused by the model, naming the field
     try:
         shown = datetime.fromisoformat(request.form.get("shown_at", ""))
     except ValueError:
@@ -201,29 +209,19 @@ def _duration_ms(moment: datetime) -> int | None:
     return max(0, min(int((moment - shown).total_seconds() * 1000), MAX_DURATION_MS))
 
 
-def _drill_answer() -> DrillAnswer | None:
-    """The drill marks, follow-ups and typed answer the answer form sent (None off drills)."""
-    if request.form.get("drill") != "1":
-        return None
-    try:
-        lists = [
-            [int(v) for v in request.form.getlist(name)]
-            for name in ("points", "optional", "flags", "follow_ups")
-        ]
-    except ValueError:
-        abort(400, "points, optional, flags and follow_ups must be point numbers")
-    points, optional, flags, follow_ups = lists
-    return DrillAnswer.of(points, optional, flags, follow_ups, request.form.get("typed") or None)
-
-
-def _int_field(name: str) -> int | None:
-    raw = request.form.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        abort(400, f"{name} must be a whole number, got {raw!r}")
+def answer_form(moment: datetime) -> AnswerForm:
+    """The posted answer form validated by the model the API's answers use; every problem at once."""
+    form = request.form
+    data: dict[str, Any] = {
+        name: form[name] for name in ("card_id", "request_id", "expected_reps", "domain") if form.get(name)
+    }
+    data["rating"] = form.get("rating", "")
+    if form.get("drill") == "1":
+        for field, name in DRILL_FIELDS:
+            data[field] = form.getlist(name)
+        data["typed_answer"] = form.get("typed") or None
+    data["duration_ms"] = _duration_ms(moment)
+    return validate(AnswerForm, data, strict=False)  # type: ignore[no-any-return]
 
 
 @bp.post("/review/answer")
@@ -232,33 +230,28 @@ def answer() -> Any:
     moment = now()
     col = collection()
     domain = _domain()
-    card_id = request.form.get("card_id", "")
-    drill = _drill_answer()
-    duration = _duration_ms(moment)
-    raw_rating = request.form.get("rating", "")
-    if raw_rating == "suggested":
+    posted = answer_form(moment)
+    drill = posted.drill_answer()
+    if posted.rating == "suggested":
         if drill is None:
-            abort(400, "only a drill has a suggested rating")
-        rating = col.suggest_rating(card_id, drill, duration).rating
+            raise RequestError.from_problems([Problem("only a drill has a suggested rating", field="rating")])
+        rating = col.suggest_rating(posted.card_id, drill, posted.duration_ms).rating
     else:
-        try:
-            rating = rating_from(raw_rating)
-        except ValueError as exc:
-            abort(400, str(exc))
+        rating = posted.rating
     try:
         memory = col.answer(
-            card_id,
+            posted.card_id,
             rating,
             now=moment,
-            duration_ms=duration,
+            duration_ms=posted.duration_ms,
             drill=drill,
-            request_id=request.form.get("request_id") or None,
-            expected_reps=_int_field("expected_reps"),
+            request_id=posted.request_id,
+            expected_reps=posted.expected_reps,
         )
     except Conflict as exc:
         return render_template("conflict.html", message=str(exc), domain=domain), 409
     due = memory.due.date().isoformat() if memory.due else "-"
-    flash(f"{card_id}: {rating.name}. Next due {due}.")
+    flash(f"{posted.card_id}: {rating.name}. Next due {due}.")
     return redirect(_review_url(domain), code=303)
 
 

@@ -43,6 +43,7 @@ def web_app(
             "DECK_PATHS": [str(decks)],
             "CLOCK": clock or Clock(),
             "TESTING": True,
+            "CHECK_RESPONSES": True,
             **extra,
         }
     )

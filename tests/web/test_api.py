@@ -71,7 +71,7 @@ def test_a_repeated_answer_is_applied_once(app: Flask, client: FlaskClient, head
         ({"card_id": "a-fact", "rating": 5}, 400, "rating must be 1 to 4"),
         ({"card_id": "a-fact", "rating": "Great"}, 400, "rating must be"),
         ({"card_id": "a-fact", "rating": True}, 400, "rating must be"),
-        ({"card_id": "a-fact"}, 400, "rating must be"),
+        ({"card_id": "a-fact"}, 400, "rating: field required"),
         ({"rating": 3}, 400, "card_id"),
         ({"card_id": "a-fact", "rating": 3, "duration_ms": -1}, 400, "duration_ms"),
         ({"card_id": "a-fact", "rating": 3, "expected_reps": "0"}, 400, "expected_reps"),

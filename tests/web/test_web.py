@@ -245,6 +245,13 @@ def test_settings_are_saved_and_errors_shown_beside_each_field(app: Flask, clien
         assert re.search(rf'<p class="field-error" id="{name}-error" role="alert">[^<]*{message}', page), name
     assert 'value="Mars/Base"' in page
     assert col.settings == saved
+    mixed = dict(form, maximum_interval="a year", learning_steps="1 x", rollover_hour="25", new_per_day="-5")
+    response = client.post("/settings", data=mixed)
+    page = text_of(response)
+    assert response.status_code == 400
+    for name in ("maximum_interval", "learning_steps", "rollover_hour", "new_per_day"):
+        assert re.search(rf'<p class="field-error" id="{name}-error" role="alert">', page), name
+    assert col.settings == saved
 
 
 DUPLICATE_WITH_UNKNOWN_KIND = """\

@@ -1,0 +1,368 @@
+"""The JSON API's contract, declared once: request and response models for every route under /api/.
+
+The request models validate what clients send (JSON bodies strictly: a number must be a JSON
+number; query strings and the review page's form fields by conversion from text). The routes in
+`web.api` and `web.stats_api` name these models in `web.apispec.spec.validate`, which validates
+requests with them and generates the OpenAPI document at /api/openapi.json from them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    RootModel,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from trainer import DrillAnswer, Rating
+from trainer.decks.browse import MAX_OFFSET, MAX_RESULTS, CardFilter
+
+from .present import rating_from
+
+MAX_DURATION_MS = 86_400_000
+MAX_COUNT = 2**31 - 1
+RatingName = Literal["Again", "Hard", "Good", "Easy"]
+
+
+def _rating(raw: Any) -> Rating:
+    try:
+        return rating_from(raw)
+    except ValueError as exc:
+        raise PydanticCustomError("rating", str(exc)) from None
+
+
+RatingValue = Annotated[
+    Rating,
+    PlainValidator(_rating),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "integer", "minimum": 1, "maximum": 4},
+                {"type": "string", "enum": list(RatingName.__args__)},
+            ],
+            "description": "1 to 4, or a rating's name.",
+        }
+    ),
+]
+CardId = Annotated[str, StringConstraints(min_length=1)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Index = Annotated[int, Field(ge=0)]
+
+
+class Body(BaseModel):
+    """A JSON request body: types are checked strictly; unknown keys are ignored."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class Query(BaseModel):
+    """Query parameters, converted from text; an empty parameter counts as absent."""
+
+    model_config = ConfigDict(strict=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value != ""}
+        return data
+
+
+# -- requests -------------------------------------------------------------------------------
+
+
+class NextQuery(Query):
+    domain: str | None = Field(None, description="Only this deck's cards.")
+
+
+class AnswerRequest(Body):
+    """An answer to a card; send back the card's `request_id` and `reps` (as expected_reps)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"card_id": "a-fact", "rating": 3, "expected_reps": 0, "duration_ms": 5000}
+        }
+    )
+
+    card_id: CardId
+    rating: RatingValue
+    request_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        None, description="Repeating a request with the same id applies it once."
+    )
+    expected_reps: Count | None = Field(None, description="The card's `reps` when it was shown.")
+    duration_ms: Annotated[int, Field(ge=0, le=MAX_DURATION_MS)] | None = None
+    points_ticked: list[Index] | None = Field(
+        None, description="The indexes of the rubric points the learner covered (drills)."
+    )
+    domain: str | None = Field(None, description="Serve the next card from this deck only.")
+
+
+def _rating_or_suggested(raw: Any) -> Rating | Literal["suggested"]:
+    return "suggested" if raw == "suggested" else _rating(raw)
+
+
+class AnswerForm(AnswerRequest):
+    """The review page's answer form: an `AnswerRequest` whose rating may also be "suggested"
+    (the rating the drill's marks suggest), with the drill's other marks and typed answer; its
+    fields arrive as text and are converted."""
+
+    rating: Annotated[  # type: ignore[assignment]
+        Rating | Literal["suggested"],
+        PlainValidator(_rating_or_suggested),
+        WithJsonSchema({"description": 'As AnswerRequest, or "suggested".'}),
+    ]
+    optional_ticked: list[Index] | None = None
+    flags_raised: list[Index] | None = None
+    follow_ups_done: list[Index] | None = None
+    typed_answer: str | None = None
+
+    def drill_answer(self) -> DrillAnswer | None:
+        """The drill marks and typed answer, or None when the form was not a drill's."""
+        if self.points_ticked is None:
+            return None
+        return DrillAnswer.of(
+            self.points_ticked,
+            self.optional_ticked,
+            self.flags_raised,
+            self.follow_ups_done,
+            self.typed_answer,
+        )
+
+
+class SuspendRequest(Body):
+    card_id: CardId
+    suspended: bool = True
+
+
+class CardRequest(Body):
+    card_id: CardId
+
+
+class CardsQuery(Query):
+    q: str | None = Field(None, description="Text to search for.")
+    deck: str | None = None
+    concept: str | None = None
+    state: CardFilter | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_RESULTS)] = 50
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
+
+
+class RubricQuery(Query):
+    ticked: Annotated[int, Field(ge=0)] = Field(description="Rubric points covered; at most `total`.")
+    total: Annotated[int, Field(ge=1)] = Field(description="Rubric points on the card.")
+
+    @field_validator("total")
+    @classmethod
+    def _covers_ticked(cls, total: int, info: ValidationInfo) -> int:
+        ticked = info.data.get("ticked")
+        if ticked is not None and ticked > total:
+            raise PydanticCustomError(
+                "ticked_over_total", "must be at least ticked ({ticked})", {"ticked": ticked}
+            )
+        return total
+
+
+# -- responses ------------------------------------------------------------------------------
+
+
+class ProblemOut(BaseModel):
+    message: str
+    field: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+class ErrorOut(BaseModel):
+    """The request was refused; `error` says why and `problems` lists every problem found."""
+
+    error: str
+    problems: list[ProblemOut]
+
+
+class CsrfOut(BaseModel):
+    csrf_token: str
+
+
+class MemoryOut(BaseModel):
+    state: Annotated[int, Field(ge=0, le=3)]
+    state_name: Literal["new", "learning", "review", "relearning"]
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: str | None = Field(None, json_schema_extra={"format": "date-time"})
+    last_review: str | None = Field(None, json_schema_extra={"format": "date-time"})
+    reps: Count
+    lapses: Count
+    suspended: bool
+    buried_until: str | None = Field(None, json_schema_extra={"format": "date-time"})
+    leech: bool
+
+
+class PreviewOut(BaseModel):
+    rating: Annotated[int, Field(ge=1, le=4)]
+    name: RatingName
+    interval: str
+    due: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class StudyCardOut(BaseModel):
+    """A card to show; the HTML fields are rendered and sanitised."""
+
+    id: str
+    deck: str
+    kind: Literal["fact", "cloze", "drill"]
+    front_html: str
+    back_html: str
+    why_html: str = ""
+    points: list[str] = []
+    suggestions: list[RatingName] = Field([], description="The rating suggested for 0..n ticked points.")
+    concepts: list[str] = []
+    reps: int = Field(description="Send back as expected_reps.")
+    state: str = ""
+    request_id: str = Field(description="Send back with the answer.")
+    previews: list[PreviewOut]
+
+
+class NextOut(BaseModel):
+    card: StudyCardOut | None
+
+
+class AnswerOut(BaseModel):
+    card_id: str
+    memory: MemoryOut
+    next: StudyCardOut | None
+
+
+class UndoOut(BaseModel):
+    """Undone; `next` is the card to study now, the undone card first."""
+
+    card_id: str
+    action: Literal["answer", "suspend", "unsuspend", "bury"]
+    next: StudyCardOut | None
+
+
+class SuspendOut(BaseModel):
+    card_id: str
+    suspended: bool
+
+
+class BuryOut(BaseModel):
+    card_id: str
+    buried: bool
+
+
+class CountsOut(BaseModel):
+    new: Count
+    learning: Count
+    review: Count
+
+
+class TodayOut(CountsOut):
+    minutes: Annotated[float, Field(ge=0)]
+    answered_today: Count
+    domains: dict[str, CountsOut]
+
+
+class DomainStatsOut(BaseModel):
+    """One domain's progress; a value that cannot be known yet is null."""
+
+    domain: str
+    cards: int
+    introduced: int
+    mature: int
+    due: int
+    overdue: int | None = None
+    reviews_30d: int | None = None
+    retention_30d: float | None = None
+    retention_low: float | None = None
+    retention_high: float | None = None
+    retrievability: float | None = None
+    lapses: int | None = None
+    difficulty: float | None = None
+    rubric_coverage: float | None = None
+    retention_estimate: float | None = None
+    retention_ceiling: float | None = None
+    weak_rank: int | None = None
+
+
+class CardOut(BaseModel):
+    card: dict[str, Any] = Field(description="The card as its deck file states it.")
+    memory: MemoryOut
+    retrievability: Probability
+
+
+class FoundCardOut(BaseModel):
+    id: str
+    deck: str
+    kind: str
+    memory: MemoryOut
+
+
+class CardsOut(BaseModel):
+    total: Count
+    cards: list[FoundCardOut]
+
+
+class SuggestionOut(BaseModel):
+    rating: Annotated[int, Field(ge=1, le=4)]
+    name: RatingName
+    coverage: Probability
+
+
+class ReadinessOut(BaseModel):
+    interview_date: str = Field(json_schema_extra={"format": "date"})
+    moment: str | None = Field(None, json_schema_extra={"format": "date-time"})
+    days_left: Count
+    overall: Probability | None
+    per_domain: dict[str, float | None]
+    cards: Count
+    target: float
+    reviews_per_day: Count | None = None
+
+
+class ReadinessEnvelope(BaseModel):
+    readiness: ReadinessOut | None = Field(description="null when no interview date is set.")
+
+
+class WeakCellOut(BaseModel):
+    domain: str
+    concept: str
+    reviews: int
+    failed: int
+    rate: float
+    domain_effect: float | None = None
+    concept_effect: float | None = None
+    gap: Literal["concept", "domain", "both"]
+
+
+class MissedPointOut(BaseModel):
+    card_id: str
+    domain: str
+    point: str
+    index: int
+    shown: int
+    missed: int
+    miss_rate: float | None = None
+
+
+class WeaknessOut(BaseModel):
+    weakest: list[str]
+    concept_gaps: list[str]
+    domain_gaps: list[str]
+    weak_cells: list[WeakCellOut]
+    missed_points: list[MissedPointOut]
+
+
+class DomainStatsList(RootModel[list[DomainStatsOut]]):
+    """One record per domain."""
