@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, make_response
 from pydantic import BaseModel, ValidationError
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
+from spectree.utils import get_multidict_items
 
 from trainer.errors import Problem, ProblemsError
 
@@ -69,13 +71,33 @@ def _refuse(request: Any, response: Any, error: Exception | None, instance: Any,
 
 
 class _Plugin(FlaskPlugin):
-    """spectree's Flask plugin, checking responses against their models only under CHECK_RESPONSES."""
+    """spectree's Flask plugin, reading only the parts of a request a route declares (no route
+    here declares headers or cookies) and checking responses only under CHECK_RESPONSES."""
+
+    def request_validation(
+        self, request: Any, query: Any, json: Any, form: Any, headers: Any, cookies: Any
+    ) -> None:
+        if form or headers or cookies:
+            super().request_validation(request, query, json, form, headers, cookies)
+            return
+        adapter = self.model_adapter
+        has_body = json is not None and request.method not in ("GET", "DELETE")
+        request.context = Context(
+            adapter.validate_obj(query, get_multidict_items(request.args, query)) if query else None,
+            adapter.validate_obj(json, request.get_json(silent=True) or {}) if has_body else None,
+            None,
+            None,
+            None,
+        )
 
     def validate_response(
         self, resp: Any, resp_model: Response | None, skip_validation: bool, force_resp_serialize: bool
     ) -> Any:
-        check = bool(current_app.config.get("CHECK_RESPONSES"))
-        return super().validate_response(resp, resp_model, skip_validation or not check, force_resp_serialize)
+        if skip_validation or not current_app.config["CHECK_RESPONSES"]:
+            # Unchecked, the view's return value is made a response as Flask would, without the
+            # plugin's walk through the whole payload looking for model instances.
+            return make_response(resp), None
+        return super().validate_response(resp, resp_model, skip_validation, force_resp_serialize)
 
 
 spec = SpecTree(
