@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from trainer import DrillAnswer, Rating
 from trainer.decks.browse import MAX_OFFSET, MAX_RESULTS, CardFilter
+from trainer.model import DrillStyle
 
 from .present import rating_from
 
@@ -216,6 +217,11 @@ class PreviewOut(BaseModel):
     due: str = Field(json_schema_extra={"format": "date-time"})
 
 
+class FollowUpOut(BaseModel):
+    prompt: str
+    answer: str
+
+
 class StudyCardOut(BaseModel):
     """A card to show; the HTML fields are rendered and sanitised."""
 
@@ -225,7 +231,16 @@ class StudyCardOut(BaseModel):
     front_html: str
     back_html: str
     why_html: str = ""
-    points: list[str] = []
+    style: DrillStyle | None = Field(None, description="A drill's style; null for facts and clozes.")
+    time_target_s: int | None = Field(None, description="A drill's answer time target, in seconds.")
+    variant: Count = Field(0, description="The drill variant shown (0 is the base text).")
+    variants: Annotated[int, Field(ge=1)] = 1
+    prompt: str = ""
+    answer: str = ""
+    points: list[str] = Field([], description="The shown variant's core rubric points.")
+    optional: list[str] = []
+    red_flags: list[str] = []
+    follow_ups: list[FollowUpOut] = []
     suggestions: list[RatingName] = Field([], description="The rating suggested for 0..n ticked points.")
     concepts: list[str] = []
     reps: int = Field(description="Send back as expected_reps.")
