@@ -51,10 +51,11 @@ def _require_decks(conn: Connection, slugs: list[str]) -> None:
     """Raise NotFound naming every one of `slugs` that is not a synced deck."""
     if not slugs:
         return
-    known = set(conn.execute(select(decks_table.c.slug)).scalars())
+    known = list(conn.execute(select(decks_table.c.slug).order_by(decks_table.c.position)).scalars())
     unknown = [slug for slug in slugs if slug not in known]
     if unknown:
-        raise NotFound("no deck named " + ", ".join(repr(s) for s in unknown))
+        names = ", ".join(known) or "none yet"
+        raise NotFound("no deck named " + ", ".join(repr(s) for s in unknown) + f"; the decks are: {names}")
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class Collection:
         if domain is None:
             return self._decks
         if domain not in self._decks:
-            raise NotFound(f"no deck named {domain!r}")
+            raise NotFound(f"no deck named {domain!r}; the decks are: {', '.join(self._decks) or 'none yet'}")
         return [domain]
 
     def next_card(self, now: datetime | None = None, domain: str | None = None) -> StudyCard | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from trainer.collection import DATABASE_ENV, Collection
 from trainer.errors import DeckError, NeedsConfirmation, TrainerError
@@ -36,16 +36,41 @@ class Context:
     def collection(self) -> Iterator[Collection]:
         """The learner's collection; a new one is announced with where it is, so a mistyped
         --db does not go unnoticed."""
-        try:
+        with opening_errors(self.db):
             col = Collection.open(self.db, user=self.user)
-        except ArgumentError as exc:
-            raise click.ClickException(f"bad database URL {self.db!r}: {exc}") from None
         if col.created:
             click.echo(f"Created a new collection at {col.location}", err=True)
         try:
             yield col
         finally:
             col.close()
+
+
+@contextmanager
+def opening_errors(db: str) -> Iterator[None]:
+    """Turn the ways opening the database `db` can fail into one clear line each."""
+    try:
+        yield
+    except ArgumentError as exc:
+        raise click.ClickException(f"bad database URL {db!r}: {exc}") from None
+    except ImportError as exc:
+        raise click.ClickException(
+            f"the database driver for {db.split(':', 1)[0]!r} is not installed ({exc.name or exc});"
+            " PostgreSQL needs `pip install -e '.[postgres]'`"
+        ) from None
+    except OperationalError as exc:
+        raise click.ClickException(f"database error: {exc.orig}") from None
+    except DatabaseError as exc:
+        raise click.ClickException(f"cannot open the collection {db!r}: {exc.orig}") from None
+    except sqlite3.OperationalError as exc:
+        raise click.ClickException(f"database error: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"cannot open the collection {db!r}: {exc}") from None
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        raise click.ClickException(
+            f"cannot create the collection {db!r}:{where} {exc.strerror or exc}"
+        ) from None
 
 
 def friendly_errors(func: F) -> F:
@@ -60,7 +85,7 @@ def friendly_errors(func: F) -> F:
             raise click.ClickException("\n".join(lines)) from None
         except TrainerError as exc:
             raise click.ClickException(str(exc)) from None
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise click.ClickException(f"database error: {exc.orig}") from None
         except _driver_operational_errors() as exc:
             raise click.ClickException(f"database error: {exc}") from None
@@ -69,10 +94,10 @@ def friendly_errors(func: F) -> F:
 
 
 def _driver_operational_errors() -> tuple[type[Exception], ...]:
-    """The database drivers' own OperationalError classes (the study loop runs on the drivers)."""
-    errors: list[type[Exception]] = [sqlite3.OperationalError]
+    """The database drivers' own error classes (the study loop runs on the drivers)."""
+    errors: list[type[Exception]] = [sqlite3.DatabaseError]
     if "psycopg" in sys.modules:
-        errors.append(sys.modules["psycopg"].OperationalError)
+        errors.append(sys.modules["psycopg"].DatabaseError)
     return tuple(errors)
 
 

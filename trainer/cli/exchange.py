@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -21,24 +22,28 @@ def import_group() -> None:
 
 
 @export_group.command("csv")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only reviews from this date (UTC).")
 @click.pass_obj
 @friendly_errors
 def export_csv_command(obj: Context, out: Path, since: Any) -> None:
-    """Write your review log to a CSV file, one row per answer, oldest first.
+    """Write your review log to a CSV file (`-`: standard output), one row per answer, oldest first.
 
     \b
     Example:
         trainer export csv reviews.csv --since 2026-01-01
+        trainer export csv - | head
     """
     from datetime import UTC
 
     from trainer.insights.summary import export_review_log
 
+    to_stdout = str(out) == "-"
     with obj.collection() as col:
-        rows = export_review_log(col, out, since=since.replace(tzinfo=UTC) if since else None)
-    click.echo(f"Wrote {rows} reviews to {out}")
+        target: Path | TextIO = sys.stdout if to_stdout else out
+        rows = export_review_log(col, target, since=since.replace(tzinfo=UTC) if since else None)
+    if not to_stdout:
+        click.echo(f"Wrote {rows} reviews to {out}")
 
 
 @export_group.command("anki")

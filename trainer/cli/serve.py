@@ -108,7 +108,11 @@ def serve(
     # Waitress removes X-Forwarded-* unless told which peer to trust; it then translates them
     # itself, so the app does not translate them a second time.
     app = create_app({**config, "PROXY_FIX": 0})
-    server = create_server(app, host=host, port=port, threads=threads, **_waitress_proxy_options(proxies))
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, **_waitress_proxy_options(proxies))
+    except OSError as exc:
+        close_app(app)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"Serving the trainer at http://{host}:{server.effective_port}/ (Ctrl+C stops)")
     if accounts:
         click.echo("Accounts are on: every learner logs in at /login.")

@@ -10,14 +10,15 @@ from typing import Any
 
 import click
 
-from trainer.cli.base import Context, cli, friendly_errors
+from trainer.cli.base import Context, cli, friendly_errors, opening_errors
 
 
 @contextmanager
 def _engine(obj: Context) -> Iterator[Any]:
     from trainer.storage.database import make_engine
 
-    engine = make_engine(obj.db)
+    with opening_errors(obj.db):
+        engine = make_engine(obj.db)
     try:
         yield engine
     finally:

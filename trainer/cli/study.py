@@ -34,7 +34,18 @@ def review(
     with obj.collection() as col:
         if not no_sync:
             sync_before_study(col, chosen_decks(deck_paths))
-        run_session(col, domain=domain, limit=limit)
+        run_session(col, domain=domain, limit=limit, getchar=_terminal_key)
+
+
+def _terminal_key() -> str:
+    """One key press; without a terminal to read from, one clear line instead."""
+    try:
+        return click.getchar()
+    except OSError:
+        raise click.ClickException(
+            "trainer review reads keys from a terminal, and there is none here; "
+            "run it in a terminal, or study in the browser with `trainer serve`"
+        ) from None
 
 
 @cli.command()

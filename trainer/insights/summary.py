@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -153,8 +153,9 @@ def _drill_columns(col: Collection, since: datetime | None) -> pd.DataFrame:
     return frame.set_index("id")
 
 
-def export_review_log(col: Collection, out: Path, since: datetime | None = None) -> int:
-    """Write the learner's review log (since `since`, if given) to `out` as CSV, oldest first;
+def export_review_log(col: Collection, out: Path | TextIO, since: datetime | None = None) -> int:
+    """Write the learner's review log (since `since`, if given) to `out` (a path or an open text
+    file) as CSV, oldest first;
     returns the number of rows. Times are ISO 8601 UTC; ticked rubric points are `;`-separated."""
     log = log_frame(col, since=since)
     drill = _drill_columns(col, since)
