@@ -122,3 +122,92 @@ def test_yes_or_no_is_not_a_number() -> None:
         "new_per_day",
         "rollover_hour",
     ]
+
+
+# (field, the smallest and largest accepted values, a value just outside each end, the message).
+RANGES: list[tuple[str, Any, Any, Any, Any, str]] = [
+    ("desired_retention", 0.7, 0.99, 0.6999, 0.9901, "must be between 0.70 and 0.99"),
+    ("maximum_interval", 1, 36500, 0, 36501, "must be between 1 and 36500 days"),
+    ("new_per_day", 0, 9999, -1, 10000, "must be between 0 and 9999"),
+    ("reviews_per_day", 0, 99999, -1, 100000, "must be between 0 and 99999"),
+    ("rollover_hour", 0, 23, -1, 24, "must be an hour from 0 to 23"),
+    ("leech_threshold", 1, 99, 0, 100, "must be between 1 and 99 lapses"),
+    (
+        "learning_steps",
+        [0.001],
+        [10080.0] * 10,
+        [0.0],
+        [10080.5],
+        "each step must be more than 0 and at most 10080 minutes (a week)",
+    ),
+    ("relearning_steps", [0.5], [10080.0], [-1.0], [1.0] * 11, ""),
+]
+
+
+@pytest.mark.parametrize(("name", "low", "high", "below", "above", "message"), RANGES)
+def test_each_range_holds_its_ends_and_refuses_just_past_them(
+    name: str, low: Any, high: Any, below: Any, above: Any, message: str
+) -> None:
+    for accepted in (low, high):
+        value = getattr(Settings().updated(**{name: accepted}), name)
+        assert value == (tuple(accepted) if isinstance(accepted, list) else accepted)
+    for refused in (below, above):
+        with pytest.raises(SettingsError) as caught:
+            Settings().updated(**{name: refused})
+        assert [p.field for p in caught.value.problems] == [name]
+        if message:
+            assert caught.value.problems[0].message == message
+
+
+def test_step_lists_are_limited_to_ten_steps() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(relearning_steps=[1.0] * 11)
+    assert [p.message for p in caught.value.problems] == ["at most 10 steps"]
+    assert Settings().updated(relearning_steps=[]).relearning_steps == ()
+
+
+def test_text_settings_are_checked_and_trimmed() -> None:
+    assert Settings().updated(timezone=" Europe/Berlin ").timezone == "Europe/Berlin"
+    assert Settings().updated(leech_action="suspend").leech_action == "suspend"
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(timezone="Mars/Olympus", leech_action="delete")
+    messages = {p.field: p.message for p in caught.value.problems}
+    assert messages == {
+        "timezone": "unknown time zone 'Mars/Olympus' (use a name such as Europe/Berlin)",
+        "leech_action": "must be 'tag' or 'suspend'",
+    }
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(timezone=5)
+    assert [(p.field, p.message) for p in caught.value.problems] == [("timezone", "expected text, got 5")]
+
+
+def test_coercion_messages_name_what_was_expected() -> None:
+    cases = {
+        "new_per_day": (2.5, "expected a whole number, got 2.5"),
+        "desired_retention": ("most", "expected a finite number, got 'most'"),
+        "enable_fuzzing": ("perhaps", "expected true or false, got 'perhaps'"),
+        "learning_steps": (5, "expected a list of numbers"),
+        "relearning_steps": ("1 x", "expected finite numbers, got '1 x'"),
+        "interview_date": ("soon", "Invalid isoformat string: 'soon'"),
+    }
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(**{name: value for name, (value, _) in cases.items()})
+    assert {p.field: p.message for p in caught.value.problems} == {
+        name: message for name, (_, message) in cases.items()
+    }
+    assert str(caught.value).startswith("invalid settings; nothing was changed\n")
+
+
+def test_yes_and_no_in_words_and_numbers() -> None:
+    for word in ("1", "true", "YES", " on "):
+        assert Settings().updated(enable_fuzzing=word).enable_fuzzing is True
+    for word in ("0", "false", "No", "off", ""):
+        assert Settings(enable_fuzzing=True).updated(enable_fuzzing=word).enable_fuzzing is False
+    assert Settings().updated(enable_fuzzing=0).enable_fuzzing is False
+    assert Settings(enable_fuzzing=False).updated(enable_fuzzing=1).enable_fuzzing is True
+    assert Settings().updated(new_per_day=" 7 ", maximum_interval=30.0).new_per_day == 7
+    assert Settings().updated(interview_date="").interview_date is None
+    assert Settings().updated(interview_date=date(2027, 1, 2)).interview_date == date(2027, 1, 2)
+    assert Settings().updated(interview_date="2027-01-02").to_dict()["interview_date"] == "2027-01-02"
+    assert Settings().to_dict()["interview_date"] is None
+    assert Settings().zone.key == "UTC"
