@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 from contextlib import closing
@@ -234,3 +235,65 @@ def test_cli_restore_of_a_bad_file_is_a_clean_error(sqlite_url: str, tmp_path: P
     bad.write_bytes(b"\0" * 10)
     result = CliRunner().invoke(cli, ["--db", sqlite_url, "restore", str(bad)])
     assert_clean_error(result)
+
+
+def test_each_refusal_says_what_is_wrong(studied: Collection, sqlite_url: str, tmp_path: Path) -> None:
+    database = _db(sqlite_url)
+    good = backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+    assert backup.verify(good)
+    missing = tmp_path / "missing.db"
+    with pytest.raises(backup.BackupError, match=f"^no file at {missing}$"):
+        backup.verify(missing)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(backup.BackupError, match="is not a readable SQLite database"):
+        backup.verify(garbage)
+    foreign = tmp_path / "foreign.db"
+    with closing(sqlite3.connect(foreign)) as conn:
+        conn.execute("CREATE TABLE cards (id INTEGER PRIMARY KEY)")
+        conn.commit()
+    message = "is not a trainer database (no alembic_version, card_states, learners, review_logs)"
+    with pytest.raises(backup.BackupError, match=re.escape(message)):
+        backup.verify(foreign)
+    newer = tmp_path / "newer.db"
+    shutil.copy(good, newer)
+    with closing(sqlite3.connect(newer)) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+        conn.commit()
+    with pytest.raises(backup.BackupError, match="made by a newer or unknown version"):
+        backup.verify(newer)
+    studied.close()
+    with pytest.raises(backup.BackupError, match="cannot restore a database onto itself"):
+        backup.restore(database, database, now=NOW + timedelta(hours=2))
+
+
+def test_backups_are_listed_oldest_first_with_their_reasons(tmp_path: Path, sqlite_url: str, studied) -> None:
+    database = _db(sqlite_url)
+    for made in backup.list_backups(database):
+        made.path.unlink()
+    later = backup.backup_database(database, "pre-migration-0004", NOW + timedelta(hours=2))
+    earlier = backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+    (backup.backup_folder(database) / f"{database.stem}-notastamp-manual.db").write_bytes(b"")
+    (backup.backup_folder(database) / "other-20260101T000000000000Z-manual.db").write_bytes(b"")
+    listed = backup.list_backups(database)
+    assert [(b.path, b.reason) for b in listed] == [(earlier, "manual"), (later, "pre-migration-0004")]
+    assert [b.taken_at for b in listed] == [NOW + timedelta(hours=1), NOW + timedelta(hours=2)]
+    assert backup.list_backups(tmp_path / "elsewhere" / "none.db") == []
+    with pytest.raises(backup.BackupError, match="keep at least one backup"):
+        backup.prune(database, keep=0)
+    assert backup.prune(database, keep=1) == [earlier]
+    assert [b.path for b in backup.list_backups(database)] == [later]
+    with pytest.raises(backup.BackupError, match="no database at"):
+        backup.backup_database(tmp_path / "absent.db", "manual", NOW)
+
+
+def test_only_a_sqlite_file_has_a_backup_path(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    file_url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert backup.sqlite_file(create_engine(file_url)) == (tmp_path / "x.db").resolve()
+    assert backup.sqlite_file(create_engine("sqlite://")) is None
+    assert backup.sqlite_file(create_engine("sqlite:///:memory:")) is None
+    assert backup.sqlite_file(create_engine("sqlite:///file:x.db?uri=true")) is None
+    with pytest.raises(backup.BackupError, match="pg_dump"):
+        backup.require_sqlite_file(create_engine("sqlite://"))
