@@ -135,9 +135,8 @@ class Module:
         return sum(1 for name in self.survivors if name in EQUIVALENT)
 
     def score(self) -> float | None:
-        counted = (
-            sum(self.counts.values()) - self.counts["no tests"] - self.counts["skipped"] - self.equivalent
-        )
+        """Killed among the mutants that were run, less the equivalent ones (None if none ran)."""
+        counted = self.counts["killed"] + len(self.survivors) - self.equivalent
         return self.counts["killed"] / counted if counted else None
 
 
@@ -225,8 +224,8 @@ def report(
         lines += ["", f"Last run: {seconds / 60:.1f} minutes with 2 workers."]
     lines += [
         "",
-        "| module | mutants | killed | survived | equivalent | no tests | score |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| module | mutants | killed | survived | equivalent | no tests | not run | score |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for module in modules.values():
         score = module.score()
@@ -234,7 +233,7 @@ def report(
         shown = "not run" if score is None else f"{score:.1%}"
         lines.append(
             f"| `{module.path}` | {total} | {module.counts['killed']} | {len(module.survivors)} |"
-            f" {module.equivalent} | {module.counts['no tests']} | {shown} |"
+            f" {module.equivalent} | {module.counts['no tests']} | {module.counts['not checked']} | {shown} |"
         )
     lines += [
         "",
