@@ -3,6 +3,7 @@ parameters and memory states (fsrs is the outside oracle; its private formulas a
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import numpy as np
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from tests.conftest import NOW
 from trainer.insights import forecast
 
-ORACLE = settings(max_examples=300, deadline=None)
+# The mutation run asks for fewer examples per test (benchmarks/mutation.py).
+ORACLE = settings(max_examples=int(os.environ.get("TRAINER_ORACLE_EXAMPLES", "300")), deadline=None)
 
 parameters = st.tuples(
     *(

@@ -4,6 +4,7 @@ retrievability is fsrs's."""
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import timedelta
 
@@ -18,7 +19,8 @@ from trainer.model import CardState, Memory
 from trainer.settings import Settings
 from trainer.study import scheduling
 
-ORACLE = settings(max_examples=300, deadline=None)
+# The mutation run asks for fewer examples per test (benchmarks/mutation.py).
+ORACLE = settings(max_examples=int(os.environ.get("TRAINER_ORACLE_EXAMPLES", "300")), deadline=None)
 
 
 def fsrs_fuzz_range(days: int, maximum: int) -> tuple[int, int]:
