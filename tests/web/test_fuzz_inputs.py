@@ -107,6 +107,27 @@ def test_mutated_deck_files_fail_cleanly(fuzzed: tuple[Collection, Path]) -> Non
     check()
 
 
+words = st.text(alphabet="abcdefghij KLMNOP?.,%", min_size=1, max_size=40).filter(lambda t: t.strip() != "")
+
+
+def test_accepted_edits_are_stored_exactly_as_the_files_say(fuzzed: tuple[Collection, Path]) -> None:
+    col, decks = fuzzed
+
+    @FUZZ
+    @given(words, words, st.booleans())
+    def check(prompt: str, answer: str, drop_cloze: bool) -> None:
+        deck = yaml.safe_load((FIXTURE_DECKS / "alpha.yaml").read_text())
+        deck["cards"][0]["prompt"], deck["cards"][0]["answer"] = prompt, answer
+        if drop_cloze:
+            deck["cards"] = [card for card in deck["cards"] if card["id"] != "a-cloze"]
+        (decks / "alpha.yaml").write_text(yaml.safe_dump(deck, allow_unicode=True))
+        col.sync_decks([decks], now=NOW)
+        _sync_changes_nothing_or_succeeds(col, decks)
+        assert col.card("a-fact").card.prompt == prompt.strip()
+
+    check()
+
+
 def test_arbitrary_deck_file_bytes_fail_cleanly(fuzzed: tuple[Collection, Path]) -> None:
     col, decks = fuzzed
     original = (decks / "alpha.yaml").read_bytes()
