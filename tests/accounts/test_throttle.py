@@ -1,9 +1,9 @@
-"""The login throttle's window and count at their exact boundaries, on a real database."""
+"""The login throttle's windows, counts and delays at their exact boundaries, on a real database."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -11,15 +11,28 @@ from sqlalchemy import Engine, func, select
 from tests.conftest import NOW
 from trainer import Collection
 from trainer.accounts import throttle
-from trainer.accounts.throttle import ACCOUNT, ADDRESS, ThrottlePolicy, blocked_until, record_failure
+from trainer.accounts.throttle import (
+    ACCOUNT,
+    ADDRESS,
+    PAIR,
+    ThrottlePolicy,
+    begin_attempt,
+    blocked_until,
+    login_keys,
+)
 
-POLICY = ThrottlePolicy(max_failures=3, window=timedelta(minutes=10))
-KEYS = {ACCOUNT: "alice", ADDRESS: "10.0.0.1"}
+POLICY = ThrottlePolicy(
+    max_failures=3, max_address_failures=4, window=timedelta(minutes=10), max_delay=timedelta(seconds=5)
+)
 
 
 @pytest.fixture
 def engine(db_url: str, open_collection: Callable[..., Collection]) -> Engine:
     return open_collection(db_url).engine
+
+
+def at(minutes: float) -> datetime:
+    return NOW + timedelta(minutes=minutes)
 
 
 def stored(engine: Engine, scope: str, key: str) -> int:
@@ -29,63 +42,97 @@ def stored(engine: Engine, scope: str, key: str) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def fail(engine: Engine, keys: dict[str, str], *minutes: float) -> None:
+def attempt(engine: Engine, keys: dict[str, str], minutes: float) -> tuple[datetime | None, list[int]]:
     with engine.begin() as conn:
-        for m in minutes:
-            record_failure(conn, POLICY, keys, NOW + timedelta(minutes=m))
+        return begin_attempt(conn, POLICY, keys, at(minutes))
 
 
-def until(engine: Engine, keys: dict[str, str], minutes: float) -> object:
+def until(engine: Engine, keys: dict[str, str], minutes: float) -> datetime | None:
     with engine.connect() as conn:
-        return blocked_until(conn, POLICY, keys, NOW + timedelta(minutes=minutes))
+        return blocked_until(conn, POLICY, keys, at(minutes))
 
 
-def test_the_block_lasts_until_the_oldest_counted_failure_leaves_the_window(engine: Engine) -> None:
-    fail(engine, KEYS, 0, 1)
-    assert until(engine, KEYS, 2) is None  # one failure short
-    fail(engine, KEYS, 2)
-    assert until(engine, KEYS, 2) == NOW + timedelta(minutes=10)
-    assert until(engine, KEYS, 10 - 1e-6) == NOW + timedelta(minutes=10)
-    assert until(engine, KEYS, 10) is None  # exactly a window old is out of it
-    fail(engine, KEYS, 3)
-    # The newest three count: 1, 2 and 3, so the block now ends at 11 minutes.
-    assert until(engine, KEYS, 3) == NOW + timedelta(minutes=11)
+def test_login_keys_count_the_pair_the_address_and_the_account() -> None:
+    assert login_keys("alice", "10.0.0.1") == {PAIR: "10.0.0.1 alice", ADDRESS: "10.0.0.1", ACCOUNT: "alice"}
 
 
-def test_failures_a_window_old_are_forgotten_when_the_next_is_recorded(engine: Engine) -> None:
-    fail(engine, KEYS, 0, 5)
-    assert stored(engine, ACCOUNT, "alice") == 2
-    fail(engine, KEYS, 10 - 1e-6)
-    assert stored(engine, ACCOUNT, "alice") == 3
-    fail(engine, KEYS, 10)
-    assert stored(engine, ACCOUNT, "alice") == 3  # the failure at 0 went, the one at 10 came
-    assert stored(engine, ADDRESS, "10.0.0.1") == 3
+def test_a_pair_is_locked_until_its_oldest_counted_failure_leaves_the_window(engine: Engine) -> None:
+    pair = {PAIR: "10.0.0.1 alice"}
+    for minute in (0, 1):
+        assert attempt(engine, pair, minute)[0] is None
+    assert until(engine, pair, 2) is None  # one failure short
+    assert attempt(engine, pair, 2)[0] is None
+    assert until(engine, pair, 2) == at(10)
+    assert until(engine, pair, 10 - 1e-6) == at(10)
+    assert until(engine, pair, 10) is None  # exactly a window old is out of it
+    blocked, counted = attempt(engine, pair, 5)
+    assert blocked == at(10) and counted == []  # a refused attempt is not counted
+    assert stored(engine, PAIR, "10.0.0.1 alice") == 3
 
 
-def test_scopes_and_keys_are_counted_apart(engine: Engine) -> None:
-    fail(engine, {ACCOUNT: "alice"}, 0, 1, 2)
-    fail(engine, {ADDRESS: "10.0.0.2"}, 0, 1)
-    assert until(engine, {ACCOUNT: "bob", ADDRESS: "10.0.0.1"}, 3) is None
-    assert until(engine, {ADDRESS: "alice"}, 3) is None
-    assert until(engine, {ACCOUNT: "alice", ADDRESS: "10.0.0.2"}, 3) == NOW + timedelta(minutes=10)
-    fail(engine, {ADDRESS: "10.0.0.2"}, 4)
-    # Both keys blocked: the later of the two ends wins.
-    assert until(engine, {ACCOUNT: "alice", ADDRESS: "10.0.0.2"}, 5) == NOW + timedelta(minutes=10)
-    assert until(engine, {ADDRESS: "10.0.0.2", ACCOUNT: "alice"}, 5) == NOW + timedelta(minutes=10)
-    fail(engine, {ADDRESS: "10.0.0.2"}, 6)
-    assert until(engine, {ACCOUNT: "alice", ADDRESS: "10.0.0.2"}, 6) == NOW + timedelta(minutes=11)
+def test_an_address_is_locked_after_its_own_larger_count(engine: Engine) -> None:
+    for i in range(3):
+        assert attempt(engine, {ADDRESS: "10.0.0.9"}, i)[0] is None
+    assert until(engine, {ADDRESS: "10.0.0.9"}, 3) is None  # three is the pair limit, not the address one
+    assert attempt(engine, {ADDRESS: "10.0.0.9"}, 3)[0] is None
+    assert until(engine, {ADDRESS: "10.0.0.9"}, 3) == at(10)
+
+
+def test_an_account_is_delayed_never_locked(engine: Engine) -> None:
+    assert [POLICY.account_delay(n) for n in range(2, 9)] == [
+        timedelta(seconds=s) for s in (0, 1, 2, 4, 5, 5, 5)
+    ]
+    assert ThrottlePolicy().account_delay(10**6) == timedelta(minutes=1)
+    account = {ACCOUNT: "alice"}
+    for i in range(2):
+        assert attempt(engine, account, i)[0] is None
+    assert until(engine, account, 1) is None
+    assert attempt(engine, account, 2)[0] is None
+    latest = at(2)
+    assert until(engine, account, 2) == latest + timedelta(seconds=1)
+    assert until(engine, account, 2 + 1 / 60) is None  # the delay is over exactly at its end
+    assert attempt(engine, account, 3)[0] is None
+    assert until(engine, account, 3) == at(3) + timedelta(seconds=2)
+
+
+def test_the_latest_end_of_several_blocks_wins(engine: Engine) -> None:
+    keys = login_keys("alice", "10.0.0.1")
+    for minute in (0, 1, 2):
+        assert attempt(engine, keys, minute)[0] is None
+    assert until(engine, keys, 2) == at(10)  # the pair's lock outlasts the account's 1 s delay
+    assert until(engine, {ACCOUNT: "alice", ADDRESS: "10.0.0.1"}, 2) == at(2) + timedelta(seconds=1)
+    assert until(engine, {ADDRESS: "10.0.0.1", ACCOUNT: "alice"}, 2) == at(2) + timedelta(seconds=1)
+
+
+def test_withdrawing_and_forgetting(engine: Engine) -> None:
+    keys = login_keys("alice", "10.0.0.1")
+    _, first = attempt(engine, keys, 0)
+    _, second = attempt(engine, keys, 1)
+    assert len(first) == 3 and stored(engine, PAIR, "10.0.0.1 alice") == 2
     with engine.begin() as conn:
-        throttle.forget_account_failures(conn, "alice")
-    assert stored(engine, ACCOUNT, "alice") == 0
-    assert stored(engine, ADDRESS, "10.0.0.2") == 4
+        throttle.withdraw(conn, second)
+        throttle.withdraw(conn, [])
+    assert [stored(engine, scope, key) for scope, key in keys.items()] == [1, 1, 1]
+    with engine.begin() as conn:
+        throttle.forget(conn, ACCOUNT, "alice")
+    assert [stored(engine, scope, key) for scope, key in keys.items()] == [1, 1, 0]
+
+
+def test_failures_a_window_old_are_forgotten_when_the_next_is_counted(engine: Engine) -> None:
+    pair = {PAIR: "p"}
+    attempt(engine, pair, 0)
+    attempt(engine, pair, 10 - 1e-6)
+    assert stored(engine, PAIR, "p") == 2
+    attempt(engine, pair, 10)
+    assert stored(engine, PAIR, "p") == 2  # the failure at 0 went, the one at 10 came
 
 
 def test_long_keys_are_cut_to_a_fixed_length(engine: Engine) -> None:
     long_name = "x" * throttle.KEY_LENGTH
-    fail(engine, {ACCOUNT: long_name + "a"}, 0, 1)
-    fail(engine, {ACCOUNT: long_name + "b"}, 2)
-    assert until(engine, {ACCOUNT: long_name + "c"}, 3) == NOW + timedelta(minutes=10)
-    assert stored(engine, ACCOUNT, long_name) == 3
+    for minute, suffix in enumerate("abc"):
+        attempt(engine, {PAIR: long_name + suffix}, minute)
+    assert until(engine, {PAIR: long_name + "z"}, 3) == at(10)
+    assert stored(engine, PAIR, long_name) == 3
     with engine.begin() as conn:
-        throttle.forget_account_failures(conn, long_name + "zzz")
-    assert stored(engine, ACCOUNT, long_name) == 0
+        throttle.forget(conn, PAIR, long_name + "zzz")
+    assert stored(engine, PAIR, long_name) == 0
