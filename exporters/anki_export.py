@@ -17,6 +17,7 @@ import genanki
 
 from trainer import Collection
 from trainer.clock import require_utc
+from trainer.decks.render import markdown_html
 from trainer.model import Card
 
 from .anki_progress import ProgressWriter
@@ -65,9 +66,9 @@ def package_notes(
         title = info.title if info else slug
         deck = decks.get(slug)
         if deck is None:
-            deck = decks[slug] = genanki.Deck(
-                deck_id(slug), deck_name(title), info.description if info else ""
-            )
+            # Anki shows a deck's description as HTML: it gets the cards' safe rendering.
+            description = markdown_html(info.description) if info else ""
+            deck = decks[slug] = genanki.Deck(deck_id(slug), deck_name(title), description)
             grouped[slug] = []
         model = MODELS[card.kind]
         deck.add_model(model)

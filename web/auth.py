@@ -3,7 +3,8 @@
 Only active when the app's ACCOUNTS config is true. Each request then carries a signed session
 with the learner's id and the session epoch it was issued under; `load_learner` checks both
 against the database and gives the request that learner's `Collection`, so no view ever takes a
-learner from the request itself. Without ACCOUNTS, every request is the app's one learner.
+learner from the request itself. A session unused for SESSION_IDLE_MINUTES (120 by default)
+ends: its next request must log in again. Without ACCOUNTS, every request is the app's one learner.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ CACHE_EXTENSION = "trainer_learner_collections"
 CACHED_LEARNERS = 1024
 _cache_lock = threading.Lock()
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.signup", "static", "api.csrf_token"})
+IDLE_MINUTES = 120
+SEEN_EVERY_MINUTES = 5
 
 
 def accounts() -> Accounts:
@@ -57,6 +60,24 @@ def _start_session(account: Account) -> None:
     session["learner_id"] = account.id
     session["epoch"] = account.session_epoch
     session["sid"] = secrets.token_urlsafe(16)
+    session["seen"] = _minute()
+
+
+def _minute() -> int:
+    """The current minute, counted from the epoch, by the app's clock."""
+    return int(now().timestamp()) // 60
+
+
+def _idle_too_long() -> bool:
+    """Whether the session has been idle past SESSION_IDLE_MINUTES; else marks it seen. The mark
+    is renewed at most every few minutes, so most requests send the same cookie back."""
+    seen, minute = session.get("seen"), _minute()
+    limit = int(current_app.config.get("SESSION_IDLE_MINUTES") or IDLE_MINUTES)
+    if not isinstance(seen, int) or minute - seen > limit:
+        return True
+    if minute - seen >= SEEN_EVERY_MINUTES:
+        session["seen"] = minute
+    return False
 
 
 def _safe_next(target: str | None) -> str:
@@ -80,7 +101,7 @@ def load_learner() -> Any:
         return None
     learner_id, epoch = session.get("learner_id"), session.get("epoch")
     account = None
-    if isinstance(learner_id, int) and isinstance(epoch, int):
+    if isinstance(learner_id, int) and isinstance(epoch, int) and not _idle_too_long():
         account = accounts().session_valid(learner_id, epoch)
     if account is None:
         session.clear()

@@ -136,6 +136,10 @@ def _add_headers(response: Response) -> Response:
     missing = _HEADER_KEYS.keys() - {name.lower() for name, _value in response.headers.items()}
     for key in missing:
         response.headers.add(_HEADER_KEYS[key], HEADERS[_HEADER_KEYS[key]])
+    if request.endpoint != "static":
+        # Every page, answer and download is the learner's own: no cache, shared or private,
+        # may keep a copy.
+        response.headers["Cache-Control"] = "no-store"
     if request.is_secure:
         # Served over TLS (directly or by a trusted proxy): browsers keep to https from now on.
         response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY

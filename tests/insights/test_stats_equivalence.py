@@ -161,13 +161,13 @@ def reference_missed_points(col: Collection, limit: int) -> pd.DataFrame:
 
 def reference_csv(col: Collection) -> str:
     lines = [
-        "id,card_id,domain,rating,rating_name,reviewed_at,duration_ms,state_before,state_after,"
+        "number,card_id,domain,rating,rating_name,reviewed_at,duration_ms,state_before,state_after,"
         "points_ticked,points_total"
     ]
-    for row in _log_rows(col):
+    for number, row in enumerate(_log_rows(col), start=1):
         ticks = ";".join(map(str, row.points_ticked)) if row.points_ticked is not None else ""
         fields = [
-            row.id,
+            number,
             row.card_id,
             row.deck,
             row.rating,

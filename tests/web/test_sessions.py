@@ -71,7 +71,7 @@ def test_login_starts_a_fresh_session_with_a_new_csrf_token(app: Flask) -> None:
 def test_login_refuses_to_redirect_off_site(app: Flask) -> None:
     client = app.test_client()
     targets = ("//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example")
-    for target in (*targets, "/\n/x", "/\r\n/x", " //evil.example", "/\x00/x", "/\u2028/x"):
+    for target in (*targets, "/\n/x", "/\r\n/x", " //evil.example", "/\x7f/x", "/\u2028/x"):
         response = client.post(
             "/login",
             data={"csrf_token": csrf_token(client), "name": "alice", "password": ALICE[1], "next": target},

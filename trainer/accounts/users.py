@@ -75,7 +75,7 @@ def normalize_name(name: str) -> str:
 
 def name_problems(name: str) -> list[Problem]:
     """Every reason `name` (already normalized) cannot name a new account."""
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         return [
             Problem(
                 "must be 2 to 32 characters: letters, digits, '.', '_' or '-', starting with a "

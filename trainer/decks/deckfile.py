@@ -125,7 +125,7 @@ def load_concepts(files: list[Path], problems: list[Problem]) -> dict[str, str]:
                 problems.append(Problem("each concept needs an `id`", file=str(path), line=line))
                 continue
             slug = entry["id"]
-            if not SLUG.match(slug):
+            if not SLUG.fullmatch(slug):
                 problems.append(Problem(f"concept id {slug!r} is not a slug", file=str(path), line=line))
             description = entry.get("description")
             if slug in concepts and origin.get(slug) == path:
@@ -170,7 +170,7 @@ def _card(
     if not isinstance(card_id, str) or not card_id:
         problem("card is missing its `id`")
         card_id = "?"
-    elif not SLUG.match(card_id):
+    elif not SLUG.fullmatch(card_id):
         problem(f"card id {card_id!r} must be lowercase letters, digits and hyphens")
     elif card_id in seen_ids:
         problem(f"duplicate card id {card_id!r} (first used at {seen_ids[card_id]})")
@@ -345,7 +345,7 @@ def _deck(path: Path, known: tuple[dict[str, str], dict[str, str]], problems: li
         return None
     before = len(problems)
     slug = data.get("deck")
-    if not isinstance(slug, str) or not SLUG.match(slug):
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         problems.append(Problem("missing or invalid `deck:` slug", file=file, line=1))
         slug = path.stem
     title = data.get("title")

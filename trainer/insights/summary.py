@@ -155,8 +155,8 @@ def _drill_columns(col: Collection, since: datetime | None) -> pd.DataFrame:
 
 def export_review_log(col: Collection, out: Path | TextIO, since: datetime | None = None) -> int:
     """Write the learner's review log (since `since`, if given) to `out` (a path or an open text
-    file) as CSV, oldest first;
-    returns the number of rows. Times are ISO 8601 UTC; ticked rubric points are `;`-separated."""
+    file) as CSV, oldest first; returns the number of rows. Reviews are numbered from 1 per
+    learner (`number`); times are ISO 8601 UTC; ticked rubric points are `;`-separated."""
     log = log_frame(col, since=since)
     drill = _drill_columns(col, since)
     names = {int(rating): rating.name for rating in Rating}
@@ -179,5 +179,8 @@ def export_review_log(col: Collection, out: Path | TextIO, since: datetime | Non
     frame["variant"] = frame["variant"].astype("Int64")
     texts = list(DRILL_EXPORT_COLUMNS[1:])
     frame[texts] = frame[texts].fillna("")
-    frame.to_csv(out, index=False)
+    # The learner's own numbering: the database's row ids would tell how many reviews everyone
+    # else on a shared server has made.
+    frame["id"] = range(1, len(frame) + 1)
+    frame.rename(columns={"id": "number"}).to_csv(out, index=False)
     return len(frame)

@@ -7,6 +7,7 @@ of failing with "database is locked" when a deferred transaction tries to upgrad
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
@@ -40,13 +41,18 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite, also creates the file's folder and sets the pragmas."""
+    """An engine for `url`; for SQLite, also creates the file's folder and sets the pragmas. A
+    new SQLite file is created readable by its owner only (mode 0600), as are its WAL and
+    shared-memory files, which SQLite creates with the database file's permissions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     # Every transaction here ends in COMMIT or ROLLBACK, so the pool's rollback when a connection
     # is returned would only repeat the work.
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_reset_on_return=None)
