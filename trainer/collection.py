@@ -275,13 +275,15 @@ class Collection:
         """Per domain, the new, learning and review cards waiting today."""
         day = self.day(now)
         with read_transaction(self.engine) as conn:
-            return queue.due_counts(conn, self.learner_id, day, limits=self._limits())
+            return queue.due_counts(conn, self.learner_id, day, limits=self._limits(), order=self._decks)
 
     def today_counts(self, now: datetime | None = None) -> queue.Counts:
         """The new, learning and review cards waiting today over all domains."""
         day = self.day(now)
         with read_transaction(self.engine) as conn:
-            per_domain = queue.due_counts(conn, self.learner_id, day, limits=self._limits())
+            per_domain = queue.due_counts(
+                conn, self.learner_id, day, limits=self._limits(), order=self._decks
+            )
             return queue.total_counts(per_domain, conn, self.learner_id, day, limits=self._limits())
 
     def card(self, card_id: str) -> StudyCard:

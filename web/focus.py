@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort
 
-from trainer.insights.focus import MODES
+from trainer.insights.focus import MODES, empty_reason
 
 from .context import collection, now
 from .study import day_progress, question_page, serve_undone_first
@@ -26,6 +26,9 @@ def session(mode: str) -> str:
         abort(404, f"no focus session {mode!r}; the sessions are {', '.join(MODES)}")
     moment = now()
     serve_undone_first()
-    study = collection().focus_card(now=moment, mode=mode)
+    col = collection()
+    study = col.focus_card(now=moment, mode=mode)
     context = {"domain": None, "focus": mode, "focus_title": TITLES[mode], "progress": day_progress(moment)}
+    if study is None:
+        context["reason"] = empty_reason(col, moment)
     return question_page(study, moment, context)

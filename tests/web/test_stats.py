@@ -215,8 +215,12 @@ def test_focus_session_serves_the_weakest_domain_and_comes_back_after_each_answe
 def test_focus_session_modes(app: Flask) -> None:
     client = app.test_client()
     assert client.get("/focus/nonsense").status_code == 404
+    # Without an interview date, interview mode is the weakest-domains session: on day one,
+    # the least-seen domains' new cards.
+    assert hidden(text_of(client, "/focus/interview"), "focus") == "interview"
+    collection_of(app).configure(new_per_day=0)
     done = text_of(client, "/focus/interview")
-    assert "Nothing more is due" in done
+    assert "Nothing more is due" in done and "no new card is left within today" in done
 
 
 def test_optimize_refuses_a_short_history_and_changes_nothing(studied: Flask) -> None:

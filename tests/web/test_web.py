@@ -44,6 +44,14 @@ def test_today_shows_counts_per_domain_and_minutes(client: FlaskClient) -> None:
     assert 'href="/review?domain=alpha"' in page and 'href="/review?domain=beta"' in page
 
 
+def test_today_rows_add_up_to_the_header_under_the_daily_limit(app: Flask, client: FlaskClient) -> None:
+    collection_of(app).configure(new_per_day=4)
+    page = text_of(client.get("/"))
+    assert "4 new, 0 learning, 0 review." in page
+    rows = re.findall(r'<th scope="row">(\w+)</th>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>', page)
+    assert rows == [("Alpha", "2", "0", "0"), ("Beta", "2", "0", "0")]
+
+
 def _reveal(client: FlaskClient, domain: str | None = None) -> tuple[str, str]:
     front = text_of(client.get("/review" + (f"?domain={domain}" if domain else "")))
     card_id = hidden(front, "card_id")

@@ -31,13 +31,35 @@ FOCUS_DOMAINS = 2
 
 def focus_domains(col: Collection, now: datetime, count: int = FOCUS_DOMAINS) -> list[str]:
     """The `count` weakest domains by the uncertainty-aware rank; when no domain has enough
-    reviews to rank, those with the lowest mean retrievability now."""
+    reviews to rank, those with the lowest mean retrievability now; before anything has been
+    studied, the least-seen domains (fewest cards introduced, in deck order)."""
     report = col.domain_stats(now)
     ranked = weakest_domains(report)
     if ranked:
         return ranked[:count]
     studied = report[report["retrievability"].notna()].sort_values("retrievability", kind="stable")
-    return [str(d) for d in studied["domain"].head(count)]
+    if not studied.empty:
+        return [str(d) for d in studied["domain"].head(count)]
+    return least_seen_domains(report)[:count]
+
+
+def least_seen_domains(report: pd.DataFrame) -> list[str]:
+    """Every domain of a `domain_report`, the fewest cards introduced first (then deck order)."""
+    return [str(d) for d in report.sort_values("introduced", kind="stable")["domain"]]
+
+
+def empty_reason(col: Collection, now: datetime) -> str:
+    """Why a focus session has nothing to serve now, in one sentence for the learner."""
+    counts = col.today_counts(now)
+    if not col.decks():
+        return "No decks are synced yet."
+    if counts.total:
+        return "Only learning cards due later today are waiting; they come back when due."
+    settings = col.settings
+    return (
+        "Nothing is due today in any domain, and no new card is left within today's limit "
+        f"of {settings.new_per_day} new cards."
+    )
 
 
 def _studied_cards(col: Collection, now: datetime, domains: list[str]) -> pd.DataFrame:
@@ -65,18 +87,30 @@ def weakest_domain_queue(col: Collection, now: datetime, limit: int = 50) -> lis
     """Card ids for a weakest-domains session: due cards of the weakest domains, then their
     other studied cards from the lowest retrievability now up."""
     domains = focus_domains(col, now)
-    if not domains:
-        return []
-    cards = _studied_cards(col, now, domains)
+    cards = _studied_cards(col, now, domains) if domains else pd.DataFrame()
     if cards.empty:
-        return []
+        return _first_of(col, now, [*domains, *least_seen_domains(col.domain_stats(now))])
     day = col.day(now)
     cards["rank"] = cards["deck"].map({d: i for i, d in enumerate(domains)})
     cards["r"] = retrievability_at(cards, col.settings.parameters, now)
     is_due = (cards["due"] < day.end) & ((cards["queue"] == int(Queue.REVIEW)) | (cards["due"] <= now))
     due = cards[is_due].sort_values(["rank", "due"], kind="stable")
     ahead = cards[~is_due & (cards["queue"] == int(Queue.REVIEW))].sort_values("r", kind="stable")
+    if due.empty:
+        # Nothing of theirs is due: their new cards come first, then their least-retained.
+        first = _first_of(col, now, domains)
+        return [*first, *(str(c) for c in ahead["card_id"] if str(c) not in first)][:limit]
     return [str(c) for c in [*due["card_id"], *ahead["card_id"]][:limit]]
+
+
+def _first_of(col: Collection, now: datetime, domains: list[str]) -> list[str]:
+    """The card the plain queue serves next from the first of `domains` that has one (a due or
+    a new card within today's limits), as a one-card list; empty when none has any."""
+    for domain in dict.fromkeys(domains):
+        card = col.next_card(now, domain=domain)
+        if card is not None:
+            return [card.id]
+    return []
 
 
 def focus_queue(col: Collection, now: datetime, mode: str = "weakest", limit: int = 50) -> list[str]:

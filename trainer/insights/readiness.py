@@ -42,6 +42,11 @@ class Readiness:
     target: float = DEFAULT_TARGET
     reviews_per_day: int | None = None
 
+    @property
+    def final_days(self) -> bool:
+        """Whether the interview is FINAL_DAYS days away or less: interview mode is open."""
+        return self.days_left <= FINAL_DAYS
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
         return {

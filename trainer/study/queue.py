@@ -150,13 +150,39 @@ def next_card(
     return _first(driver, learner_id, Queue.LEARNING, single, driver.time(day.now + LEARN_AHEAD), now)
 
 
-def due_counts(
-    conn: Connection, learner_id: int, day: DayWindow, *, limits: tuple[int, int]
-) -> dict[str, Counts]:
-    """Per domain: new cards available, learning and review cards due today.
+def share_limit(available: dict[str, int], limit: int, order: Sequence[str]) -> dict[str, int]:
+    """How many of each domain's `available` cards a session serves under a day's `limit`, as
+    the queue takes them: one domain after another in `order`, a card from each in turn, so
+    the shares add up to at most `limit` and differ by at most one where cards remain."""
+    share = dict.fromkeys(available, 0)
+    turns = [deck for deck in order if deck in available] + sorted(set(available) - set(order))
+    left = limit
+    while left > 0:
+        open_decks = [deck for deck in turns if share[deck] < available[deck]]
+        if not open_decks:
+            break
+        per_deck = max(1, left // len(open_decks))
+        for deck in open_decks:
+            step = min(per_deck, available[deck] - share[deck], left)
+            share[deck] += step
+            left -= step
+            if left == 0:
+                break
+    return share
 
-    Each domain's review and new counts are capped by what is left of the day's limits, which is
-    what a session on that domain alone would serve; `total_counts` caps the sum.
+
+def due_counts(
+    conn: Connection,
+    learner_id: int,
+    day: DayWindow,
+    *,
+    limits: tuple[int, int],
+    order: Sequence[str] = (),
+) -> dict[str, Counts]:
+    """Per domain: the new, learning and review cards a session would serve today.
+
+    What is left of the day's new and review limits is shared across the domains as the queue
+    interleaves them (in deck `order`), so the domains' counts add up to `total_counts`.
     """
     rows = conn.execute(
         select(states.c.deck, states.c.queue, func.count())
@@ -176,13 +202,12 @@ def due_counts(
     new_used, reviews_used = used_today(conn, learner_id, day)
     new_left = max(0, limits[0] - new_used)
     reviews_left = max(0, limits[1] - reviews_used)
-    out: dict[str, Counts] = {}
-    for deck in sorted(raw):
-        by_queue = raw[deck]
-        review = min(by_queue.get(int(Queue.REVIEW), 0), reviews_left)
-        new = min(by_queue.get(int(Queue.NEW), 0), new_left)
-        out[deck] = Counts(new=new, learning=by_queue.get(int(Queue.LEARNING), 0), review=review)
-    return out
+    reviews = share_limit({d: q.get(int(Queue.REVIEW), 0) for d, q in raw.items()}, reviews_left, order)
+    new = share_limit({d: q.get(int(Queue.NEW), 0) for d, q in raw.items()}, new_left, order)
+    return {
+        deck: Counts(new=new[deck], learning=raw[deck].get(int(Queue.LEARNING), 0), review=reviews[deck])
+        for deck in sorted(raw)
+    }
 
 
 def total_counts(
