@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 import click
 from fsrs import Rating
 
+from trainer.cli.markup import terminal_text
 from trainer.collection import Collection
-from trainer.decks.render import cloze_back, cloze_front, plain_text
+from trainer.decks.render import cloze_back, cloze_front
 from trainer.errors import NothingToUndo
 from trainer.model import CardKind, DrillStyle, StudyCard
 from trainer.study.drills import DrillAnswer, shown_text
@@ -38,17 +39,19 @@ class SessionSummary:
 def _front(study: StudyCard) -> str:
     card = study.card
     if card.kind == CardKind.CLOZE:
-        return cloze_front(card.text, html_output=False)
-    return plain_text(card.prompt)
+        return terminal_text(cloze_front(card.text, html_output=False))
+    return terminal_text(card.prompt)
 
 
 def _back(study: StudyCard) -> list[str]:
     card = study.card
     lines = [
-        cloze_back(card.text, html_output=False) if card.kind == CardKind.CLOZE else plain_text(card.answer)
+        terminal_text(cloze_back(card.text, html_output=False))
+        if card.kind == CardKind.CLOZE
+        else terminal_text(card.answer)
     ]
     if card.why:
-        lines.append(click.style("Why: ", bold=True) + plain_text(card.why))
+        lines.append(click.style("Why: ", bold=True) + terminal_text(card.why))
     return lines
 
 
@@ -75,7 +78,7 @@ def _numbers(label: str, size: int, echo: Callable[..., None]) -> list[int]:
 def _listing(title: str, items: tuple[str, ...], echo: Callable[..., None]) -> None:
     echo(click.style(title, bold=True))
     for number, item in enumerate(items, start=1):
-        echo(f"  {number}. {plain_text(item)}")
+        echo(f"  {number}. {terminal_text(item)}")
 
 
 def _ask_rubric(
@@ -105,11 +108,11 @@ def _follow_ups(study: StudyCard, getchar: Callable[[], str], echo: Callable[...
     handled it; the indexes they handled. Raises Quit on q."""
     done: list[int] = []
     for number, follow in enumerate(study.card.follow_ups):
-        echo(click.style(f"Push-back {number + 1}: ", bold=True) + plain_text(follow.prompt))
+        echo(click.style(f"Push-back {number + 1}: ", bold=True) + terminal_text(follow.prompt))
         echo(click.style("answer aloud, then any key: show its model answer   q: quit", dim=True))
         if getchar() in QUIT_KEYS:
             raise Quit
-        echo(plain_text(follow.answer))
+        echo(terminal_text(follow.answer))
         echo(click.style("Did you handle it? y/n", dim=True))
         key = getchar()
         if key in QUIT_KEYS:
@@ -125,7 +128,7 @@ def _drill_front(col: Collection, study: StudyCard) -> tuple[str, str]:
     text = shown_text(card, study.memory.reps)
     target = card.time_target_s or card.drill_style.default_time_target_s
     version = f" · version {text.variant + 1} of {card.variant_count}" if card.variant_count > 1 else ""
-    return f" · {card.drill_style.value}{version} · aim for {target // 60}:{target % 60:02d}", plain_text(
+    return f" · {card.drill_style.value}{version} · aim for {target // 60}:{target % 60:02d}", terminal_text(
         text.prompt
     )
 
@@ -147,7 +150,7 @@ def _drill_back(col: Collection, study: StudyCard, typed: str | None, echo: Call
         echo(click.style("Example story (not the answer: tell yours):", bold=True))
     else:
         echo(click.style("Model answer:", bold=True))
-    echo(plain_text(text.answer))
+    echo(terminal_text(text.answer))
 
 
 def run_session(
