@@ -162,7 +162,7 @@ def reference_missed_points(col: Collection, limit: int) -> pd.DataFrame:
 def reference_csv(col: Collection) -> str:
     lines = [
         "number,card_id,domain,rating,rating_name,reviewed_at,duration_ms,state_before,state_after,"
-        "points_ticked,points_total"
+        "points_ticked,points_total,variant,optional_ticked,flags_raised,follow_ups_done,typed_answer"
     ]
     for number, row in enumerate(_log_rows(col), start=1):
         ticks = ";".join(map(str, row.points_ticked)) if row.points_ticked is not None else ""
@@ -178,6 +178,12 @@ def reference_csv(col: Collection) -> str:
             row.state_after,
             ticks,
             "" if row.points_total is None else row.points_total,
+            "" if row.variant is None else row.variant,
+            *(
+                ";".join(map(str, value or []))
+                for value in (row.optional_ticked, row.flags_raised, row.follow_ups_done)
+            ),
+            row.typed_answer or "",
         ]
         lines.append(",".join(str(f) for f in fields))
     return "\n".join(lines) + "\n"
