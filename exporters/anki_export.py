@@ -36,7 +36,8 @@ class AnkiExportReport:
 
 
 class PackageNote(NamedTuple):
-    """One note as it goes into the package: the Anki deck it lands in and its note type."""
+    """One note as it goes into the package: the Anki deck it lands in, its note type, when its
+    content last changed (epoch seconds) and the trainer card of each of its card ordinals."""
 
     deck_id: int
     model: genanki.Model
@@ -44,6 +45,8 @@ class PackageNote(NamedTuple):
     fields: list[str]
     tags: list[str]
     ords: tuple[int, ...]
+    modified: int
+    card_ids: dict[int, str]
 
 
 def package_notes(
@@ -54,12 +57,15 @@ def package_notes(
 ) -> tuple[list[genanki.Deck], list[PackageNote]]:
     """The genanki decks (`ML Interview::<title>`, with their note types) and the notes for `cards`.
 
-    Notes come grouped by deck, decks in the order they first appear; cards in `leeches` get
-    the tag `leech`; a story drill in `stories` carries the learner's own story.
+    A cloze's cards (one per cloze number) make one note. Notes come grouped by deck, decks in
+    the order they first appear; cards in `leeches` get the tag `leech`; a story drill in
+    `stories` carries the learner's own story. A note's modification time is the latest content
+    change of its cards.
     """
     infos = {d.slug: d for d in col.decks()}
+    times = col.content_changed_at()
     decks: dict[str, genanki.Deck] = {}
-    grouped: dict[str, list[PackageNote]] = {}
+    grouped: dict[str, dict[str, PackageNote]] = {}
     for card in cards:
         slug = card.deck
         info = infos.get(slug)
@@ -69,35 +75,49 @@ def package_notes(
             # Anki shows a deck's description as HTML: it gets the cards' safe rendering.
             description = markdown_html(info.description) if info else ""
             deck = decks[slug] = genanki.Deck(deck_id(slug), deck_name(title), description)
-            grouped[slug] = []
+            grouped[slug] = {}
+        modified = int(times[card.id].timestamp()) if card.id in times else 0
+        ordinal = max(card.cloze - 1, 0)
+        note = grouped[slug].get(card.note_id)
+        if note is not None:
+            note.card_ids[ordinal] = card.id
+            tags = note.tags if card.id not in leeches or "leech" in note.tags else [*note.tags, "leech"]
+            grouped[slug][card.note_id] = note._replace(modified=max(note.modified, modified), tags=tags)
+            continue
         model = MODELS[card.kind]
         deck.add_model(model)
         fields = note_fields(card, title, (stories or {}).get(card.id, ""))
         tags = note_tags(card)
         if card.id in leeches:
             tags.append("leech")
-        grouped[slug].append(
-            PackageNote(deck.deck_id, model, note_guid(card.id), fields, tags, card_ords(card, fields))
+        grouped[slug][card.note_id] = PackageNote(
+            deck.deck_id,
+            model,
+            note_guid(card.note_id),
+            fields,
+            tags,
+            card_ords(card, fields),
+            modified,
+            {ordinal: card.id},
         )
-    return list(decks.values()), [note for notes in grouped.values() for note in notes]
+    return list(decks.values()), [note for notes in grouped.values() for note in notes.values()]
 
 
 _INSERT_NOTE = "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_NEW = (0, 0, 0, 0, 0, 0, 0, 0, "")  # ivl, factor, reps, lapses, left, odue, odid, flags, data
 _INSERT_CARD = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def insert_notes(
-    conn: sqlite3.Connection, notes: Iterable[PackageNote], timestamp: float, ids: Iterator[int]
-) -> None:
-    """Insert `notes` and their new cards: the rows genanki's `Note.write_to_db` writes, ids included.
+def insert_notes(conn: sqlite3.Connection, notes: Iterable[PackageNote], ids: Iterator[int]) -> None:
+    """Insert `notes` and their new cards: the rows genanki's `Note.write_to_db` writes, ids included,
+    except that a note keeps its own modification time and new cards are numbered in order.
 
     genanki runs two statements per note; the rows go in with one `executemany` per table here,
     which is what keeps an export of tens of thousands of cards close to genanki's own speed.
     """
-    modified = int(timestamp)
     note_rows: list[tuple[object, ...]] = []
     card_rows: list[tuple[object, ...]] = []
-    for note in notes:
+    for position, note in enumerate(notes, start=1):
         note_id = next(ids)
         sort_field = note.fields[note.model.sort_field_index]
         tags = " " + " ".join(note.tags) + " "
@@ -106,7 +126,7 @@ def insert_notes(
                 note_id,
                 note.guid,
                 note.model.model_id,
-                modified,
+                note.modified,
                 -1,
                 tags,
                 "\x1f".join(note.fields),
@@ -118,7 +138,7 @@ def insert_notes(
         )
         for ordinal in note.ords:
             card_rows.append(
-                (next(ids), note_id, note.deck_id, ordinal, modified, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                (next(ids), note_id, note.deck_id, ordinal, note.modified, -1, 0, 0, position, *_NEW)
             )
     conn.executemany(_INSERT_NOTE, note_rows)
     conn.executemany(_INSERT_CARD, card_rows)
@@ -145,7 +165,7 @@ def write_package(
             conn.execute("PRAGMA synchronous = OFF")
             ids = itertools.count(int(timestamp * 1000))
             genanki.Package(decks).write_to_db(conn.cursor(), timestamp, ids)
-            insert_notes(conn, notes, timestamp, ids)
+            insert_notes(conn, notes, ids)
             if progress is not None:
                 progress.apply(conn)
             conn.commit()
@@ -169,10 +189,12 @@ def export_anki(
     """Write the chosen decks (default: all) to the Anki package `out`.
 
     Notes keep fixed note types, deck ids and GUIDs from the card ids, so importing a later export
-    into the same Anki collection updates the notes in place. `with_progress` also writes each
-    card's scheduling and review history, so Anki's "import with scheduling" carries them over,
-    and the learner's own stories on their story drills.
-    `now` stamps the notes' modification time (Anki updates a note only from a newer export).
+    into the same Anki collection updates the notes in place. A note's modification time is
+    when its content last changed here, so Anki (which updates a note only from a newer one)
+    leaves an unchanged note, and the learner's edits to it in Anki, alone. `with_progress`
+    also writes each card's scheduling and review history, so Anki's "import with scheduling"
+    carries them over for cards Anki does not have yet, and the learner's own stories on their
+    story drills. `now` stamps the package itself.
     """
     moment = require_utc(now)
     progress = None

@@ -39,7 +39,7 @@ class AnkiType:
 class AnkiQueue:
     """Anki's `cards.queue` values."""
 
-    USER_BURIED, SUSPENDED, NEW, LEARN, REVIEW, DAY_LEARN = -2, -1, 0, 1, 2, 3
+    MANUALLY_BURIED, SIBLING_BURIED, SUSPENDED, NEW, LEARN, REVIEW, DAY_LEARN = -3, -2, -1, 0, 1, 2, 3
 
 
 class RevlogType:
@@ -101,24 +101,26 @@ class ProgressWriter:
     def apply(self, conn: sqlite3.Connection) -> None:
         """Rewrite the collection header, the studied cards and the review log in `conn`."""
         self._write_header(conn)
-        cards_by_guid: dict[str, list[int]] = defaultdict(list)
-        for card_id, guid in conn.execute(
-            "SELECT cards.id, notes.guid FROM cards JOIN notes ON notes.id = cards.nid ORDER BY cards.ord"
-        ):
-            cards_by_guid[guid].append(card_id)
+        anki_cards = {
+            (guid, ordinal): card_id
+            for card_id, guid, ordinal in conn.execute(
+                "SELECT cards.id, notes.guid, cards.ord FROM cards JOIN notes ON notes.id = cards.nid"
+            )
+        }
         used_ids: set[int] = set()
         modified = int(self.now.timestamp())
         for study in self.cards:
-            anki_ids = cards_by_guid.get(note_guid(study.id), [])
-            if not anki_ids:
+            # A cloze's card of number N is the note's card of ordinal N - 1, as Anki numbers them.
+            anki_id = anki_cards.get((note_guid(study.card.note_id), max(study.card.cloze - 1, 0)))
+            if anki_id is None:
                 continue
             row = self.card_row(study.memory)
-            conn.executemany(
+            conn.execute(
                 "UPDATE cards SET type=:type, queue=:queue, due=COALESCE(:due, due), ivl=:ivl, "
                 "factor=:factor, reps=:reps, lapses=:lapses, left=:left, data=:data, mod=:mod WHERE id=:id",
-                [{**row, "mod": modified, "id": anki_id} for anki_id in anki_ids],
+                {**row, "mod": modified, "id": anki_id},
             )
-            rows = [self.revlog_row(entry, anki_ids[0], used_ids) for entry in self.history[study.id]]
+            rows = [self.revlog_row(entry, anki_id, used_ids) for entry in self.history[study.id]]
             conn.executemany("INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)", rows)
             self.cards_written += 1
             self.rows_written += len(rows)
@@ -168,7 +170,7 @@ class ProgressWriter:
         if memory.suspended:
             queue = AnkiQueue.SUSPENDED
         elif memory.buried_until is not None and memory.buried_until > self.now:
-            queue = AnkiQueue.USER_BURIED
+            queue = AnkiQueue.MANUALLY_BURIED  # the learner buried it; this trainer never buries siblings
         return queue, due
 
     @staticmethod
@@ -184,6 +186,8 @@ class ProgressWriter:
             "s": round(memory.stability, 4),
             "d": round(memory.difficulty, 3),
             "dr": self.settings.desired_retention,
+            # FSRS-6's forgetting curve: without it Anki assumes FSRS-5's decay of 0.5.
+            "decay": round(fsrs_decay(self.settings.parameters), 4),
         }
         if memory.last_review is not None:
             data["lrt"] = int(memory.last_review.timestamp())
@@ -205,6 +209,11 @@ class ProgressWriter:
             min(max(entry.duration_ms or 0, 0), MAX_REVIEW_MS),
             _REVLOG_TYPES[entry.before.state],
         )
+
+
+def fsrs_decay(parameters: tuple[float, ...]) -> float:
+    """The decay of the forgetting curve for FSRS `parameters`: the 21st weight (FSRS-6), else 0.5."""
+    return float(parameters[20]) if len(parameters) > 20 else 0.5
 
 
 def _has_progress(memory: Memory, now: datetime) -> bool:

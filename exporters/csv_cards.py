@@ -46,9 +46,9 @@ class CsvImportReport:
 
 
 def card_row(card: Card) -> dict[str, str]:
-    """A card as one CSV row."""
+    """A card's deck-file entry as one CSV row (a cloze's cards share one)."""
     return {
-        "id": card.id,
+        "id": card.note_id,
         "deck": card.deck,
         "kind": card.kind.value,
         "prompt": card.prompt,
@@ -62,9 +62,10 @@ def card_row(card: Card) -> dict[str, str]:
 
 
 def export_cards_csv(col: Collection, out: str | Path, *, decks: Sequence[str] | None = None) -> int:
-    """Write the current cards (of `decks`, if given) to the CSV file `out`; returns the row count."""
-    cards = col.card_contents(decks)
-    frame = pd.DataFrame([card_row(card) for card in cards], columns=list(COLUMNS))
+    """Write the current cards (of `decks`, if given) to the CSV file `out`, one row per deck-file
+    entry (a cloze with several cloze numbers is one row); returns the row count."""
+    entries = {card.note_id: card for card in reversed(col.card_contents(decks))}
+    frame = pd.DataFrame([card_row(card) for card in reversed(entries.values())], columns=list(COLUMNS))
     path = Path(out)
     staged = path.with_name(f".{path.name}.partial")
     frame.to_csv(staged, index=False, encoding="utf-8")

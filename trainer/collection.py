@@ -638,6 +638,16 @@ class Collection:
             _require_decks(conn, wanted)
             return store.card_contents(conn, self.learner_id, wanted)
 
+    def content_changed_at(self, decks: Iterable[str] | None = None) -> dict[str, datetime]:
+        """When each live card's content last changed (sync time of its last edit), by card id;
+        only the cards of `decks` if given. A move within the deck file is not a change."""
+        query = select(store.cards.c.id, store.cards.c.updated_at).where(store.cards.c.retired.is_(False))
+        wanted = list(dict.fromkeys(decks or ()))
+        if wanted:
+            query = query.where(store.cards.c.deck.in_(wanted))
+        with read_transaction(self.engine) as conn:
+            return {row.id: row.updated_at for row in conn.execute(query)}
+
     def card_content(self, card_id: str) -> Card:
         """A card's content; raises NotFound."""
         return self.card(card_id).card

@@ -166,14 +166,23 @@ class Card:
     red_flags: tuple[str, ...] = ()
     variants: tuple[Variant, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
+    note: str = ""
+    """The id of the deck-file entry the card comes from; empty when it is the card's own id."""
+    cloze: int = 0
+    """For a cloze card, the cloze number it tests (`{{cN::...}}`); 0 for other kinds."""
     html: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     """The fields rendered to safe HTML at sync (`trainer.decks.render.render_card`), when loaded."""
+
+    @property
+    def note_id(self) -> str:
+        """The deck-file entry (and Anki note) this card belongs to: a cloze's cards share one."""
+        return self.note or self.id
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict of what the deck file says; `Card.from_dict` reverses it.
 
-        The drill fields appear only on drills, so a fact's or a cloze's dict (and the content
-        hash made from it) is the same as before drills had them.
+        The drill fields appear only on drills, and the entry and cloze number only on clozes,
+        so a fact's dict (and the content hash made from it) is the same as before either.
         """
         data: dict[str, object] = {
             "id": self.id,
@@ -189,6 +198,8 @@ class Card:
         }
         if self.kind == CardKind.DRILL:
             data.update(self.drill_fields())
+        if self.cloze:
+            data.update(note=self.note_id, cloze=self.cloze)
         return data
 
     def drill_fields(self) -> dict[str, Any]:
@@ -249,6 +260,8 @@ class Card:
             red_flags=tuple(data.get("red_flags") or ()),  # type: ignore[arg-type]
             variants=tuple(Variant.from_dict(v) for v in data.get("variants") or ()),  # type: ignore[attr-defined]
             follow_ups=tuple(FollowUp.from_dict(f) for f in data.get("follow_ups") or ()),  # type: ignore[attr-defined]
+            note="" if data.get("note") in (None, data["id"]) else str(data["note"]),
+            cloze=int(data.get("cloze") or 0),  # type: ignore[call-overload]
         )
 
 

@@ -39,14 +39,14 @@ class SessionSummary:
 def _front(study: StudyCard) -> str:
     card = study.card
     if card.kind == CardKind.CLOZE:
-        return terminal_text(cloze_front(card.text, html_output=False))
+        return terminal_text(cloze_front(card.text, card.cloze, html_output=False))
     return terminal_text(card.prompt)
 
 
 def _back(study: StudyCard) -> list[str]:
     card = study.card
     lines = [
-        terminal_text(cloze_back(card.text, html_output=False))
+        terminal_text(cloze_back(card.text, card.cloze, html_output=False))
         if card.kind == CardKind.CLOZE
         else terminal_text(card.answer)
     ]

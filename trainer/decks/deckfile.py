@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ STORY_POINTS = (
     "Ends with the lesson they took from it",
 )
 """The generic rubric of a story drill whose file gives no `points`."""
+MAX_CLOZE_NUMBER = 500
 
 REQUIRED_FIELDS: dict[CardKind, tuple[str, ...]] = {
     CardKind.FACT: ("prompt", "answer"),
@@ -140,6 +141,17 @@ def load_concepts(files: list[Path], problems: list[Problem]) -> dict[str, str]:
     return concepts
 
 
+def cloze_numbers(text: str) -> list[int]:
+    """The distinct cloze numbers of `text` in ascending order: one card each, as in Anki."""
+    return sorted({int(match.group(1)) for match in CLOZE_GAP.finditer(text)})
+
+
+def cloze_card_id(note: str, number: int) -> str:
+    """The card id of cloze number `number` of the entry `note`: the entry's own id for c1,
+    `<id>-cN` for the others, so adding or removing a gap never moves another gap's progress."""
+    return note if number == 1 else f"{note}-c{number}"
+
+
 def _string_list(value: Any) -> list[str] | None:
     if value is None:
         return []
@@ -154,12 +166,12 @@ def _card(
     where: tuple[str, int | None],
     known: tuple[dict[str, str], dict[str, str]],
     problems: list[Problem],
-) -> Card | None:
+) -> list[Card]:
     file, deck_line = where
     concepts, seen_ids = known
     if not isinstance(raw, dict):
         problems.append(Problem("each card must be a mapping", file=file, line=deck_line))
-        return None
+        return []
     line = raw.get("__line__")
 
     def problem(message: str, at: int | None = None) -> None:
@@ -181,7 +193,7 @@ def _card(
         kind = CardKind(str(raw.get("kind")))
     except ValueError:
         problem(f"{label}: unknown kind {raw.get('kind')!r} (expected fact, cloze or drill)")
-        return None
+        return []
     allowed = {"id", "kind", "__line__", *REQUIRED_FIELDS[kind], *OPTIONAL_FIELDS}
     if kind == CardKind.DRILL:
         allowed.update(DRILL_FIELDS)
@@ -196,8 +208,22 @@ def _card(
         if name in raw and raw[name] is not None and not isinstance(raw[name], str):
             problem(f"{label}: `{name}` must be text")
     drill = _drill(raw, label, problem) if kind == CardKind.DRILL else {}
-    if kind == CardKind.CLOZE and isinstance(raw.get("text"), str) and not CLOZE_GAP.search(raw["text"]):
-        problem(f"{label}: a cloze needs at least one {{{{c1::...}}}} gap")
+    numbers: list[int] = []
+    if kind == CardKind.CLOZE and isinstance(raw.get("text"), str):
+        numbers = cloze_numbers(raw["text"])
+        if not numbers:
+            problem(f"{label}: a cloze needs at least one {{{{c1::...}}}} gap")
+        elif numbers[0] < 1 or numbers[-1] > MAX_CLOZE_NUMBER:
+            problem(f"{label}: cloze numbers run from c1 to c{MAX_CLOZE_NUMBER}")
+        elif card_id != "?":
+            for number in numbers[1:] if numbers[0] == 1 else numbers:
+                sibling = cloze_card_id(card_id, number)
+                if sibling in seen_ids:
+                    problem(
+                        f"{label}: gap c{number} makes card {sibling!r}, already used at {seen_ids[sibling]}"
+                    )
+                else:
+                    seen_ids[sibling] = f"{file}:{line} (gap c{number} of {card_id!r})"
     card_concepts = _string_list(raw.get("concepts"))
     tags = _string_list(raw.get("tags"))
     if card_concepts is None or not card_concepts:
@@ -210,13 +236,13 @@ def _card(
         problem(f"{label}: `tags` must be a list of words")
         tags = []
     if len(problems) > before:
-        return None
+        return []
 
     def text(name: str) -> str:
         value = raw.get(name)
         return value.strip() if isinstance(value, str) else ""
 
-    return Card(
+    card = Card(
         id=card_id,
         deck=deck,
         kind=kind,
@@ -228,6 +254,16 @@ def _card(
         tags=tuple(tags),
         **drill,
     )
+    if kind != CardKind.CLOZE:
+        return [card]
+    return [cloze_card(card, number) for number in numbers]
+
+
+def cloze_card(entry: Card, number: int) -> Card:
+    """The card of cloze number `number` of the cloze entry `entry`."""
+    note = entry.note_id
+    card_id = cloze_card_id(note, number)
+    return replace(entry, id=card_id, note="" if card_id == note else note, cloze=number, html=None)
 
 
 def _rubric_list(
@@ -357,10 +393,12 @@ def _deck(path: Path, known: tuple[dict[str, str], dict[str, str]], problems: li
     if not isinstance(cards_raw, list) or not cards_raw:
         problems.append(Problem("missing or empty `cards:` list", file=file, line=1))
         cards_raw = []
-    cards = [_card(raw, slug, (file, data.get("__line__")), known, problems) for raw in cards_raw]
+    cards = [
+        card for raw in cards_raw for card in _card(raw, slug, (file, data.get("__line__")), known, problems)
+    ]
     if len(problems) > before:
         return None
-    return Deck(slug, title.strip(), str(description).strip(), file, tuple(c for c in cards if c))
+    return Deck(slug, title.strip(), str(description).strip(), file, tuple(cards))
 
 
 def load_decks(paths: Sequence[str | Path]) -> DeckSet:

@@ -80,47 +80,66 @@ def _sanitised(rendered: str) -> str:
     )
 
 
-def cloze_front(text: str, *, html_output: bool = True) -> str:
-    """The cloze text with every gap hidden (showing its hint, if any)."""
+def _active(match: re.Match[str], number: int) -> bool:
+    return number == 0 or int(match.group(1)) == number
+
+
+def cloze_front(text: str, number: int = 0, *, html_output: bool = True) -> str:
+    """The question side of cloze card `number`, as Anki shows it: every gap of that number
+    hidden (showing its hint, if any), the other gaps filled in. Number 0 hides every gap."""
 
     def label(match: re.Match[str]) -> str:
+        if not _active(match, number):
+            return match.group(2)
         hint = match.group(3)
         return f"[{hint}]" if hint else "[...]"
 
-    return _render_cloze(text, label) if html_output else CLOZE_GAP.sub(label, text)
-
-
-def cloze_back(text: str, *, html_output: bool = True) -> str:
-    """The cloze text with every gap filled and marked."""
     if not html_output:
-        return CLOZE_GAP.sub(lambda match: f"[{match.group(2)}]", text)
-    return _render_cloze(text, lambda match: match.group(2))
+        return CLOZE_GAP.sub(label, text)
+    return _render_cloze(text, label, active=lambda match: _active(match, number))
+
+
+def cloze_back(text: str, number: int = 0, *, html_output: bool = True) -> str:
+    """The answer side of cloze card `number`: its gaps filled and marked, the others plain."""
+    if not html_output:
+        return CLOZE_GAP.sub(
+            lambda match: f"[{match.group(2)}]" if _active(match, number) else match.group(2), text
+        )
+    return _render_cloze(text, lambda match: match.group(2), active=lambda match: _active(match, number))
 
 
 _PLACEHOLDER = re.compile(r"CLOZEGAP(\d+)X")
 _TAG = re.compile(r"(<[^>]*>)")
 
 
-def _render_cloze(text: str, label: Callable[[re.Match[str]], str], *, marked: bool = True) -> str:
+def _render_cloze(
+    text: str,
+    label: Callable[[re.Match[str]], str],
+    *,
+    marked: bool = True,
+    active: Callable[[re.Match[str]], bool] | None = None,
+) -> str:
     """The cloze text's Markdown as safe HTML, each gap shown as `label(gap)`: in the text,
-    escaped (in a `<span class="cloze">` if `marked`); inside a tag (a link's address or
-    title), as escaped plain text. Gaps go in before sanitising, so nothing can break a tag."""
+    escaped (in a `<span class="cloze">` if `marked`, `cloze-inactive` for a gap `active` says
+    is not the card's); inside a tag (a link's address or title), as escaped plain text. Gaps go
+    in before sanitising, so nothing can break a tag."""
     # The Markdown is rendered around placeholders, so gap text is escaped rather than parsed.
-    gaps: list[str] = []
+    gaps: list[tuple[str, str]] = []
 
     def stash(match: re.Match[str]) -> str:
-        gaps.append(label(match))
+        css = "cloze" if active is None or active(match) else "cloze-inactive"
+        gaps.append((label(match), css))
         return f"CLOZEGAP{len(gaps) - 1}X"
 
     def fill(segment: str) -> str:
         in_tag = segment.startswith("<")
 
         def put(found: re.Match[str]) -> str:
-            value = gaps[int(found.group(1))]
+            value, css = gaps[int(found.group(1))]
             if in_tag:
                 return html.escape(value)
             shown = html.escape(value, quote=False)
-            return f'<span class="cloze">{shown}</span>' if marked else shown
+            return f'<span class="{css}">{shown}</span>' if marked else shown
 
         return _PLACEHOLDER.sub(put, segment)
 
@@ -174,7 +193,8 @@ def render_card(card: Card) -> dict[str, Any]:
     """Every text field of `card` as safe HTML, computed once when a deck is synced.
 
     Keys: prompt, answer, why, points (a list of inline HTML), and for a cloze `text` with its
-    gaps kept in Anki's form (see `cloze_marked_html`), `front` and `back`. A drill adds
+    gaps kept in Anki's form (see `cloze_marked_html`), `front` and `back` for its cloze
+    number. A drill adds
     `optional` and `red_flags` (inline HTML lists), `variants` (each with prompt, answer and any
     rubric lists it overrides) and `follow_ups` (each with prompt and answer).
     """
@@ -204,8 +224,8 @@ def render_card(card: Card) -> dict[str, Any]:
         ]
     if card.text:
         rendered["text"] = cloze_marked_html(card.text)
-        rendered["front"] = cloze_front(card.text)
-        rendered["back"] = cloze_back(card.text)
+        rendered["front"] = cloze_front(card.text, card.cloze)
+        rendered["back"] = cloze_back(card.text, card.cloze)
     return rendered
 
 
@@ -213,14 +233,14 @@ def front_html(card: Card) -> str:
     """The question side of a card as safe HTML (from the sync-time rendering when loaded)."""
     if card.html is not None:
         return str(card.html["front"] if "front" in card.html else card.html["prompt"])
-    return cloze_front(card.text) if card.text else markdown_html(card.prompt)
+    return cloze_front(card.text, card.cloze) if card.text else markdown_html(card.prompt)
 
 
 def back_html(card: Card) -> str:
     """The answer side of a card as safe HTML (from the sync-time rendering when loaded)."""
     if card.html is not None:
         return str(card.html["back"] if "back" in card.html else card.html["answer"])
-    return cloze_back(card.text) if card.text else markdown_html(card.answer)
+    return cloze_back(card.text, card.cloze) if card.text else markdown_html(card.answer)
 
 
 def why_html(card: Card) -> str:

@@ -35,11 +35,12 @@ sources_table: Table = DeckSource.__table__  # type: ignore[assignment]
 
 
 def content_hash(card: Card) -> str:
-    """A digest of everything a deck file says about a card."""
+    """A digest of everything a deck file says about a card (and, for a cloze, its number)."""
     return hashlib.sha256(json.dumps(card.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
-def _card_values(card: Card, position: int, now: datetime) -> dict[str, Any]:
+def _card_values(card: Card, position: int, now: datetime, changed: bool = True) -> dict[str, Any]:
+    """The row for `card`; `updated_at` moves only when its content changed."""
     data = card.to_dict()
     drill: dict[str, Any] = {"style": None, "time_target_s": None, "drill": None}
     if card.kind == CardKind.DRILL:
@@ -48,15 +49,19 @@ def _card_values(card: Card, position: int, now: datetime) -> dict[str, Any]:
             "time_target_s": data.pop("time_target_s"),
             "drill": {name: data.pop(name) for name in ("optional", "red_flags", "variants", "follow_ups")},
         }
-    return {
+    values = {
         **data,
         **drill,
+        "note": card.note_id,
+        "cloze": card.cloze,
         "rendered": render_card(card),
         "content_hash": content_hash(card),
         "position": position,
         "retired": False,
-        "updated_at": now,
     }
+    if changed:
+        values["updated_at"] = now
+    return values
 
 
 def _sync_vocabulary(conn: Connection, deck_set: DeckSet) -> None:
@@ -151,11 +156,11 @@ def apply_decks(
             if row is not None and _is_current(row, card, position):
                 report.unchanged += 1
                 continue
-            values = _card_values(card, position, now)
             if row is None:
-                added.append(values)
+                added.append(_card_values(card, position, now))
                 continue
-            changed = row.content_hash != values["content_hash"]
+            changed = row.content_hash != content_hash(card)
+            values = _card_values(card, position, now, changed)
             conn.execute(update(cards).where(cards.c.id == card.id).values(**values))
             if row.retired:
                 report.restored += 1
@@ -172,7 +177,7 @@ def apply_decks(
         report.added = len(added)
     for start in range(0, len(gone), 500):
         chunk = gone[start : start + 500]
-        conn.execute(update(cards).where(cards.c.id.in_(chunk)).values(retired=True, updated_at=now))
+        conn.execute(update(cards).where(cards.c.id.in_(chunk)).values(retired=True))
         conn.execute(update(states).where(states.c.card_id.in_(chunk)).values(queue=int(Queue.RETIRED)))
     report.retired = len(gone)
     return report

@@ -106,6 +106,10 @@ class CardRow(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When the card's content last changed (not its place in the deck): an Anki note's mtime."""
+    note: Mapped[str] = mapped_column(String(128), default="")
+    """The deck-file entry the card comes from; a cloze's cards (one per cloze number) share it."""
+    cloze: Mapped[int] = mapped_column(SmallInteger, default=0)
 
 
 class CardStateRow(Base):

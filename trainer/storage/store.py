@@ -53,13 +53,15 @@ CARD_COLUMNS = (
     cards.c.style,
     cards.c.time_target_s,
     cards.c.drill,
+    cards.c.note,
+    cards.c.cloze,
 )
 
 CONTENT_SQL_COLUMNS = (
     "c.id, c.deck, c.kind, c.prompt, c.answer, c.why, c.text, c.points, c.concepts, c.tags, c.rendered,"
-    " c.style, c.time_target_s, c.drill"
+    " c.style, c.time_target_s, c.drill, c.note, c.cloze"
 )
-_MEMORY_OFFSET = 14
+_MEMORY_OFFSET = 16
 STUDY_CARD_COLUMNS = (
     f"{CONTENT_SQL_COLUMNS}, s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps,"
     " s.lapses, s.suspended, s.buried_until, s.leech"
@@ -191,6 +193,8 @@ def card_from_raw(driver: Driver, row: Sequence[Any]) -> Card:
         tags=tuple(read_json(row[9]) or ()),
         html=read_json(row[10]),
         **drill,
+        note="" if row[14] == row[0] else row[14],
+        cloze=row[15],
     )
 
 
