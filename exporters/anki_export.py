@@ -17,11 +17,22 @@ import genanki
 
 from trainer import Collection
 from trainer.clock import require_utc
-from trainer.decks.render import markdown_html
 from trainer.model import Card
 
 from .anki_progress import ProgressWriter
-from .notetypes import MODELS, card_ords, deck_id, deck_name, note_fields, note_guid, note_tags
+from .notetypes import (
+    DECK_PREFIX,
+    MODELS,
+    PARENT_DECK_ID,
+    PARENT_DESCRIPTION,
+    card_ords,
+    deck_description,
+    deck_id,
+    deck_name,
+    note_fields,
+    note_guid,
+    note_tags,
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,8 @@ def package_notes(
     leeches: frozenset[str] = frozenset(),
     stories: dict[str, str] | None = None,
 ) -> tuple[list[genanki.Deck], list[PackageNote]]:
-    """The genanki decks (`ML Interview::<title>`, with their note types) and the notes for `cards`.
+    """The genanki decks (the parent `ML Interview` and `ML Interview::<short title>` with their
+    note types) and the notes for `cards`.
 
     A cloze's cards (one per cloze number) make one note. Notes come grouped by deck, decks in
     the order they first appear; cards in `leeches` get the tag `leech`; a story drill in
@@ -73,7 +85,7 @@ def package_notes(
         deck = decks.get(slug)
         if deck is None:
             # Anki shows a deck's description as HTML: it gets the cards' safe rendering.
-            description = markdown_html(info.description) if info else ""
+            description = deck_description(title, info.description if info else "")
             deck = decks[slug] = genanki.Deck(deck_id(slug), deck_name(title), description)
             grouped[slug] = {}
         modified = int(times[card.id].timestamp()) if card.id in times else 0
@@ -100,7 +112,9 @@ def package_notes(
             modified,
             {ordinal: card.id},
         )
-    return list(decks.values()), [note for notes in grouped.values() for note in notes.values()]
+    parent = genanki.Deck(PARENT_DECK_ID, DECK_PREFIX, PARENT_DESCRIPTION)
+    notes = [note for notes in grouped.values() for note in notes.values()]
+    return [parent, *decks.values()], notes
 
 
 _INSERT_NOTE = "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -211,7 +225,7 @@ def export_anki(
     write_package(anki_decks, notes, path, moment.timestamp(), progress)
     return AnkiExportReport(
         path=path,
-        decks=len(anki_decks),
+        decks=len(anki_decks) - 1,
         notes=len(notes),
         reviewed_cards=progress.cards_written if progress else 0,
         review_rows=progress.rows_written if progress else 0,

@@ -29,10 +29,12 @@ from trainer.model import Card, CardKind, DrillStyle
 from .anki_package import CLOZE_KIND, NORMAL_KIND, AnkiNote, read_package
 from .deck_writer import DEFAULT_CONCEPT, write_deck_file
 from .html_markdown import html_to_markdown
-from .notetypes import CONCEPT_TAG, DECK_PREFIX, DECK_TAG, KIND_TAG, MODEL_KINDS
+from .notetypes import CONCEPT_TAG, DECK_PREFIX, DECK_TAG, KIND_TAG, MODEL_KINDS, OWN_TAG, TAG_ROOT
 
 _LIST_ITEM = re.compile(r"<li[^>]*>(.*?)</li>", re.DOTALL | re.IGNORECASE)
 _SKIPPED_TAGS = ("leech", "marked")
+_CONCEPT, _OWN = CONCEPT_TAG[len(TAG_ROOT) :], OWN_TAG[len(TAG_ROOT) :]
+_GENERATED = (DECK_TAG[len(TAG_ROOT) :], KIND_TAG[len(TAG_ROOT) :])
 
 
 class ImportProblems(ProblemsError):
@@ -76,10 +78,14 @@ def _concepts_and_tags(note: AnkiNote, known: dict[str, str]) -> tuple[list[str]
     concepts: list[str] = []
     tags: list[str] = []
     listed = [c.strip() for c in note.fields.get("Concepts", "").split(",") if c.strip()]
-    for tag in note.tags:
-        if tag.startswith(CONCEPT_TAG):
-            listed.append(tag[len(CONCEPT_TAG) :])
-        elif not tag.startswith((DECK_TAG, KIND_TAG)) and tag.lower() not in _SKIPPED_TAGS:
+    for raw in note.tags:
+        # This trainer's tags sit under one root; packages from before it have them bare.
+        tag = raw[len(TAG_ROOT) :] if raw.startswith(TAG_ROOT) else raw
+        if tag.startswith(_CONCEPT):
+            listed.append(tag[len(_CONCEPT) :])
+        elif tag.startswith(_OWN):
+            tags.append(tag[len(_OWN) :])
+        elif not tag.startswith(_GENERATED) and raw == tag and tag.lower() not in _SKIPPED_TAGS:
             tags.append(tag)
     for concept in listed:
         if concept in known and concept not in concepts:

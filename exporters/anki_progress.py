@@ -22,10 +22,13 @@ from trainer import Collection
 from trainer.clock import day_bounds_of, learner_day
 from trainer.collection import ReviewEntry
 from trainer.model import CardState, Memory, StudyCard
+from trainer.settings import Settings
 
 from .notetypes import note_guid
 
 CREATION_DAY = date(2000, 1, 1)
+PRESET_ID = 1_738_204_301
+PRESET_NAME = "ML Interview (trainer settings)"
 DEFAULT_EASE = 2500
 MAX_REVIEW_MS = 2**31 - 1
 
@@ -128,10 +131,19 @@ class ProgressWriter:
     def _write_header(self, conn: sqlite3.Connection) -> None:
         offset = self.crt.astimezone(self.settings.zone).utcoffset()
         minutes_west = -int(offset.total_seconds() // 60) if offset is not None else 0
-        (raw,) = conn.execute("SELECT conf FROM col").fetchone()
-        conf = json.loads(raw)
+        raw_conf, raw_decks, raw_dconf = conn.execute("SELECT conf, decks, dconf FROM col").fetchone()
+        conf = json.loads(raw_conf)
         conf.update(schedVer=2, rollover=self.settings.rollover_hour, creationOffset=minutes_west)
-        conn.execute("UPDATE col SET crt = ?, conf = ?", (int(self.crt.timestamp()), json.dumps(conf)))
+        decks = json.loads(raw_decks)
+        for key, deck in decks.items():
+            if key != "1":  # Anki's own Default deck keeps the Default preset
+                deck["conf"] = PRESET_ID
+        dconf = json.loads(raw_dconf)
+        dconf[str(PRESET_ID)] = deck_preset(self.settings, int(self.now.timestamp()))
+        conn.execute(
+            "UPDATE col SET crt = ?, conf = ?, decks = ?, dconf = ?",
+            (int(self.crt.timestamp()), json.dumps(conf), json.dumps(decks), json.dumps(dconf)),
+        )
 
     def card_row(self, memory: Memory) -> dict[str, Any]:
         """The Anki `cards` columns that carry `memory`."""
@@ -209,6 +221,48 @@ class ProgressWriter:
             min(max(entry.duration_ms or 0, 0), MAX_REVIEW_MS),
             _REVLOG_TYPES[entry.before.state],
         )
+
+
+def deck_preset(settings: Settings, modified: int) -> dict[str, Any]:
+    """The learner's settings as an Anki deck-options preset (Anki's legacy JSON form): daily
+    limits, learning and relearning steps, maximum interval, leech rule, desired retention and
+    the FSRS-6 parameters. Anki takes it in with "Import deck presets"."""
+    return {
+        "id": PRESET_ID,
+        "mod": modified,
+        "name": PRESET_NAME,
+        "usn": -1,
+        "maxTaken": 60,
+        "autoplay": True,
+        "timer": 0,
+        "replayq": True,
+        "dyn": False,
+        "new": {
+            "bury": False,
+            "delays": list(settings.learning_steps),
+            "initialFactor": DEFAULT_EASE,
+            "ints": [1, 4, 0],
+            "order": 1,
+            "perDay": settings.new_per_day,
+        },
+        "rev": {
+            "bury": False,
+            "ease4": 1.3,
+            "ivlFct": 1.0,
+            "maxIvl": settings.maximum_interval,
+            "perDay": settings.reviews_per_day,
+            "hardFactor": 1.2,
+        },
+        "lapse": {
+            "delays": list(settings.relearning_steps),
+            "leechAction": 0 if settings.leech_action == "suspend" else 1,
+            "leechFails": settings.leech_threshold,
+            "minInt": 1,
+            "mult": 0.0,
+        },
+        "desiredRetention": settings.desired_retention,
+        "fsrsParams6": [round(float(w), 4) for w in settings.parameters],
+    }
 
 
 def fsrs_decay(parameters: tuple[float, ...]) -> float:

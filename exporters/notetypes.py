@@ -13,14 +13,22 @@ from typing import Any
 
 import genanki
 
-from trainer.decks.render import render_card
+from trainer.decks.render import markdown_html, render_card
 from trainer.model import Card, CardKind
 
 FACT_MODEL_ID = 1_738_204_101
 CLOZE_MODEL_ID = 1_738_204_102
 DRILL_MODEL_ID = 1_738_204_103
 DECK_PREFIX = "ML Interview"
-DECK_TAG, KIND_TAG, CONCEPT_TAG = "deck::", "kind::", "concept::"
+PARENT_DECK_ID = 1_738_204_100
+PARENT_DESCRIPTION = (
+    "<p>Spaced-repetition cards for machine-learning interviews: case facts, clozes and framing "
+    "drills across finance, healthcare, e-commerce, logistics and security, told in five layers "
+    "(context, constraints, data, modeling, impact).</p>"
+)
+TAG_ROOT = "ML_Interview::"
+DECK_TAG, KIND_TAG, CONCEPT_TAG = f"{TAG_ROOT}deck::", f"{TAG_ROOT}kind::", f"{TAG_ROOT}concept::"
+OWN_TAG = f"{TAG_ROOT}tag::"
 
 CSS = """\
 .card {
@@ -138,9 +146,23 @@ def deck_id(slug: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
 
 
+def short_title(title: str) -> tuple[str, str]:
+    """A deck title split into its short name and subtitle at the first colon:
+    `Finance: fraud, credit risk...` gives (`Finance`, `fraud, credit risk...`)."""
+    name, _, subtitle = title.replace("::", ":").partition(":")
+    return name.strip() or title.strip(), subtitle.strip()
+
+
 def deck_name(title: str) -> str:
-    """The Anki deck name for a deck title: `ML Interview::<title>` (no `::` inside the title)."""
-    return f"{DECK_PREFIX}::{title.replace('::', ':').strip()}"
+    """The Anki deck name for a deck title: `ML Interview::<short name>` (see `short_title`)."""
+    return f"{DECK_PREFIX}::{short_title(title)[0]}"
+
+
+def deck_description(title: str, description: str) -> str:
+    """A deck's Anki description: the title's subtitle, then the description, as safe HTML."""
+    subtitle = short_title(title)[1]
+    text = "\n\n".join(part for part in (subtitle[:1].upper() + subtitle[1:], description) if part)
+    return markdown_html(text) if text else ""
 
 
 _CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
@@ -170,8 +192,9 @@ def anki_tag(text: str) -> str:
 
 
 def note_tags(card: Card) -> list[str]:
-    """The card's own tags plus tags for its deck, kind and concepts."""
-    own = [anki_tag(t) for t in card.tags]
+    """The card's own tags plus tags for its deck, kind and concepts, all under `ML_Interview::`
+    so they make one branch of the learner's tag tree."""
+    own = [f"{OWN_TAG}{anki_tag(t)}" for t in card.tags]
     generated = [f"{DECK_TAG}{card.deck}", f"{KIND_TAG}{card.kind.value}"]
     generated += [f"{CONCEPT_TAG}{c}" for c in card.concepts]
     return [*own, *generated]

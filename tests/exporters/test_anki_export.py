@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from exporters.anki_export import export_anki
 from exporters.anki_progress import interval_days
-from exporters.notetypes import CLOZE_MODEL_ID, DRILL_MODEL_ID, FACT_MODEL_ID, deck_id
+from exporters.notetypes import CLOZE_MODEL_ID, DRILL_MODEL_ID, FACT_MODEL_ID, PARENT_DECK_ID, deck_id
 from tests.conftest import NOW
 from trainer import Collection
 from trainer.clock import learner_day
@@ -84,7 +84,11 @@ def test_package_imports_with_decks_fields_tags_and_note_types(
     assert target.card_count() == 6
     names = {d.name for d in target.decks.all_names_and_ids()}
     assert {"ML Interview::Alpha", "ML Interview::Beta"} <= names
-    assert package_deck_ids(tmp_path / "ml.apkg") == {deck_id("alpha"), deck_id("beta")}
+    assert package_deck_ids(tmp_path / "ml.apkg") == {deck_id("alpha"), deck_id("beta"), PARENT_DECK_ID}
+    parent = target.decks.by_name("ML Interview")
+    assert parent is not None and "interviews" in parent["desc"]
+    alpha = target.decks.by_name("ML Interview::Alpha")
+    assert alpha is not None and alpha["desc"] == "<p>A small deck for tests.</p>\n"
     models = {m["name"]: m for m in target.models.all()}
     assert set(models) >= MODEL_NAMES
     assert {models[n]["id"] for n in MODEL_NAMES} == {FACT_MODEL_ID, CLOZE_MODEL_ID, DRILL_MODEL_ID}
@@ -97,7 +101,12 @@ def test_package_imports_with_decks_fields_tags_and_note_types(
     assert "Accuracy misleads" in fact["Why"]  # type: ignore[index]
     assert fact["Domain"] == "Alpha"  # type: ignore[index]
     assert fact["Concepts"] == "class-imbalance"  # type: ignore[index]
-    assert sorted(fact.tags) == ["concept::class-imbalance", "deck::alpha", "fraud", "kind::fact"]  # type: ignore[attr-defined]
+    assert sorted(fact.tags) == [  # type: ignore[attr-defined]
+        "ML_Interview::concept::class-imbalance",
+        "ML_Interview::deck::alpha",
+        "ML_Interview::kind::fact",
+        "ML_Interview::tag::fraud",
+    ]
     cloze = notes["a-cloze"]
     assert "{{c1::tens of milliseconds}}" in cloze["Text"]  # type: ignore[index]
     drill = notes["a-drill"]

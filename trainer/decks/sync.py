@@ -64,7 +64,7 @@ def _card_values(card: Card, position: int, now: datetime, changed: bool = True)
     return values
 
 
-def _sync_vocabulary(conn: Connection, deck_set: DeckSet) -> None:
+def _sync_vocabulary(conn: Connection, deck_set: DeckSet, now: datetime) -> None:
     known = dict(conn.execute(select(concepts_table.c.id, concepts_table.c.description)).all())
     for slug, description in deck_set.concepts.items():
         if slug not in known:
@@ -86,6 +86,8 @@ def _sync_vocabulary(conn: Connection, deck_set: DeckSet) -> None:
             conn.execute(insert(decks_table).values(slug=deck.slug, **values))
         elif any(getattr(row, key) != value for key, value in values.items()):
             conn.execute(update(decks_table).where(decks_table.c.slug == deck.slug).values(**values))
+            if row.title != deck.title:  # every card shows its deck's title (Anki's Domain field)
+                conn.execute(update(cards).where(cards.c.deck == deck.slug).values(updated_at=now))
 
 
 def _is_current(row: Any, card: Card, position: int) -> bool:
@@ -148,7 +150,7 @@ def apply_decks(
             by_deck[stored[card_id].deck] = by_deck.get(stored[card_id].deck, 0) + 1
         where = ", ".join(f"{slug}: {count}" for slug, count in sorted(by_deck.items()))
         raise NeedsConfirmation(f"this sync would retire {len(gone)} cards ({where})", len(gone))
-    _sync_vocabulary(conn, deck_set)
+    _sync_vocabulary(conn, deck_set, now)
     added: list[dict[str, Any]] = []
     for deck in deck_set.decks:
         for position, card in enumerate(deck.cards):
