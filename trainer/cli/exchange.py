@@ -53,11 +53,17 @@ def export_csv_command(obj: Context, out: Path, since: Any) -> None:
 @click.pass_obj
 @friendly_errors
 def export_anki_command(obj: Context, out: Path, deck_slugs: tuple[str, ...], with_progress: bool) -> None:
-    """Write the decks to an Anki package (.apkg), as decks named `ML Interview::<title>`.
+    """Write the decks to an Anki package (.apkg), as decks named `ML Interview::<short title>`.
 
-    Re-exporting after an edit and importing into the same Anki profile updates the notes in
-    place. With --with-progress, import in Anki with "Import any learning progress" on: studied
-    cards arrive with their due dates, intervals, review log and FSRS memory.
+    A cloze makes one Anki card per cloze number, as Anki does. Each note carries the time its
+    content last changed here, so importing a later export into the same Anki profile updates
+    only the notes edited here since, and keeps the edits you made in Anki to the others.
+
+    With --with-progress, import in Anki with "Import any learning progress" on: studied cards
+    arrive with their due dates, intervals, review log and FSRS memory, and with "Import deck
+    presets" on your settings (daily limits, steps, desired retention, FSRS parameters) become
+    the decks' options. Anki takes progress only for cards it does not have yet: on a second
+    import it keeps its own scheduling and review history for the cards already there.
 
     \b
     Example:
