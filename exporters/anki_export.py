@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import sqlite3
 import tempfile
@@ -17,6 +18,7 @@ import genanki
 
 from trainer import Collection
 from trainer.clock import require_utc
+from trainer.decks.media import MEDIA_URL_PREFIX, deck_folders, find_media, media_names
 from trainer.model import Card
 
 from .anki_progress import ProgressWriter
@@ -98,7 +100,7 @@ def package_notes(
             continue
         model = MODELS[card.kind]
         deck.add_model(model)
-        fields = note_fields(card, title, (stories or {}).get(card.id, ""))
+        fields = [_anki_media_links(v) for v in note_fields(card, title, (stories or {}).get(card.id, ""))]
         tags = note_tags(card)
         if card.id in leeches:
             tags.append("leech")
@@ -118,6 +120,21 @@ def package_notes(
 
 
 _INSERT_NOTE = "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _anki_media_links(value: str) -> str:
+    """Field HTML with its images pointing at Anki's media folder (a bare file name)."""
+    return value.replace(f'src="{MEDIA_URL_PREFIX}', 'src="') if "<img" in value else value
+
+
+def package_media(col: Collection, cards: Iterable[Card]) -> list[Path]:
+    """The image files `cards` show, found in the media folders beside their decks."""
+    folders = deck_folders(deck.path for deck in col.decks() if deck.path)
+    texts = (text for card in cards for text in (card.prompt, card.answer, card.why, card.text))
+    found = (find_media(folders, name) for name in media_names(texts))
+    return [path for path in found if path is not None]
+
+
 _NEW = (0, 0, 0, 0, 0, 0, 0, 0, "")  # ivl, factor, reps, lapses, left, odue, odid, flags, data
 _INSERT_CARD = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -164,8 +181,10 @@ def write_package(
     out: Path,
     timestamp: float,
     progress: ProgressWriter | None = None,
+    media: Sequence[Path] = (),
 ) -> None:
-    """Write `decks` and `notes` as an .apkg at `out` atomically, letting `progress` adjust the database.
+    """Write `decks`, `notes` and the `media` files as an .apkg at `out` atomically, letting
+    `progress` adjust the database.
 
     genanki writes the collection, its decks and note types; `insert_notes` adds the notes.
     """
@@ -188,7 +207,9 @@ def write_package(
         partial = os.path.join(workdir, "package.apkg")
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             archive.write(db_path, "collection.anki2")
-            archive.writestr("media", "{}")
+            for number, path in enumerate(media):
+                archive.write(path, str(number))
+            archive.writestr("media", json.dumps({str(n): path.name for n, path in enumerate(media)}))
         os.replace(partial, out)
 
 
@@ -222,7 +243,7 @@ def export_anki(
     # A learner's own stories are theirs: they travel only in an export of their progress.
     anki_decks, notes = package_notes(col, cards, leeches, col.stories() if with_progress else None)
     path = Path(out)
-    write_package(anki_decks, notes, path, moment.timestamp(), progress)
+    write_package(anki_decks, notes, path, moment.timestamp(), progress, package_media(col, cards))
     return AnkiExportReport(
         path=path,
         decks=len(anki_decks) - 1,

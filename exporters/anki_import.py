@@ -1,16 +1,22 @@
-"""Turn the notes of an Anki package into a deck file: Basic, Cloze and this project's note types.
+"""Turn an Anki package into deck files, keeping what it can and counting what it drops.
 
-Card ids are stable: this project's notes keep their own ids; other notes get one from their
-GUID, so importing the same package again yields the same ids. Note types that are none of
-these are listed in the report, never guessed at.
+Basic (with its reverse cards, each its own fact), Cloze (one trainer card per Anki card) and
+this project's note types are imported; images become files in `decks/media/`; subdecks become
+decks of their own (or join one deck). Card ids are stable: this project's notes keep their own
+ids, other notes get one from their GUID, so importing the same package again gives the same
+ids. The review history and suspensions are returned keyed by the new card ids, for
+`Collection.import_history`. Everything dropped is counted in `AnkiImportReport.dropped`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +27,26 @@ from trainer.decks.deckfile import (
     MIN_FRAMING_POINTS,
     MIN_POINTS,
     SLUG,
+    cloze_card_id,
+    cloze_numbers,
     load_concepts,
 )
+from trainer.decks.media import IMAGE_TYPES, MEDIA_FOLDER, MEDIA_NAME
 from trainer.errors import Problem, ProblemsError
 from trainer.model import Card, CardKind, DrillStyle
 
+from .anki_cards import AnkiCard, PackageCards, read_cards, read_media
 from .anki_package import CLOZE_KIND, NORMAL_KIND, AnkiNote, read_package
-from .deck_writer import DEFAULT_CONCEPT, write_deck_file
+from .anki_text import is_anki_text, read_anki_text
+from .deck_writer import DEFAULT_CONCEPT, DeckDraft, write_deck_files
 from .html_markdown import html_to_markdown
-from .notetypes import CONCEPT_TAG, DECK_PREFIX, DECK_TAG, KIND_TAG, MODEL_KINDS, OWN_TAG, TAG_ROOT
+from .notetypes import CONCEPT_TAG, DECK_TAG, KIND_TAG, MODEL_KINDS, OWN_TAG, TAG_ROOT
 
 _LIST_ITEM = re.compile(r"<li[^>]*>(.*?)</li>", re.DOTALL | re.IGNORECASE)
 _SKIPPED_TAGS = ("leech", "marked")
 _CONCEPT, _OWN = CONCEPT_TAG[len(TAG_ROOT) :], OWN_TAG[len(TAG_ROOT) :]
 _GENERATED = (DECK_TAG[len(TAG_ROOT) :], KIND_TAG[len(TAG_ROOT) :])
+_TYPE_IN = "{{type:"
 
 
 class ImportProblems(ProblemsError):
@@ -43,16 +55,63 @@ class ImportProblems(ProblemsError):
 
 @dataclass
 class AnkiImportReport:
-    """What an import wrote, what it skipped and where it filled in a default concept."""
+    """What an import wrote, what it dropped and where it filled in a default concept.
+
+    `reviews` (card id, rating, time, duration in ms; oldest first) and `suspended` are the
+    package's history and suspensions for the cards written, for `Collection.import_history`.
+    """
 
     path: Path
     cards: int
     skipped: dict[str, int] = field(default_factory=dict)
     default_concept_cards: int = 0
+    paths: list[Path] = field(default_factory=list)
+    dropped: Counter[str] = field(default_factory=Counter)
+    media: int = 0
+    reviews: list[tuple[str, int, datetime, int]] = field(default_factory=list)
+    suspended: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line naming every kind of thing dropped and how many ("" when nothing was)."""
+        parts = [f"{count} {label}" for label, count in sorted(self.dropped.items()) if count]
+        parts += [f"{count} note(s) of unsupported type {name!r}" for name, count in self.skipped.items()]
+        return "dropped: " + ", ".join(parts) if parts else ""
 
 
-def _field(note: AnkiNote, name: str) -> str:
-    return html_to_markdown(note.fields.get(name, ""))
+class _Media:
+    """Anki media names mapped to safe names in `decks/media/`, with their contents."""
+
+    def __init__(self, available: dict[str, bytes], folder: Path):
+        self.available = available
+        self.folder = folder
+        self.chosen: dict[str, str] = {}
+
+    def name_for(self, source: str) -> str | None:
+        if source in self.chosen:
+            return self.chosen[source]
+        data = self.available.get(source)
+        suffix = Path(source).suffix.lower()
+        if data is None or suffix not in IMAGE_TYPES:
+            return None
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source).stem).strip("-._")[:80] or "image"
+        name = f"{stem}{suffix}"
+        existing = self.folder / MEDIA_FOLDER / name
+        if not MEDIA_NAME.match(name) or (existing.exists() and existing.read_bytes() != data):
+            name = f"{stem[:60]}-{hashlib.sha256(data).hexdigest()[:10]}{suffix}"
+        self.chosen[source] = name
+        return name
+
+    def write(self) -> list[Path]:
+        """Write the chosen files that are not there yet; returns the files created."""
+        target = self.folder / MEDIA_FOLDER
+        target.mkdir(exist_ok=True)
+        created = []
+        for source, name in self.chosen.items():
+            path = target / name
+            if not path.exists():
+                path.write_bytes(self.available[source])
+                created.append(path)
+        return created
 
 
 def _kind(note: AnkiNote) -> CardKind | None:
@@ -67,14 +126,16 @@ def _kind(note: AnkiNote) -> CardKind | None:
     return None
 
 
-def _card_id(note: AnkiNote, slug: str) -> str:
+def _entry_id(note: AnkiNote, slug: str) -> str:
     given = note.fields.get("Card ID", "").strip()
     if MODEL_KINDS.get(note.notetype.id) and SLUG.match(given):
         return given
     return f"{slug}-{hashlib.sha1(note.guid.encode()).hexdigest()[:10]}"
 
 
-def _concepts_and_tags(note: AnkiNote, known: dict[str, str]) -> tuple[list[str], list[str]]:
+def _concepts_and_tags(
+    note: AnkiNote, known: dict[str, str], dropped: Counter[str]
+) -> tuple[list[str], list[str]]:
     concepts: list[str] = []
     tags: list[str] = []
     listed = [c.strip() for c in note.fields.get("Concepts", "").split(",") if c.strip()]
@@ -85,7 +146,9 @@ def _concepts_and_tags(note: AnkiNote, known: dict[str, str]) -> tuple[list[str]
             listed.append(tag[len(_CONCEPT) :])
         elif tag.startswith(_OWN):
             tags.append(tag[len(_OWN) :])
-        elif not tag.startswith(_GENERATED) and raw == tag and tag.lower() not in _SKIPPED_TAGS:
+        elif tag.lower() in _SKIPPED_TAGS:
+            dropped[f"{tag.lower()} tags"] += 1
+        elif not tag.startswith(_GENERATED) and raw == tag:
             tags.append(tag)
     for concept in listed:
         if concept in known and concept not in concepts:
@@ -93,22 +156,89 @@ def _concepts_and_tags(note: AnkiNote, known: dict[str, str]) -> tuple[list[str]
     return concepts, tags
 
 
-def _points(note: AnkiNote, field: str = "Points") -> list[str]:
-    items = [html_to_markdown(item) for item in _LIST_ITEM.findall(note.fields.get(field, ""))]
-    return [item for item in items if item]
+@dataclass
+class _Context:
+    slug: str
+    known: dict[str, str]
+    media: _Media
+    dropped: Counter[str]
+    problems: list[Problem]
+    defaulted: set[int] = field(default_factory=set)
+
+
+def _entries(
+    note: AnkiNote, kind: CardKind, cards: list[AnkiCard], ctx: _Context
+) -> list[tuple[Card, list[AnkiCard]]]:
+    """The deck-file entries one note makes, each with the Anki cards that map onto it."""
+    where = f"note {note.id} ({note.notetype.name})"
+
+    def text(name: str) -> str:
+        return html_to_markdown(note.fields.get(name, ""), ctx.media.name_for, ctx.dropped)
+
+    concepts, tags = _concepts_and_tags(note, ctx.known, ctx.dropped)
+    if not concepts:
+        ctx.defaulted.add(note.id)
+    own = note.notetype.id in MODEL_KINDS
+    entry_id = _entry_id(note, ctx.slug)
+    base = Card(
+        id=entry_id,
+        deck=ctx.slug,
+        kind=kind,
+        concepts=tuple(concepts or [DEFAULT_CONCEPT]),
+        tags=tuple(tags),
+        why=text("Why" if own else "Back Extra"),
+    )
+    before = len(ctx.problems)
+    if kind == CardKind.CLOZE:
+        cloze = dataclasses.replace(base, text=text("Text"))
+        if not cloze.text:
+            ctx.problems.append(Problem(f"{where}: the field for `text` is empty"))
+        elif not CLOZE_GAP.search(cloze.text):
+            ctx.problems.append(Problem(f"{where}: the cloze text has no {{{{c1::...}}}} gap"))
+        return [] if len(ctx.problems) > before else [(cloze, cards)]
+    if own:
+        answer_field = "Answer" if kind == CardKind.FACT else "Model answer"
+        prompt, answer = text("Prompt"), text(answer_field)
+    else:
+        prompt, answer = text("Front"), text("Back")
+    points = tuple(_points(note, "Points", ctx))
+    for name, value in (("prompt", prompt), ("answer", answer)):
+        if not value:
+            ctx.problems.append(Problem(f"{where}: the field for `{name}` is empty"))
+    extras = _drill_extras(note, ctx) if kind == CardKind.DRILL else {}
+    fewest = MIN_FRAMING_POINTS if extras.get("style") == DrillStyle.FRAMING else MIN_POINTS
+    if kind == CardKind.DRILL and not fewest <= len(points) <= MAX_POINTS:
+        ctx.problems.append(
+            Problem(f"{where}: a drill needs {fewest} to {MAX_POINTS} rubric points, found {len(points)}")
+        )
+    if len(ctx.problems) > before:
+        return []
+    forward = dataclasses.replace(base, prompt=prompt, answer=answer, points=points, **extras)
+    made = [(forward, [c for c in cards if c.ordinal == 0])]
+    for card in cards:
+        if card.ordinal > 0 and not own:  # a reverse card: its own fact, answer and question swapped
+            suffix = "-r" if card.ordinal == 1 else f"-r{card.ordinal}"
+            reverse = dataclasses.replace(forward, id=f"{entry_id}{suffix}", prompt=answer, answer=prompt)
+            made.append((reverse, [card]))
+    return made
+
+
+def _points(note: AnkiNote, name: str, ctx: _Context) -> list[str]:
+    items = _LIST_ITEM.findall(note.fields.get(name, ""))
+    return [item for item in (html_to_markdown(i, ctx.media.name_for, ctx.dropped) for i in items) if item]
 
 
 _STYLE = re.compile(r"^\s*(framing|design|story)\b(?:.*?aim for (\d+):(\d\d))?")
 
 
-def _drill_extras(note: AnkiNote) -> dict[str, Any]:
+def _drill_extras(note: AnkiNote, ctx: _Context) -> dict[str, Any]:
     """A drill note's style, time target, optional points and red flags (this trainer's note type
     carries them; another note type yields a design drill with none)."""
     found = _STYLE.match(html_to_markdown(note.fields.get("Style", "")))
     extras: dict[str, Any] = {
         "style": DrillStyle(found.group(1)) if found else DrillStyle.DESIGN,
-        "optional": tuple(_points(note, "Optional")),
-        "red_flags": tuple(_points(note, "Red flags")),
+        "optional": tuple(_points(note, "Optional", ctx)),
+        "red_flags": tuple(_points(note, "Red flags", ctx)),
     }
     if found and found.group(2):
         extras["time_target_s"] = int(found.group(2)) * 60 + int(found.group(3))
@@ -117,64 +247,22 @@ def _drill_extras(note: AnkiNote) -> dict[str, Any]:
     return extras
 
 
-def note_to_card(
-    note: AnkiNote, kind: CardKind, slug: str, known: dict[str, str], problems: list[Problem]
-) -> tuple[Card | None, bool]:
-    """The card for one note (None if it has problems) and whether it got the default concept."""
-    where = f"note {note.id} ({note.notetype.name})"
-    concepts, tags = _concepts_and_tags(note, known)
-    defaulted = not concepts
-    if defaulted:
-        concepts = [DEFAULT_CONCEPT]
-    own = note.notetype.id in MODEL_KINDS
-    values: dict[str, str] = {"why": _field(note, "Why" if own else "Back Extra")}
-    required: dict[str, str]
-    if kind == CardKind.CLOZE:
-        required = {"text": _field(note, "Text")}
-    elif own:
-        answer_field = "Answer" if kind == CardKind.FACT else "Model answer"
-        required = {"prompt": _field(note, "Prompt"), "answer": _field(note, answer_field)}
-    else:
-        required = {"prompt": _field(note, "Front"), "answer": _field(note, "Back")}
-    before = len(problems)
-    for name, value in required.items():
-        if not value:
-            problems.append(Problem(f"{where}: the field for `{name}` is empty"))
-    if kind == CardKind.CLOZE and required["text"] and not CLOZE_GAP.search(required["text"]):
-        problems.append(Problem(f"{where}: the cloze text has no {{{{c1::...}}}} gap"))
-    points = _points(note) if kind == CardKind.DRILL else []
-    extras = _drill_extras(note) if kind == CardKind.DRILL else {}
-    fewest = MIN_FRAMING_POINTS if extras.get("style") == DrillStyle.FRAMING else MIN_POINTS
-    if kind == CardKind.DRILL and not fewest <= len(points) <= MAX_POINTS:
-        problems.append(
-            Problem(f"{where}: a drill needs {fewest} to {MAX_POINTS} rubric points, found {len(points)}")
-        )
-    if len(problems) > before:
-        return None, defaulted
-    card = Card(
-        id=_card_id(note, slug),
-        deck=slug,
-        kind=kind,
-        points=tuple(points),
-        concepts=tuple(concepts),
-        tags=tuple(tags),
-        prompt=required.get("prompt", ""),
-        answer=required.get("answer", ""),
-        text=required.get("text", ""),
-        why=values["why"],
-        **extras,
-    )
-    return card, defaulted
-
-
-def _title(notes: list[AnkiNote], slug: str) -> str:
-    names = Counter(n.deck for n in notes if n.deck)
-    if not names:
-        return slug
-    name = names.most_common(1)[0][0]
-    if name.startswith(f"{DECK_PREFIX}::"):
-        name = name[len(DECK_PREFIX) + 2 :]
-    return name.split("::")[-1].strip() or slug
+def _deck_slugs(names: Counter[str], slug: str, one_deck: bool) -> dict[str, tuple[str, str]]:
+    """Each Anki deck name's (slug, title). The decks' common parent is `slug` (with one deck,
+    that deck); a deck below it is `slug-<path below it>`; with `one_deck` all are `slug`."""
+    split = [name.split("::") for name in names]
+    common: list[str] = []
+    for level in zip(*split, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    mapped = {}
+    for name, parts in zip(names, split, strict=True):
+        title = parts[-1].strip() or slug
+        below = "-".join(parts[len(common) :])
+        words = re.sub(r"[^a-z0-9]+", "-", below.lower()).strip("-")
+        mapped[name] = (slug if one_deck or not words else f"{slug}-{words}", title)
+    return mapped
 
 
 def import_anki(
@@ -184,42 +272,104 @@ def import_anki(
     *,
     title: str | None = None,
     replace: bool = False,
+    one_deck: bool = False,
 ) -> AnkiImportReport:
-    """Write the supported notes of `package` as the deck `slug` in `decks_dir`, all or nothing.
+    """Write the supported notes of `package` (an .apkg, or Anki's "Notes in Plain Text"
+    export) as deck files in `decks_dir`, all or nothing:
+    `slug` for the package's main deck and `slug-<subdeck>` for each subdeck (only `slug` with
+    `one_deck`), images into `decks_dir/media/`.
 
     Raises `PackageError` for a damaged or unsafe package, `ImportProblems` listing every note
-    that cannot become a valid card, and `DeckError` if the written deck would not load.
+    that cannot become a valid card, and `DeckError` if the written decks would not load.
     """
-    contents = read_package(package)
+    if is_anki_text(package):
+        contents, extra = read_anki_text(package), PackageCards((), (), {})
+    else:
+        contents, extra = read_package(package), read_cards(package)
+    folder = Path(decks_dir)
     concept_problems: list[Problem] = []
-    known = load_concepts([Path(decks_dir) / CONCEPTS_FILE], concept_problems)
-    supported: list[tuple[AnkiNote, CardKind]] = []
+    known = load_concepts([folder / CONCEPTS_FILE], concept_problems)
+    cards_of: dict[int, list[AnkiCard]] = {}
+    for card in extra.cards:
+        cards_of.setdefault(card.note_id, []).append(card)
+    wanted = {m for note in contents.notes for value in note.fields.values() for m in _image_sources(value)}
+    available = read_media(package, wanted) if extra.cards else {}
+    ctx = _Context(slug, known, _Media(available, folder), Counter(), [])
     skipped: Counter[str] = Counter()
+    made: list[tuple[Card, list[AnkiCard], str]] = []
+    made_from: list[int] = []
     for note in contents.notes:
         kind = _kind(note)
         if kind is None:
             skipped[note.notetype.name] += 1
-        else:
-            supported.append((note, kind))
-    problems: list[Problem] = []
-    cards: list[Card] = []
-    defaulted = 0
-    for note, kind in supported:
-        card, used_default = note_to_card(note, kind, slug, known, problems)
-        defaulted += int(used_default and card is not None)
-        if card is not None:
-            cards.append(card)
-    if problems:
+            continue
+        if any(_TYPE_IN in q for q in extra.templates.get(note.notetype.id, ())):
+            ctx.dropped["type-in answers (shown as plain facts)"] += 1
+        note_cards = cards_of.get(note.id, [])
+        for entry, anki_cards in _entries(note, kind, note_cards, ctx):
+            deck = next((c.deck for c in anki_cards), note.deck)
+            made.append((entry, anki_cards, deck))
+            made_from.append(note.id)
+    if ctx.problems:
         raise ImportProblems(
-            f"{len(problems)} note(s) in {package} cannot be imported; nothing written", problems
+            f"{len(ctx.problems)} note(s) in {package} cannot be imported; nothing written", ctx.problems
         )
-    if not cards:
+    if not made:
         listed = ", ".join(f"{name!r} ({count})" for name, count in skipped.items()) or "none"
         raise ImportProblems(
             f"{package} has no Basic or Cloze notes to import", [Problem(f"skipped: {listed}")]
         )
-    deck_title = title or _title([n for n, _ in supported], slug)
-    path = write_deck_file(
-        decks_dir, slug, deck_title, f"Imported from {Path(package).name}.", cards, replace=replace
+    decks = _deck_slugs(Counter(deck for _, _, deck in made), slug, one_deck)
+    drafts: dict[str, list[Card]] = {}
+    titles: dict[str, str] = {}
+    card_ids: dict[int, str] = {}
+    for entry, anki_cards, deck in made:
+        deck_slug, deck_title = decks.get(deck, (slug, slug))
+        drafts.setdefault(deck_slug, []).append(dataclasses.replace(entry, deck=deck_slug))
+        titles.setdefault(deck_slug, title if deck_slug == slug and title else deck_title)
+        for anki_card in anki_cards:
+            number = anki_card.ordinal + 1
+            card_ids[anki_card.id] = (
+                cloze_card_id(entry.id, number) if entry.kind == CardKind.CLOZE else entry.id
+            )
+    description = f"Imported from {Path(package).name}."
+    created = ctx.media.write()
+    try:
+        paths = write_deck_files(
+            folder,
+            [DeckDraft(s, titles[s], description, tuple(cards)) for s, cards in drafts.items()],
+            replace=replace,
+        )
+    except BaseException:
+        for path in created:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+    entries = [entry for entry, _, _ in made]
+    defaulted = {
+        entry.id for (entry, _, _), note_id in zip(made, made_from, strict=True) if note_id in ctx.defaulted
+    }
+    reviews = [
+        (card_ids[r.card_id], r.rating, r.reviewed_at, r.duration_ms)
+        for r in extra.reviews
+        if r.card_id in card_ids
+    ]
+    suspended = [card_ids[c.id] for c in extra.cards if c.suspended and c.id in card_ids]
+    return AnkiImportReport(
+        path=paths[0],
+        cards=sum(len(cloze_numbers(e.text)) if e.kind == CardKind.CLOZE else 1 for e in entries),
+        skipped=dict(skipped),
+        default_concept_cards=len(defaulted),
+        paths=paths,
+        dropped=Counter({k: v for k, v in ctx.dropped.items() if v}),
+        media=len(ctx.media.chosen),
+        reviews=reviews,
+        suspended=suspended,
     )
-    return AnkiImportReport(path, len(cards), dict(skipped), defaulted)
+
+
+_IMG_SOURCE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+
+
+def _image_sources(value: str) -> list[str]:
+    return [next(g for g in m.groups() if g is not None) for m in _IMG_SOURCE.finditer(value)]

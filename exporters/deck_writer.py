@@ -84,27 +84,59 @@ def write_deck_file(
     Raises `TrainerError` if the slug is bad or the file exists (unless `replace`), and
     `DeckError` naming every problem if the new deck would not load; nothing is written then.
     """
+    return write_deck_files(decks_dir, [DeckDraft(slug, title, description, tuple(cards))], replace=replace)[
+        0
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeckDraft:
+    """A deck file to write: its slug, title, description and cards (one per deck-file entry)."""
+
+    slug: str
+    title: str
+    description: str
+    cards: tuple[Card, ...]
+
+
+def write_deck_files(
+    decks_dir: str | Path, drafts: Sequence[DeckDraft], *, replace: bool = False
+) -> list[Path]:
+    """Write every draft as `decks_dir/<slug>.yaml`, all or none: only if they load together
+    with every other deck there. Raises as `write_deck_file` does."""
     folder = Path(decks_dir)
-    if not SLUG.match(slug):
-        raise TrainerError(f"deck slug {slug!r} must be lowercase letters, digits and hyphens")
-    if not cards:
-        raise TrainerError("there are no cards to write")
     if not (folder / CONCEPTS_FILE).is_file():
         raise TrainerError(f"{folder / CONCEPTS_FILE} not found: decks need the concept vocabulary")
-    target = folder / f"{slug}.yaml"
-    if target.exists() and not replace:
-        raise TrainerError(f"{target} already exists (use --replace to overwrite it)")
-    others, _ = deck_files([folder])
-    others = [p for p in others if p.resolve() != target.resolve()]
-    staged = folder / f".{slug}.yaml.partial"
-    staged.write_text(deck_yaml(slug, title, description, cards), encoding="utf-8")
+    targets = []
+    for draft in drafts:
+        if not SLUG.match(draft.slug):
+            raise TrainerError(f"deck slug {draft.slug!r} must be lowercase letters, digits and hyphens")
+        if not draft.cards:
+            raise TrainerError(f"there are no cards to write to deck {draft.slug!r}")
+        target = folder / f"{draft.slug}.yaml"
+        if target.exists() and not replace:
+            raise TrainerError(f"{target} already exists (use --replace to overwrite it)")
+        targets.append(target)
+    written = {target.resolve() for target in targets}
+    others = [p for p in deck_files([folder])[0] if p.resolve() not in written]
+    staged = [folder / f".{draft.slug}.yaml.partial" for draft in drafts]
     try:
-        load_decks([*others, folder / CONCEPTS_FILE, staged])
-        os.replace(staged, target)
-    except DeckError as exc:
-        located = [replace_file(p, str(staged), str(target)) for p in exc.problems]
-        raise DeckError(f"{target} would not load; nothing was written", located) from None
+        for draft, path in zip(drafts, staged, strict=True):
+            path.write_text(
+                deck_yaml(draft.slug, draft.title, draft.description, draft.cards), encoding="utf-8"
+            )
+        try:
+            load_decks([*others, folder / CONCEPTS_FILE, *staged])
+        except DeckError as exc:
+            located = list(exc.problems)
+            for path, target in zip(staged, targets, strict=True):
+                located = [replace_file(p, str(path), str(target)) for p in located]
+            names = ", ".join(str(t) for t in targets)
+            raise DeckError(f"{names} would not load; nothing was written", located) from None
+        for path, target in zip(staged, targets, strict=True):
+            os.replace(path, target)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            staged.unlink()
-    return target
+        for path in staged:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+    return targets

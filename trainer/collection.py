@@ -419,6 +419,44 @@ class Collection:
         self._last_deck = deck or self._last_deck
         return memory, following
 
+    def import_history(
+        self,
+        reviews: Iterable[tuple[str, int, datetime, int | None]],
+        suspended: Iterable[str] = (),
+    ) -> int:
+        """Replay answers made elsewhere (card id, rating, time, duration in ms) oldest first
+        through this learner's scheduler, then suspend the `suspended` cards: all in one
+        transaction, so the cards' states are the replay of their new log. Returns the number
+        of answers recorded.
+
+        Raises `Conflict`, recording nothing, if any of the cards already has answers here.
+        """
+        ordered = sorted(reviews, key=lambda review: review[2])
+        for _card_id, _rating, moment, _duration in ordered:
+            require_utc(moment)
+        wanted = {review[0] for review in ordered} | set(suspended)
+        with driver_transaction(self.engine, write=True) as driver:
+            studied = [c for c in sorted(wanted) if store.card_reviews(driver, self.learner_id, c)]
+            if studied:
+                raise Conflict(f"{len(studied)} card(s) already have answers here, such as {studied[0]!r}")
+            for card_id, rating, moment, duration in ordered:
+                self._record_answer(
+                    driver,
+                    card_id=card_id,
+                    rating=Rating(int(rating)),
+                    moment=moment,
+                    duration_ms=min(duration, 86_400_000) if duration is not None else None,
+                    points_ticked=None,
+                    request_id=None,
+                    expected_reps=None,
+                )
+            for card_id in dict.fromkeys(suspended):
+                loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
+                if loaded is None:
+                    raise NotFound(f"no card {card_id!r}")
+                store.save_memory(driver, self.learner_id, card_id, replace(loaded.memory, suspended=True))
+        return len(ordered)
+
     def _record_answer(
         self,
         driver: Driver,

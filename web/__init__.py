@@ -25,6 +25,7 @@ from . import (
     focus,
     insights,
     library,
+    media,
     preferences,
     security,
     sessions,
@@ -75,7 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (study.bp, library.bp, preferences.bp, api.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (insights.bp, focus.bp, exports.bp, stats_api.bp):
+    for blueprint in (insights.bp, focus.bp, exports.bp, stats_api.bp, media.bp):
         app.register_blueprint(blueprint)
     return app
 

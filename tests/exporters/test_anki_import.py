@@ -140,7 +140,7 @@ def test_cli_lists_skipped_note_types(tmp_path: Path, empty_decks: Path) -> None
         cli, ["import", "anki", str(source), "--deck", "mine", "--decks-dir", str(empty_decks)]
     )
     assert result.exit_code == 0, result.output
-    assert "Skipped 1 note(s) of unsupported note type 'Vocabulary'" in result.output
+    assert "dropped: 1 note(s) of unsupported type 'Vocabulary'" in result.output
     assert "problem-framing" in result.output
 
 

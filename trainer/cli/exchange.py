@@ -124,26 +124,57 @@ def _import_options(func: F) -> F:
 @import_group.command("anki")
 @click.argument("package", type=click.Path(dir_okay=False, path_type=Path))
 @_import_options
+@click.option("--one-deck", is_flag=True, help="Put the cards of every subdeck into the one deck --deck.")
+@click.option(
+    "--with-progress",
+    is_flag=True,
+    help="Also sync the new decks and replay the package's review history and suspensions.",
+)
+@click.pass_obj
 @friendly_errors
-def import_anki_command(package: Path, slug: str, decks_dir: Path, title: str | None, replace: bool) -> None:
-    """Turn the Basic and Cloze notes of an Anki package (and this trainer's own) into a deck file.
+def import_anki_command(
+    obj: Context,
+    package: Path,
+    slug: str,
+    decks_dir: Path,
+    title: str | None,
+    replace: bool,
+    one_deck: bool,
+    with_progress: bool,
+) -> None:
+    """Turn an Anki package into deck files: Basic (a reverse card becomes its own fact),
+    Cloze (one card per Anki card) and this trainer's own note types, with their images.
 
-    Fields keep bold, italics, code, links and lists as Markdown. Other note types are listed
-    and skipped. Cards with no known concept get `problem-framing`. The deck file is written
-    only if every note converts and the deck loads; then run `trainer sync`.
+    The main deck becomes --deck, each subdeck a deck `<deck>-<subdeck>` (or, with
+    --one-deck, part of --deck). Fields keep bold, italics, code, links, lists and images
+    (saved in media/ beside the decks) as Markdown. Cards with no known concept get
+    `problem-framing`. Everything that cannot come along (other note types, type-in answers,
+    underline, colours, sounds, marked and leech tags) is counted in one summary. The deck
+    files are written only if every note converts and the decks load. With --with-progress
+    the decks are synced and the Anki review history replayed through your scheduler (in one
+    transaction), so each card keeps your memory of it; suspended cards stay suspended.
+    Without it, run `trainer sync` next.
 
     \b
     Example:
         trainer import anki shared.apkg --deck my-cards --decks-dir decks
+        trainer import anki collection.apkg --deck mine --with-progress
     """
     from exporters.anki_import import import_anki
 
-    report = import_anki(package, slug, decks_dir, title=title, replace=replace)
-    click.echo(f"Wrote {report.cards} cards to {report.path}")
-    for name, count in report.skipped.items():
-        click.echo(f"Skipped {count} note(s) of unsupported note type {name!r}")
+    report = import_anki(package, slug, decks_dir, title=title, replace=replace, one_deck=one_deck)
+    for path in report.paths:
+        click.echo(f"Wrote {path}")
+    click.echo(f"{report.cards} cards, {report.media} images")
     if report.default_concept_cards:
         click.echo(f"{report.default_concept_cards} card(s) had no known concept: set to problem-framing")
+    if report.summary():
+        click.echo(report.summary())
+    if with_progress:
+        with obj.collection() as col:
+            col.sync_decks([decks_dir])
+            answers = col.import_history(report.reviews, report.suspended)
+        click.echo(f"Progress: {answers} answers replayed, {len(set(report.suspended))} cards suspended")
 
 
 @import_group.command("csv")

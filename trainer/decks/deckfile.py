@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from trainer.decks.media import image_problems
 from trainer.errors import DeckError, Problem
 from trainer.model import Card, CardKind, DrillStyle, FollowUp, Variant
 
@@ -207,6 +208,9 @@ def _card(
     for name in TEXT_FIELDS:
         if name in raw and raw[name] is not None and not isinstance(raw[name], str):
             problem(f"{label}: `{name}` must be text")
+        elif isinstance(raw.get(name), str):
+            for message in image_problems(raw[name], Path(file).parent):
+                problem(f"{label}: `{name}`: {message}")
     drill = _drill(raw, label, problem) if kind == CardKind.DRILL else {}
     numbers: list[int] = []
     if kind == CardKind.CLOZE and isinstance(raw.get("text"), str):

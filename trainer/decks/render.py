@@ -12,6 +12,7 @@ import nh3
 from markdown_it_pyrs import MarkdownIt
 
 from trainer.decks.deckfile import CLOZE_GAP
+from trainer.decks.media import MARKDOWN_IMAGE, MEDIA_URL_PREFIX, media_name
 from trainer.model import Card, CardKind
 
 # CommonMark without its raw-HTML rules: HTML in a deck is shown as text, never passed through.
@@ -35,6 +36,7 @@ _markdown = MarkdownIt("zero").enable_many(
         "newline",
         "table",
         "strikethrough",
+        "image",
     ]
 )
 ALLOWED_TAGS = {
@@ -60,8 +62,17 @@ ALLOWED_TAGS = {
     "hr",
     "span",
     "del",
+    "img",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}, "img": {"src", "alt", "title"}}
+
+
+def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
+    """Images show only files of the deck's media folder, served by this app (same origin)."""
+    if element == "img" and attribute == "src":
+        name = media_name(value)
+        return f"{MEDIA_URL_PREFIX}{name}" if name else None
+    return value
 
 
 @lru_cache(maxsize=4096)
@@ -77,6 +88,7 @@ def _sanitised(rendered: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_keep_attribute,
     )
 
 
@@ -148,10 +160,17 @@ def _render_cloze(
 
 
 def plain_text(text: str) -> str:
-    """Markdown reduced to readable plain text for a terminal."""
-    out = re.sub(r"\*\*(.+?)\*\*", r"\1", text or "")
+    """Markdown reduced to readable plain text for a terminal; an image becomes a placeholder
+    naming its file (`[image: alt, media/chart.png]`)."""
+    out = MARKDOWN_IMAGE.sub(_image_placeholder, text or "")
+    out = re.sub(r"\*\*(.+?)\*\*", r"\1", out)
     out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"\1", out)
     return re.sub(r"`([^`]+)`", r"\1", out)
+
+
+def _image_placeholder(match: re.Match[str]) -> str:
+    alt = match.group(1).strip()
+    return f"[image: {alt}, {match.group(2)}]" if alt else f"[image: {match.group(2)}]"
 
 
 def _inline(rendered: str) -> str:

@@ -367,6 +367,16 @@ def answer_for_request(conn: Connection | Driver, learner_id: int, request_id: s
     return Memory.from_dict(driver.read_json(row[0])) if row is not None else None
 
 
+def card_reviews(conn: Connection | Driver, learner_id: int, card_id: str) -> int:
+    """How many answers the learner's log holds for the card."""
+    driver = Driver.of(conn)
+    row = driver.one(
+        "SELECT count(*) FROM review_logs WHERE learner_id = :learner AND card_id = :card",
+        {"learner": learner_id, "card": card_id},
+    )
+    return int(row[0]) if row is not None else 0
+
+
 def log_review(conn: Connection | Driver, entry: dict[str, Any]) -> None:
     """Append one row to the review log; `entry` holds its values (before/after as dicts; the
     drill columns may be left out, for NULL)."""

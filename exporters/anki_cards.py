@@ -1,0 +1,156 @@
+"""What an Anki package holds beyond its notes: each card's deck, ordinal and queue, the review
+log, the note types' question templates and the media files, read with the same safety checks
+as the notes (`anki_package.open_collection_db`)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .anki_package import PackageError, open_collection_db, protobuf_fields
+
+MAX_MEDIA_FILE_BYTES = 2 << 20
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+SUSPENDED_QUEUE = -1
+MANUAL_REVLOG_TYPE = 4
+
+
+@dataclass(frozen=True)
+class AnkiCard:
+    """One Anki card: its note, template ordinal, deck name and whether it is suspended."""
+
+    id: int
+    note_id: int
+    ordinal: int
+    deck: str
+    suspended: bool
+
+
+@dataclass(frozen=True)
+class AnkiReview:
+    """One answer from Anki's review log (manual rescheduling left out)."""
+
+    card_id: int
+    reviewed_at: datetime
+    rating: int
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class PackageCards:
+    """The cards, reviews and question templates (by note type id) of a package."""
+
+    cards: tuple[AnkiCard, ...]
+    reviews: tuple[AnkiReview, ...]
+    templates: dict[int, tuple[str, ...]]
+
+
+def read_cards(path: str | Path) -> PackageCards:
+    """The cards, review log and question templates of the package at `path`."""
+    source = Path(path)
+    with open_collection_db(source) as (name, conn):
+        try:
+            current = "notetypes" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            decks = _deck_names(conn, current)
+            templates = _current_templates(conn) if current else _legacy_templates(conn)
+            cards = tuple(
+                AnkiCard(int(cid), int(nid), int(ordinal), decks.get(int(did), ""), queue == SUSPENDED_QUEUE)
+                for cid, nid, ordinal, did, queue in conn.execute(
+                    "SELECT id, nid, ord, did, queue FROM cards ORDER BY nid, ord"
+                )
+            )
+            reviews = tuple(
+                AnkiReview(
+                    int(cid), datetime.fromtimestamp(int(rid) / 1000, UTC), int(ease), max(int(taken), 0)
+                )
+                for rid, cid, ease, taken, kind in conn.execute(
+                    "SELECT id, cid, ease, time, type FROM revlog ORDER BY id"
+                )
+                if 1 <= int(ease) <= 4 and int(kind) != MANUAL_REVLOG_TYPE
+            )
+        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise PackageError(f"{source}: {name} is not a readable Anki collection ({exc})") from None
+    return PackageCards(cards, reviews, templates)
+
+
+def _deck_names(conn: sqlite3.Connection, current: bool) -> dict[int, str]:
+    if current:
+        return {int(i): str(n).replace("\x1f", "::") for i, n in conn.execute("SELECT id, name FROM decks")}
+    (raw,) = conn.execute("SELECT decks FROM col").fetchone()
+    return {int(k): str(v.get("name", "")) for k, v in (json.loads(raw or "{}") or {}).items()}
+
+
+def _legacy_templates(conn: sqlite3.Connection) -> dict[int, tuple[str, ...]]:
+    (raw,) = conn.execute("SELECT models FROM col").fetchone()
+    found = {}
+    for key, model in (json.loads(raw or "{}") or {}).items():
+        ordered = sorted(model.get("tmpls", []), key=lambda t: t.get("ord", 0))
+        found[int(key)] = tuple(str(t.get("qfmt", "")) for t in ordered)
+    return found
+
+
+def _current_templates(conn: sqlite3.Connection) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = {}
+    for ntid, config in conn.execute("SELECT ntid, config FROM templates ORDER BY ntid, ord"):
+        question = next(
+            (v for n, v in protobuf_fields(config or b"") if n == 1 and isinstance(v, bytes)), b""
+        )
+        found.setdefault(int(ntid), []).append(question.decode("utf-8", "replace"))
+    return {ntid: tuple(questions) for ntid, questions in found.items()}
+
+
+def read_media(path: str | Path, wanted: set[str]) -> dict[str, bytes]:
+    """The media files named in `wanted` that the package holds, each at most
+    MAX_MEDIA_FILE_BYTES once inflated; larger or missing files are left out."""
+    source = Path(path)
+    found: dict[str, bytes] = {}
+    with zipfile.ZipFile(source) as archive:
+        for entry, name in _media_entries(archive).items():
+            if name not in wanted or entry not in archive.namelist():
+                continue
+            data = _bounded(archive, entry)
+            if data is not None:
+                found[name] = data
+    return found
+
+
+def _media_entries(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Zip entry name to media file name, from the package's media list."""
+    if "media" not in archive.namelist() or archive.getinfo("media").file_size > MAX_MEDIA_FILE_BYTES:
+        return {}
+    raw = archive.read("media")
+    if not raw.startswith(ZSTD_MAGIC):
+        mapping = json.loads(raw.decode("utf-8") or "{}")
+        return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+    import zstandard
+
+    try:
+        listing = zstandard.ZstdDecompressor().decompress(raw, max_output_size=MAX_MEDIA_FILE_BYTES)
+    except zstandard.ZstdError:
+        return {}
+    entries = {}
+    for index, (number, entry) in enumerate(protobuf_fields(listing)):
+        if number == 1 and isinstance(entry, bytes):
+            names = [v for n, v in protobuf_fields(entry) if n == 1 and isinstance(v, bytes)]
+            if names:
+                entries[str(index)] = names[0].decode("utf-8", "replace")
+    return entries
+
+
+def _bounded(archive: zipfile.ZipFile, entry: str) -> bytes | None:
+    if archive.getinfo(entry).file_size > MAX_MEDIA_FILE_BYTES:
+        return None
+    with archive.open(entry) as handle:
+        data = handle.read(MAX_MEDIA_FILE_BYTES + 1)
+    if data.startswith(ZSTD_MAGIC):
+        import zstandard
+
+        try:
+            data = zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_MEDIA_FILE_BYTES + 1)
+        except zstandard.ZstdError:
+            return None
+    return data if len(data) <= MAX_MEDIA_FILE_BYTES else None
