@@ -34,7 +34,13 @@ cards:
     kind: cloze
     text: "{{c1::One}}, {{c2::two}} and {{c3::three}}."
     concepts: [class-imbalance]
+  - id: g-curve
+    kind: fact
+    prompt: "What does this curve show? ![PR curve](media/pr-curve.png)"
+    answer: Precision against recall as the threshold moves.
+    concepts: [class-imbalance]
 """
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def import_into(target: AnkiCollection, package: Path) -> object:
@@ -69,6 +75,8 @@ def test_export_import_twice_with_an_edit_in_anki_between(
     decks = tmp_path / "decks"
     shutil.copytree(FIXTURE_DECKS, decks)
     (decks / "gamma.yaml").write_text(GAMMA)
+    (decks / "media").mkdir()
+    (decks / "media" / "pr-curve.png").write_bytes(PNG)
     wall = datetime.now(UTC)
     start = wall - timedelta(days=40)
     col = open_collection(f"sqlite:///{tmp_path / 'trainer.db'}")  # type: ignore[operator]
@@ -109,6 +117,10 @@ def test_export_import_twice_with_an_edit_in_anki_between(
     assert "<strong>several</strong>" in gamma["desc"]
     tags = {tag for nid in anki.find_notes("") for tag in anki.get_note(nid).tags}
     assert tags and all(tag.startswith(TAG_ROOT) for tag in tags)
+    # The image arrives as Anki media, shown by the note.
+    curve = anki.get_note(anki.find_notes('"Card ID:g-curve"')[0])
+    assert '<img src="pr-curve.png" alt="PR curve">' in curve["Prompt"]
+    assert (Path(anki.media.dir()) / "pr-curve.png").read_bytes() == PNG
     # The learner's preset arrives as the decks' options.
     options = anki.decks.config_dict_for_deck_id(gamma["id"])
     assert options["desiredRetention"] == col.settings.desired_retention

@@ -80,6 +80,7 @@ WALK: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("auth.change_password", "POST", "/account/password", {"current": B[1], "new": "a", "confirm": "a"}),
     ("exports.review_log", "GET", "/export/reviews.csv", None),
     ("exports.anki_package", "GET", "/export/anki.apkg?with_progress=1", None),
+    ("media.image", "GET", "/media/none.png", None),
     ("study.today", "GET", "/", None),
     ("study.review", "GET", "/review", None),
     ("study.reveal", "GET", f"/review/reveal?card_id={REVIEWED}", None),
