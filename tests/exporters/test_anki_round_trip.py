@@ -23,7 +23,7 @@ from trainer import Collection, Rating
 GAMMA = """\
 deck: gamma
 title: "Gamma: multi-gap clozes, for tests"
-description: Clozes with **several** gaps.
+description: Clozes with **several** gaps. <script>alert(1)</script>
 cards:
   - id: g-multi
     kind: cloze
@@ -114,7 +114,7 @@ def test_export_import_twice_with_an_edit_in_anki_between(
     # Short deck names, the subtitle in the description; every tag of ours under one root.
     gamma = anki.decks.by_name(f"{DECK_PREFIX}::Gamma")
     assert gamma is not None and "Multi-gap clozes, for tests" in gamma["desc"]
-    assert "<strong>several</strong>" in gamma["desc"]
+    assert "<strong>several</strong>" in gamma["desc"] and "<script" not in gamma["desc"]
     tags = {tag for nid in anki.find_notes("") for tag in anki.get_note(nid).tags}
     assert tags and all(tag.startswith(TAG_ROOT) for tag in tags)
     # The image arrives as Anki media, shown by the note.
