@@ -4,17 +4,19 @@ as the notes (`anki_package.open_collection_db`)."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .anki_package import PackageError, open_collection_db, protobuf_fields
+from .anki_package import MAX_MEDIA_LIST_BYTES, PackageError, open_collection_db, protobuf_fields
+from .bounded import ZSTD_MAGIC, TooLarge, open_entry, read_bounded, zstd_stream
 
 MAX_MEDIA_FILE_BYTES = 2 << 20
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 SUSPENDED_QUEUE = -1
 MANUAL_REVLOG_TYPE = 4
 
@@ -104,53 +106,56 @@ def _current_templates(conn: sqlite3.Connection) -> dict[int, tuple[str, ...]]:
 
 
 def read_media(path: str | Path, wanted: set[str]) -> dict[str, bytes]:
-    """The media files named in `wanted` that the package holds, each at most
-    MAX_MEDIA_FILE_BYTES once inflated; larger or missing files are left out."""
-    source = Path(path)
+    """The media files named in `wanted` that the package holds, each read a chunk at a time
+    and at most MAX_MEDIA_FILE_BYTES once inflated; a larger, broken or missing file is left out."""
     found: dict[str, bytes] = {}
-    with zipfile.ZipFile(source) as archive:
+    with zipfile.ZipFile(Path(path)) as archive:
+        present = set(archive.namelist())
         for entry, name in _media_entries(archive).items():
-            if name not in wanted or entry not in archive.namelist():
-                continue
-            data = _bounded(archive, entry)
-            if data is not None:
-                found[name] = data
+            if name in wanted and entry in present:
+                data = _bounded(archive, entry)
+                if data is not None:
+                    found[name] = data
     return found
 
 
 def _media_entries(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Zip entry name to media file name, from the package's media list."""
-    if "media" not in archive.namelist() or archive.getinfo("media").file_size > MAX_MEDIA_FILE_BYTES:
+    """Zip entry name to media file name, from the package's media list (an old package's
+    JSON mapping, or current Anki's zstd-compressed list whose n-th file is entry `n`)."""
+    if "media" not in archive.namelist():
         return {}
-    raw = archive.read("media")
-    if not raw.startswith(ZSTD_MAGIC):
-        mapping = json.loads(raw.decode("utf-8") or "{}")
-        return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
-    import zstandard
-
     try:
-        listing = zstandard.ZstdDecompressor().decompress(raw, max_output_size=MAX_MEDIA_FILE_BYTES)
-    except zstandard.ZstdError:
+        with open_entry(archive, "media", MAX_MEDIA_LIST_BYTES) as entry:
+            raw = read_bounded(entry, MAX_MEDIA_LIST_BYTES)
+        if not raw.startswith(ZSTD_MAGIC):
+            mapping = json.loads(raw.decode("utf-8") or "{}")
+            return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+        with zstd_stream(io.BytesIO(raw)) as inflated:
+            listing = read_bounded(inflated, MAX_MEDIA_LIST_BYTES)
+    except (TooLarge, ValueError, OSError, zipfile.BadZipFile, zlib.error, _zstd_error()):
         return {}
     entries = {}
-    for index, (number, entry) in enumerate(protobuf_fields(listing)):
-        if number == 1 and isinstance(entry, bytes):
-            names = [v for n, v in protobuf_fields(entry) if n == 1 and isinstance(v, bytes)]
+    for index, (number, item) in enumerate(protobuf_fields(listing)):
+        if number == 1 and isinstance(item, bytes):
+            names = [v for n, v in protobuf_fields(item) if n == 1 and isinstance(v, bytes)]
             if names:
                 entries[str(index)] = names[0].decode("utf-8", "replace")
     return entries
 
 
 def _bounded(archive: zipfile.ZipFile, entry: str) -> bytes | None:
-    if archive.getinfo(entry).file_size > MAX_MEDIA_FILE_BYTES:
+    try:
+        with open_entry(archive, entry, MAX_MEDIA_FILE_BYTES) as stream:
+            data = read_bounded(stream, MAX_MEDIA_FILE_BYTES)
+        if data.startswith(ZSTD_MAGIC):
+            with zstd_stream(io.BytesIO(data)) as inflated:
+                data = read_bounded(inflated, MAX_MEDIA_FILE_BYTES)
+    except (TooLarge, OSError, zipfile.BadZipFile, zlib.error, _zstd_error()):
         return None
-    with archive.open(entry) as handle:
-        data = handle.read(MAX_MEDIA_FILE_BYTES + 1)
-    if data.startswith(ZSTD_MAGIC):
-        import zstandard
+    return data
 
-        try:
-            data = zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_MEDIA_FILE_BYTES + 1)
-        except zstandard.ZstdError:
-            return None
-    return data if len(data) <= MAX_MEDIA_FILE_BYTES else None
+
+def _zstd_error() -> type[Exception]:
+    import zstandard
+
+    return zstandard.ZstdError  # type: ignore[no-any-return]

@@ -20,15 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from trainer.decks.cloze import CLOZE_GAP, cloze_card_id, cloze_numbers
 from trainer.decks.deckfile import (
-    CLOZE_GAP,
     CONCEPTS_FILE,
     MAX_POINTS,
     MIN_FRAMING_POINTS,
     MIN_POINTS,
     SLUG,
-    cloze_card_id,
-    cloze_numbers,
     load_concepts,
 )
 from trainer.decks.media import IMAGE_TYPES, MEDIA_FOLDER, MEDIA_NAME

@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from trainer import Collection
-from trainer.decks.deckfile import CLOZE_GAP, CONCEPTS_FILE, MAX_POINTS, MIN_POINTS, SLUG, load_concepts
+from trainer.decks.cloze import CLOZE_GAP
+from trainer.decks.deckfile import CONCEPTS_FILE, MAX_POINTS, MIN_POINTS, SLUG, load_concepts
 from trainer.errors import Problem, ProblemsError, TrainerError
 from trainer.model import Card, CardKind
 

@@ -1,4 +1,4 @@
-"""Images in deck files: only files in media/ beside the deck, checked at load, shown as text in a terminal."""
+"""Images in deck files: files in media/ beside the deck only, checked at load; placeholders in a terminal."""
 
 from __future__ import annotations
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from trainer.decks.cloze import cloze_card, cloze_numbers, cloze_problems
 from trainer.decks.media import image_problems
 from trainer.errors import DeckError, Problem
 from trainer.model import Card, CardKind, DrillStyle, FollowUp, Variant
 
 CONCEPTS_FILE = "concepts.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CLOZE_GAP = re.compile(r"\{\{c(\d+)::(.+?)(?:::(.*?))?\}\}", re.DOTALL)
 MIN_POINTS, MAX_POINTS = 3, 7
 MIN_FRAMING_POINTS = 2
 MAX_OPTIONAL, MAX_RED_FLAGS, MAX_VARIANTS, MAX_FOLLOW_UPS = 5, 5, 6, 4
@@ -33,7 +33,6 @@ STORY_POINTS = (
     "Ends with the lesson they took from it",
 )
 """The generic rubric of a story drill whose file gives no `points`."""
-MAX_CLOZE_NUMBER = 500
 
 REQUIRED_FIELDS: dict[CardKind, tuple[str, ...]] = {
     CardKind.FACT: ("prompt", "answer"),
@@ -142,17 +141,6 @@ def load_concepts(files: list[Path], problems: list[Problem]) -> dict[str, str]:
     return concepts
 
 
-def cloze_numbers(text: str) -> list[int]:
-    """The distinct cloze numbers of `text` in ascending order: one card each, as in Anki."""
-    return sorted({int(match.group(1)) for match in CLOZE_GAP.finditer(text)})
-
-
-def cloze_card_id(note: str, number: int) -> str:
-    """The card id of cloze number `number` of the entry `note`: the entry's own id for c1,
-    `<id>-cN` for the others, so adding or removing a gap never moves another gap's progress."""
-    return note if number == 1 else f"{note}-c{number}"
-
-
 def _string_list(value: Any) -> list[str] | None:
     if value is None:
         return []
@@ -215,19 +203,8 @@ def _card(
     numbers: list[int] = []
     if kind == CardKind.CLOZE and isinstance(raw.get("text"), str):
         numbers = cloze_numbers(raw["text"])
-        if not numbers:
-            problem(f"{label}: a cloze needs at least one {{{{c1::...}}}} gap")
-        elif numbers[0] < 1 or numbers[-1] > MAX_CLOZE_NUMBER:
-            problem(f"{label}: cloze numbers run from c1 to c{MAX_CLOZE_NUMBER}")
-        elif card_id != "?":
-            for number in numbers[1:] if numbers[0] == 1 else numbers:
-                sibling = cloze_card_id(card_id, number)
-                if sibling in seen_ids:
-                    problem(
-                        f"{label}: gap c{number} makes card {sibling!r}, already used at {seen_ids[sibling]}"
-                    )
-                else:
-                    seen_ids[sibling] = f"{file}:{line} (gap c{number} of {card_id!r})"
+        for message in cloze_problems(card_id, numbers, f"{file}:{line}", seen_ids):
+            problem(f"{label}: {message}")
     card_concepts = _string_list(raw.get("concepts"))
     tags = _string_list(raw.get("tags"))
     if card_concepts is None or not card_concepts:
@@ -261,13 +238,6 @@ def _card(
     if kind != CardKind.CLOZE:
         return [card]
     return [cloze_card(card, number) for number in numbers]
-
-
-def cloze_card(entry: Card, number: int) -> Card:
-    """The card of cloze number `number` of the cloze entry `entry`."""
-    note = entry.note_id
-    card_id = cloze_card_id(note, number)
-    return replace(entry, id=card_id, note="" if card_id == note else note, cloze=number, html=None)
 
 
 def _rubric_list(

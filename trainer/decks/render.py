@@ -11,7 +11,7 @@ from typing import Any
 import nh3
 from markdown_it_pyrs import MarkdownIt
 
-from trainer.decks.deckfile import CLOZE_GAP
+from trainer.decks.cloze import CLOZE_GAP
 from trainer.decks.media import MARKDOWN_IMAGE, MEDIA_URL_PREFIX, media_name
 from trainer.model import Card, CardKind
 
