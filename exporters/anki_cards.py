@@ -23,13 +23,15 @@ MANUAL_REVLOG_TYPE = 4
 
 @dataclass(frozen=True)
 class AnkiCard:
-    """One Anki card: its note, template ordinal, deck name and whether it is suspended."""
+    """One Anki card: its note, template ordinal, deck name, whether it is suspended and whether
+    it carries one of Anki's coloured flags."""
 
     id: int
     note_id: int
     ordinal: int
     deck: str
     suspended: bool
+    flagged: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,16 @@ def read_cards(path: str | Path) -> PackageCards:
             decks = _deck_names(conn, current)
             templates = _current_templates(conn) if current else _legacy_templates(conn)
             cards = tuple(
-                AnkiCard(int(cid), int(nid), int(ordinal), decks.get(int(did), ""), queue == SUSPENDED_QUEUE)
-                for cid, nid, ordinal, did, queue in conn.execute(
-                    "SELECT id, nid, ord, did, queue FROM cards ORDER BY nid, ord"
+                AnkiCard(
+                    int(cid),
+                    int(nid),
+                    int(ordinal),
+                    decks.get(int(did), ""),
+                    queue == SUSPENDED_QUEUE,
+                    bool(flags & 7),
+                )
+                for cid, nid, ordinal, did, queue, flags in conn.execute(
+                    "SELECT id, nid, ord, did, queue, flags FROM cards ORDER BY nid, ord"
                 )
             )
             reviews = tuple(

@@ -304,6 +304,7 @@ def import_anki(
         if any(_TYPE_IN in q for q in extra.templates.get(note.notetype.id, ())):
             ctx.dropped["type-in answers (shown as plain facts)"] += 1
         note_cards = cards_of.get(note.id, [])
+        ctx.dropped["card flags"] += sum(1 for card in note_cards if card.flagged)
         for entry, anki_cards in _entries(note, kind, note_cards, ctx):
             deck = next((c.deck for c in anki_cards), note.deck)
             made.append((entry, anki_cards, deck))

@@ -58,6 +58,7 @@ def anki_package(folder: Path, *, legacy: bool) -> tuple[Path, dict[str, list[in
                 source.sched.answer_card(source.sched.build_answer(card=card, states=states, rating=answer))
             answered[front] = ratings
         source.sched.suspend_cards([notes["Log-odds of p?"].cards()[0].id])
+        source.set_user_flag_for_cards(1, [notes["AUC"].cards()[1].id])
         out = folder / "native.apkg"
         options = ExportAnkiPackageOptions(
             with_scheduling=True, with_deck_configs=False, with_media=True, legacy=legacy
@@ -80,7 +81,7 @@ def test_native_package_imports_with_history_and_an_exact_summary(
     report = import_anki(package, "mine", decks)
 
     assert report.summary() == (
-        "dropped: 1 marked tags, 1 type-in answers (shown as plain facts), 1 underline"
+        "dropped: 1 card flags, 1 marked tags, 1 type-in answers (shown as plain facts), 1 underline"
     )
     assert sorted(p.name for p in report.paths) == ["mine-metrics.yaml", "mine.yaml"]
     assert (decks / "media" / "pr-curve.png").read_bytes() == PNG
@@ -113,7 +114,10 @@ def test_cli_imports_with_progress_and_prints_the_summary(tmp_path: Path) -> Non
     args = ["--db", db, "import", "anki", str(package), "--deck", "mine", "--decks-dir", str(decks)]
     result = CliRunner().invoke(cli, [*args, "--with-progress", "--one-deck"])
     assert result.exit_code == 0, result.output
-    assert "dropped: 1 marked tags, 1 type-in answers (shown as plain facts), 1 underline" in result.output
+    assert (
+        "dropped: 1 card flags, 1 marked tags, 1 type-in answers (shown as plain facts), 1 underline"
+        in result.output
+    )
     assert "Progress: 4 answers replayed, 1 cards suspended" in result.output
     assert sorted(p.name for p in decks.glob("*.yaml")) == ["concepts.yaml", "mine.yaml"]
 
