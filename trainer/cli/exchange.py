@@ -149,8 +149,8 @@ def import_anki_command(
     --one-deck, part of --deck). Fields keep bold, italics, code, links, lists and images
     (saved in media/ beside the decks) as Markdown. Cards with no known concept get
     `problem-framing`. Everything that cannot come along (other note types, type-in answers,
-    underline, colours, sounds, marked and leech tags) is counted in one summary. The deck
-    files are written only if every note converts and the decks load. With --with-progress
+    underline, colours, sounds, card flags, marked and leech tags) is counted in one summary.
+    The deck files are written only if every note converts and the decks load. With --with-progress
     the decks are synced and the Anki review history replayed through your scheduler (in one
     transaction), so each card keeps your memory of it; suspended cards stay suspended.
     Without it, run `trainer sync` next.
