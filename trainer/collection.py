@@ -446,7 +446,7 @@ class Collection:
                     rating=Rating(int(rating)),
                     moment=moment,
                     duration_ms=min(duration, 86_400_000) if duration is not None else None,
-                    points_ticked=None,
+                    drill=None,
                     request_id=None,
                     expected_reps=None,
                 )
