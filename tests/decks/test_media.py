@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from trainer.cli.markup import terminal_text
 from trainer.decks.deckfile import load_decks
 from trainer.decks.render import markdown_html, plain_text
 from trainer.errors import DeckError
@@ -34,3 +35,5 @@ def test_html_shows_media_images_only_and_the_terminal_a_placeholder() -> None:
     assert '<img src="/media/pr.png" alt="curve">' in html
     assert "evil.example" not in html and "../z.png" not in html
     assert plain_text("See ![curve](media/pr.png).") == "See [image: curve, media/pr.png]."
+    shown = terminal_text("See ![curve](media/pr.png).", width=80)
+    assert "[image: curve, media/pr.png]" in shown and "![" not in shown

@@ -12,6 +12,8 @@ import shutil
 
 import click
 
+from trainer.decks.media import image_placeholders
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])[*_](?![\s*_])(.+?)(?<![\s*_])[*_](?![\w*])")
@@ -54,6 +56,6 @@ def terminal_text(text: str, width: int | None = None) -> str:
     """`text` (deck Markdown) styled and wrapped to `width` columns (default: the terminal's)."""
     columns = max(MIN_WIDTH, width or shutil.get_terminal_size().columns)
     out: list[str] = []
-    for line in (text or "").splitlines() or [""]:
+    for line in image_placeholders(text or "").splitlines() or [""]:
         out.extend(_wrap(emphasis(line.rstrip()), columns) if line.strip() else [""])
     return "\n".join(out)

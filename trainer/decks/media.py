@@ -92,3 +92,14 @@ def media_names(texts: Iterable[str]) -> list[str]:
             if name is not None:
                 found[name] = None
     return list(found)
+
+
+def image_placeholders(text: str) -> str:
+    """`text` with each Markdown image as a placeholder naming its file, for a terminal:
+    `[image: PR curve, media/pr-curve.png]`."""
+
+    def placeholder(match: re.Match[str]) -> str:
+        alt = match.group(1).strip()
+        return f"[image: {alt}, {match.group(2)}]" if alt else f"[image: {match.group(2)}]"
+
+    return MARKDOWN_IMAGE.sub(placeholder, text)

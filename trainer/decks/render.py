@@ -12,7 +12,7 @@ import nh3
 from markdown_it_pyrs import MarkdownIt
 
 from trainer.decks.cloze import CLOZE_GAP
-from trainer.decks.media import MARKDOWN_IMAGE, MEDIA_URL_PREFIX, media_name
+from trainer.decks.media import MEDIA_URL_PREFIX, image_placeholders, media_name
 from trainer.model import Card, CardKind
 
 # CommonMark without its raw-HTML rules: HTML in a deck is shown as text, never passed through.
@@ -162,15 +162,10 @@ def _render_cloze(
 def plain_text(text: str) -> str:
     """Markdown reduced to readable plain text for a terminal; an image becomes a placeholder
     naming its file (`[image: alt, media/chart.png]`)."""
-    out = MARKDOWN_IMAGE.sub(_image_placeholder, text or "")
+    out = image_placeholders(text or "")
     out = re.sub(r"\*\*(.+?)\*\*", r"\1", out)
     out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"\1", out)
     return re.sub(r"`([^`]+)`", r"\1", out)
-
-
-def _image_placeholder(match: re.Match[str]) -> str:
-    alt = match.group(1).strip()
-    return f"[image: {alt}, {match.group(2)}]" if alt else f"[image: {match.group(2)}]"
 
 
 def _inline(rendered: str) -> str:
