@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, request
 from flask_wtf.csrf import generate_csrf
 
+from trainer import DrillAnswer
 from trainer.decks.browse import search_cards
 from trainer.errors import Problem
 from trainer.study.estimates import estimate_day
@@ -19,7 +20,7 @@ from trainer.study.rubric import coverage, suggested_rating
 from . import schemas as s
 from .apispec import CSRF, RequestError, document, responses, spec
 from .context import collection, now
-from .present import card_json, finite_or_none, memory_json
+from .present import card_json, drill_json, finite_or_none, memory_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -66,7 +67,7 @@ def answer(json: s.AnswerRequest) -> Any:
         now=moment,
         duration_ms=json.duration_ms,
         domain=json.domain or None,
-        points_ticked=json.points_ticked,
+        drill=json.drill_answer(),
         request_id=json.request_id,
         expected_reps=json.expected_reps,
     )
@@ -139,7 +140,7 @@ def card(card_id: str) -> Any:
     col = collection()
     study = col.card(card_id)
     return {
-        "card": study.card.to_dict(),
+        "card": {**study.card.to_dict(), **drill_json(study)},
         "memory": memory_json(study.memory),
         "retrievability": col.retrievability(card_id, now=now()),
     }
@@ -168,11 +169,27 @@ def cards(query: s.CardsQuery) -> Any:
 
 
 @bp.get("/rubric/suggest")
-@spec.validate(resp=responses(s.SuggestionOut))
+@spec.validate(resp=responses(s.SuggestionOut, 404))
 def rubric_suggest(query: s.RubricQuery) -> Any:
-    """The rating a drill's rubric coverage suggests, for `ticked` of `total` points."""
-    rating = suggested_rating(query.ticked, query.total)
-    return {"rating": int(rating), "name": rating.name, "coverage": coverage(query.ticked, query.total)}
+    """The rating the marks on a drill suggest, with its reasons in the order the rules applied
+    (see decks/README.md); marks that do not fit the drill's current variant are a 400."""
+    if query.card_id is None:
+        assert query.total is not None
+        ticked = query.ticked[0] if query.ticked else 0
+        rating = suggested_rating(ticked, query.total)
+        reasons = [f"{ticked} of {query.total} core points"]
+        return {
+            "rating": int(rating),
+            "name": rating.name,
+            "reasons": reasons,
+            "coverage": coverage(ticked, query.total),
+        }
+    col = collection()
+    study = col.card(query.card_id)
+    marks = DrillAnswer.of(query.ticked, query.optional, query.flags)
+    suggestion = col.suggest_rating(study, marks, query.duration_ms)
+    core = len(drill_json(study).get("points", []))
+    return {**suggestion.to_dict(), "coverage": len(set(query.ticked)) / core if core else None}
 
 
 @bp.get("/openapi.json")

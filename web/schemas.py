@@ -31,6 +31,7 @@ from trainer.model import DrillStyle
 from .present import rating_from
 
 MAX_DURATION_MS = 86_400_000
+MAX_TYPED_ANSWER = 20_000
 MAX_COUNT = 2**31 - 1
 RatingName = Literal["Again", "Hard", "Good", "Easy"]
 
@@ -104,9 +105,28 @@ class AnswerRequest(Body):
     expected_reps: Count | None = Field(None, description="The card's `reps` when it was shown.")
     duration_ms: Annotated[int, Field(ge=0, le=MAX_DURATION_MS)] | None = None
     points_ticked: list[Index] | None = Field(
-        None, description="The indexes of the rubric points the learner covered (drills)."
+        None, description="Indexes of the core points covered (drills), in the variant shown."
+    )
+    optional_ticked: list[Index] | None = Field(None, description="Indexes of the optional points covered.")
+    flags_raised: list[Index] | None = Field(None, description="Indexes of the red flags the answer made.")
+    follow_ups_done: list[Index] | None = Field(None, description="Indexes of the follow-ups handled.")
+    typed_answer: Annotated[str, StringConstraints(max_length=MAX_TYPED_ANSWER)] | None = Field(
+        None, description="The learner's typed answer, kept with the review (at most 20,000 characters)."
     )
     domain: str | None = Field(None, description="Serve the next card from this deck only.")
+
+    def drill_answer(self) -> DrillAnswer | None:
+        """The drill marks and typed answer, or None when none was sent."""
+        marks = (self.optional_ticked, self.flags_raised, self.follow_ups_done, self.typed_answer)
+        if self.points_ticked is None and all(mark is None for mark in marks):
+            return None
+        return DrillAnswer.of(
+            self.points_ticked,
+            self.optional_ticked,
+            self.flags_raised,
+            self.follow_ups_done,
+            self.typed_answer,
+        )
 
 
 def _rating_or_suggested(raw: Any) -> Rating | Literal["suggested"]:
@@ -123,22 +143,12 @@ class AnswerForm(AnswerRequest):
         PlainValidator(_rating_or_suggested),
         WithJsonSchema({"description": 'As AnswerRequest, or "suggested".'}),
     ]
-    optional_ticked: list[Index] | None = None
-    flags_raised: list[Index] | None = None
-    follow_ups_done: list[Index] | None = None
-    typed_answer: str | None = None
 
     def drill_answer(self) -> DrillAnswer | None:
         """The drill marks and typed answer, or None when the form was not a drill's."""
         if self.points_ticked is None:
             return None
-        return DrillAnswer.of(
-            self.points_ticked,
-            self.optional_ticked,
-            self.flags_raised,
-            self.follow_ups_done,
-            self.typed_answer,
-        )
+        return super().drill_answer()
 
 
 class SuspendRequest(Body):
@@ -159,19 +169,63 @@ class CardsQuery(Query):
     offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
 
 
+def _index_list(raw: Any) -> list[int]:
+    if isinstance(raw, list):
+        raw = ",".join(str(part) for part in raw)
+    try:
+        values = [int(part) for part in str(raw).split(",") if part.strip()]
+    except ValueError:
+        raise PydanticCustomError("index_list", "must be comma-separated indexes, such as 0,2") from None
+    if any(value < 0 for value in values):
+        raise PydanticCustomError("index_list", "indexes start at 0")
+    return values
+
+
+IndexList = Annotated[
+    list[int],
+    PlainValidator(_index_list),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": r"^\d+(,\d+)*$"},
+            ],
+            "description": "Indexes, comma-separated (0,2).",
+        }
+    ),
+]
+
+
 class RubricQuery(Query):
-    ticked: Annotated[int, Field(ge=0)] = Field(description="Rubric points covered; at most `total`.")
-    total: Annotated[int, Field(ge=1)] = Field(description="Rubric points on the card.")
+    """The marks on the drill `card_id` as shown now (its current variant): core points ticked,
+    optional points, red flags, and the answer time. Without `card_id`, `ticked` is a count of
+    `total` core points (the rule on core coverage alone)."""
+
+    card_id: str | None = Field(None, description="The drill; its current variant is graded.")
+    ticked: IndexList = Field([], description="Indexes of the core points covered; with `total`, a count.")
+    total: Annotated[int, Field(ge=1)] | None = Field(None, description="Core points, when no card_id.")
+    optional: IndexList = Field([], description="Indexes of the optional points covered.")
+    flags: IndexList = Field([], description="Indexes of the red flags the answer made.")
+    duration_ms: Annotated[int, Field(ge=0, le=MAX_DURATION_MS)] | None = None
 
     @field_validator("total")
     @classmethod
-    def _covers_ticked(cls, total: int, info: ValidationInfo) -> int:
-        ticked = info.data.get("ticked")
-        if ticked is not None and ticked > total:
+    def _covers_ticked(cls, total: int | None, info: ValidationInfo) -> int | None:
+        ticked = info.data.get("ticked") or []
+        over = len(ticked) > 1 or any(count > total for count in ticked[:1]) if total is not None else False
+        if over and info.data.get("card_id") is None:
             raise PydanticCustomError(
-                "ticked_over_total", "must be at least ticked ({ticked})", {"ticked": ticked}
+                "ticked_over_total",
+                "must be at least ticked ({ticked})",
+                {"ticked": ",".join(map(str, ticked))},
             )
         return total
+
+    @model_validator(mode="after")
+    def _card_or_total(self) -> RubricQuery:
+        if self.card_id is None and self.total is None:
+            raise PydanticCustomError("card_or_total", "give card_id (or, for a bare count, total)")
+        return self
 
 
 # -- responses ------------------------------------------------------------------------------
@@ -330,9 +384,12 @@ class CardsOut(BaseModel):
 
 
 class SuggestionOut(BaseModel):
+    """The suggested rating and, in the order the rules applied, its reasons."""
+
     rating: Annotated[int, Field(ge=1, le=4)]
     name: RatingName
-    coverage: Probability
+    reasons: list[str]
+    coverage: Probability | None = Field(None, description="Core points covered, as a share.")
 
 
 class ReadinessOut(BaseModel):

@@ -100,7 +100,7 @@ def test_drill_points_are_stored(app: Flask, client: FlaskClient, headers: dict[
     [entry] = collection_of(app).history("a-drill")
     assert entry.points_ticked == (1, 3)
     suggestion = client.get("/api/rubric/suggest?ticked=2&total=4").get_json()
-    assert suggestion == {"rating": 2, "name": "Hard", "coverage": 0.5}
+    assert suggestion == {"rating": 2, "name": "Hard", "reasons": ["2 of 4 core points"], "coverage": 0.5}
     assert client.get("/api/rubric/suggest?ticked=5&total=4").status_code == 400
 
 

@@ -3,14 +3,18 @@ the rubric suggestion, and answers with their marks and typed answer, all valida
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.support import Clock, collection_of, web_app
+from tests.conftest import NOW
+from tests.web.support import Clock, collection_of, csrf_token, web_app
+from trainer import Rating
 
 
 @pytest.fixture
@@ -40,3 +44,103 @@ def test_next_card_json_for_drills_and_facts(drill_app: Flask, api: FlaskClient)
     fact = api.get("/api/next").get_json()["card"]
     assert fact["id"] == "a-fact" and fact["style"] is None and fact["variant"] == 0
     assert fact["red_flags"] == [] and fact["follow_ups"] == [] and fact["prompt"] == "How rare is fraud?"
+
+
+def test_card_json_carries_the_variant_shown_and_its_rubric(drill_app: Flask, api: FlaskClient) -> None:
+    card = api.get("/api/cards/d-framing").get_json()["card"]
+    assert (card["style"], card["time_target_s"], card["variant"]) == ("framing", 60, 0)
+    assert card["prompt"] == "Which metric matters more in patient alerts, and why?"
+    assert card["optional"] == ["Mentions alarm fatigue", "Names PPV at the budget"]
+    assert card["red_flags"] == ["Leads with accuracy", "Ignores the base rate"]
+    assert card["follow_ups"][0] == {
+        "prompt": "The alert rate doubles overnight. What do you check?",
+        "answer": "Drift in the inputs first.",
+    }
+    collection_of(drill_app).answer("d-framing", Rating.Good, now=NOW)
+    shown = api.get("/api/cards/d-framing").get_json()["card"]
+    assert shown["variant"] == 1 and shown["prompt"].startswith("The ward has one nurse per 30 beds")
+    assert shown["points"] == ["Names precision at k", "Ties k to nurse capacity"]
+    assert shown["red_flags"] == ["Ignores nurse capacity"]
+    assert shown["answer"] == "Precision at the top of the list."
+
+
+def _post_answer(api: FlaskClient, **body: object) -> Any:
+    return api.post("/api/answer", json=body, headers={"X-CSRFToken": csrf_token(api)})
+
+
+def test_the_rubric_suggestion_follows_the_drill_and_its_variant(drill_app: Flask, api: FlaskClient) -> None:
+    got = api.get("/api/rubric/suggest?card_id=d-framing&ticked=0,1,2,3&optional=0&flags=0&duration_ms=5000")
+    assert got.status_code == 200
+    assert got.get_json() | {"coverage": None} == {
+        "rating": 2,
+        "name": "Hard",
+        "reasons": ["4 of 4 core points", "1 of 2 optional points", "red flag: Leads with accuracy"],
+        "coverage": None,
+    }
+    slow = api.get("/api/rubric/suggest?card_id=d-framing&ticked=0,1,2&duration_ms=200000").get_json()
+    assert slow["name"] == "Hard" and slow["reasons"][-1] == "200 s against a 60 s target"
+    collection_of(drill_app).answer("d-framing", Rating.Good, now=NOW)
+    variant = api.get("/api/rubric/suggest?card_id=d-framing&ticked=0,1").get_json()
+    # Variant 1 has two core points of its own and keeps the base's two optional points.
+    assert variant["name"] == "Good" and variant["reasons"] == [
+        "2 of 2 core points",
+        "0 of 2 optional points",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("card_id=d-framing&ticked=4", "points_ticked"),
+        ("card_id=d-framing&ticked=0&optional=2", "optional_ticked"),
+        ("card_id=d-design&ticked=0&flags=0", "flags_raised"),
+        ("card_id=d-framing&ticked=a", "ticked"),
+        ("card_id=a-fact&ticked=0", "only a drill"),
+    ],
+)
+def test_a_suggestion_for_marks_that_do_not_fit_is_a_400(api: FlaskClient, query: str, reason: str) -> None:
+    response = api.get(f"/api/rubric/suggest?{query}")
+    assert response.status_code == 400
+    assert reason in json.dumps(response.get_json())
+
+
+def test_an_answer_keeps_its_marks_and_typed_answer(drill_app: Flask, api: FlaskClient) -> None:
+    response = _post_answer(
+        api,
+        card_id="d-framing",
+        rating=2,
+        points_ticked=[0, 1],
+        optional_ticked=[1],
+        flags_raised=[0],
+        follow_ups_done=[0],
+        typed_answer="Recall, at an alert rate nurses can carry.",
+    )
+    assert response.status_code == 200
+    [entry] = collection_of(drill_app).history("d-framing")
+    assert (entry.points_ticked, entry.optional_ticked, entry.flags_raised) == ((0, 1), (1,), (0,))
+    assert entry.typed_answer == "Recall, at an alert rate nurses can carry." and entry.variant == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"card_id": "d-framing", "points_ticked": [4]}, "points_ticked"),
+        ({"card_id": "d-framing", "optional_ticked": [2]}, "optional_ticked"),
+        ({"card_id": "d-design", "points_ticked": [0], "flags_raised": [0]}, "flags_raised"),
+        ({"card_id": "d-framing", "typed_answer": "x" * 20_001}, "typed_answer"),
+        ({"card_id": "d-framing", "flags_raised": [-1]}, "flags_raised"),
+    ],
+)
+def test_an_answer_with_marks_that_do_not_fit_is_refused_and_nothing_recorded(
+    drill_app: Flask, api: FlaskClient, body: dict[str, Any], reason: str
+) -> None:
+    response = _post_answer(api, rating=3, **body)
+    assert response.status_code == 400
+    assert reason in json.dumps(response.get_json())
+    assert collection_of(drill_app).history() == []
+
+
+def test_the_openapi_document_declares_the_drill_fields(api: FlaskClient) -> None:
+    document = json.dumps(api.get("/api/openapi.json").get_json())
+    for name in ("red_flags", "follow_ups", "time_target_s", "typed_answer", "flags_raised", "reasons"):
+        assert f'"{name}"' in document
