@@ -22,6 +22,7 @@ from trainer.insights.drills import MIN_ANSWERS as DRILL_MIN_ANSWERS
 from trainer.insights.drills import drill_habits, drill_report
 from trainer.insights.optimize import NotEnoughHistory, optimize
 from trainer.insights.readiness import Readiness, readiness
+from trainer.insights.stats import MIN_EVIDENCE
 from trainer.insights.weakness import (
     concept_gaps,
     domain_gaps,
@@ -48,6 +49,12 @@ CHARTS: dict[str, tuple[ChartFunction, str]] = {
         "Heatmap of retrievability now for each domain and concept",
     ),
 }
+
+
+@bp.app_context_processor
+def _evidence_rule() -> dict[str, Any]:
+    """The minimum of evidence before a weakest domain or a gap is named, for every page."""
+    return {"min_evidence": MIN_EVIDENCE}
 
 
 @bp.app_template_filter("percent")

@@ -30,16 +30,20 @@ FOCUS_DOMAINS = 2
 
 
 def focus_domains(col: Collection, now: datetime, count: int = FOCUS_DOMAINS) -> list[str]:
-    """The `count` weakest domains by the uncertainty-aware rank; when no domain has enough
-    reviews to rank, those with the lowest mean retrievability now; before anything has been
-    studied, the least-seen domains (fewest cards introduced, in deck order)."""
+    """`count` domains to focus on: the weakest by the uncertainty-aware rank, then those with
+    the lowest shrunk recall (which includes domains with too few answers to rank), then those
+    with the lowest mean retrievability now; before anything has been studied, the least-seen
+    domains (fewest cards introduced, in deck order)."""
     report = col.domain_stats(now)
-    ranked = weakest_domains(report)
-    if ranked:
-        return ranked[:count]
+    chosen = weakest_domains(report)[:1]
+    # After the weakest, the lowest shrunk recall: a domain with too few answers to be named
+    # weakest still gets focus when its few answers went badly.
+    answered = report[report["recall_answers_30d"] > 0].sort_values("retention_estimate", kind="stable")
+    chosen += [str(d) for d in answered["domain"] if str(d) not in chosen]
     studied = report[report["retrievability"].notna()].sort_values("retrievability", kind="stable")
-    if not studied.empty:
-        return [str(d) for d in studied["domain"].head(count)]
+    chosen += [str(d) for d in studied["domain"] if str(d) not in chosen]
+    if chosen:
+        return chosen[:count]
     return least_seen_domains(report)[:count]
 
 

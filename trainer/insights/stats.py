@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 MATURE_DAYS = 21.0
 RETENTION_WINDOW = timedelta(days=30)
 PRIOR_REVIEWS = 20.0
+# The evidence needed before a domain is ranked (named weakest) or a domain-concept cell is
+# named a gap: answers to cards already seen. Fewer are shown as raw counts only.
+MIN_EVIDENCE = 10
 CEILING_Z = 1.2816
 COLUMNS = [
     "domain",
@@ -219,14 +222,14 @@ def weakness_ranking(passed: pd.Series, graded: pd.Series) -> pd.DataFrame:
     with the weight of PRIOR_REVIEWS answers (`estimate`); `ceiling` is the optimistic end (90%
     one-sided) of that estimate. Domains are ranked weakest first by their ceiling, so a domain
     is called weak only when even the optimistic view of it is worse than the others; domains
-    without any such answer get no rank.
+    with fewer than MIN_EVIDENCE such answers get no rank.
     """
     total_graded = float(graded.sum())
     pooled = float(passed.sum()) / total_graded if total_graded else 0.9
     weight = graded + PRIOR_REVIEWS
     estimate = (passed + PRIOR_REVIEWS * pooled) / weight
     ceiling = np.minimum(1.0, estimate + CEILING_Z * np.sqrt(estimate * (1 - estimate) / (weight + 1)))
-    rank = ceiling.where(graded > 0).rank(method="first")
+    rank = ceiling.where(graded >= MIN_EVIDENCE).rank(method="first")
     return pd.DataFrame({"retention_estimate": estimate, "retention_ceiling": ceiling, "weak_rank": rank})
 
 

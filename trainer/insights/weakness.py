@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from trainer.insights.stats import card_frame, driver_value, json_values, log_aggregates, retrievability_at
+from trainer.insights.stats import (
+    MIN_EVIDENCE,
+    card_frame,
+    driver_value,
+    json_values,
+    log_aggregates,
+    retrievability_at,
+)
 from trainer.model import Queue
 from trainer.storage import store
 from trainer.storage.database import read_transaction
@@ -77,11 +84,22 @@ def _additive_fit(cells: pd.DataFrame) -> tuple[float, pd.Series, pd.Series]:
 
 
 def gap_attribution(col: Collection, since: datetime | None = None) -> pd.DataFrame:
-    """Per (domain, concept) cell with reviews since `since`: reviews, failed (Again), the
-    failure rate shrunk toward the overall rate, the fitted domain and concept effects, and
-    `gap`: "concept" or "domain" (whichever effect explains a cell that fails at least
-    GAP_MARGIN above the overall rate; "both" when each effect does), or "" for a sound cell."""
-    columns = ["domain", "concept", "reviews", "failed", "rate", "domain_effect", "concept_effect", "gap"]
+    """Per (domain, concept) cell with reviews since `since`: reviews, failed (Again), the raw
+    `fail_rate`, the failure `rate` shrunk toward the overall rate, the fitted domain and
+    concept effects, and `gap`: "concept" or "domain" (whichever effect explains a cell of at
+    least MIN_EVIDENCE reviews that fails at least GAP_MARGIN above the overall rate; "both"
+    when each effect does), or "" for a sound cell or one with too few reviews to tell."""
+    columns = [
+        "domain",
+        "concept",
+        "reviews",
+        "failed",
+        "fail_rate",
+        "rate",
+        "domain_effect",
+        "concept_effect",
+        "gap",
+    ]
     agg = log_aggregates(col, since=since)
     cells = card_concepts(col).merge(agg[["card_id", "reviews", "failed"]], on="card_id")
     cells = cells.groupby(["deck", "concept"], as_index=False)[["reviews", "failed"]].sum()
@@ -93,7 +111,7 @@ def gap_attribution(col: Collection, since: datetime | None = None) -> pd.DataFr
     mu, domain_effect, concept_effect = _additive_fit(cells)
     cells["domain_effect"] = cells["deck"].map(domain_effect)
     cells["concept_effect"] = cells["concept"].map(concept_effect)
-    weak = cells["rate"] >= mu + GAP_MARGIN
+    weak = (cells["rate"] >= mu + GAP_MARGIN) & (cells["reviews"] >= MIN_EVIDENCE)
     by_concept = cells["concept_effect"] >= GAP_MARGIN / 2
     by_domain = cells["domain_effect"] >= GAP_MARGIN / 2
     cells["gap"] = np.select(
@@ -107,6 +125,7 @@ def gap_attribution(col: Collection, since: datetime | None = None) -> pd.DataFr
         default="",
     )
     cells = cells.rename(columns={"deck": "domain"})
+    cells["fail_rate"] = cells["failed"] / cells["reviews"]
     cells[["reviews", "failed"]] = cells[["reviews", "failed"]].astype(int)
     return cells[columns].sort_values("rate", ascending=False).reset_index(drop=True)
 
