@@ -22,6 +22,7 @@ from trainer.clock import day_bounds_of, learner_day, require_utc
 from trainer.decks.deckfile import DeckSet, load_decks
 from trainer.decks.sync import apply_decks, merge_sources, remember_sources, remembered_sources
 from trainer.errors import Conflict, NotFound, TrainerError
+from trainer.insights.answers import answer_tally
 from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
 from trainer.storage import backup, inuse, learners, store
@@ -37,6 +38,7 @@ from trainer.storage.database import (
 from trainer.storage.driver import Driver
 from trainer.storage.paths import bundled_decks, default_database_url
 from trainer.storage.schema import DeckRow
+from trainer.storage.tallies import tally_answer
 from trainer.study import drills, queue, scheduling, undo
 from trainer.study.drills import DrillAnswer
 from trainer.study.rubric import Suggestion
@@ -60,12 +62,23 @@ def _require_decks(conn: Connection, slugs: list[str]) -> None:
 
 @dataclass(frozen=True)
 class DeckInfo:
-    """A synced deck as stored."""
+    """A synced deck as stored. A title may carry a subtitle after a colon
+    ("Finance: fraud, credit risk..."): `name` is the short part, for tables and menus."""
 
     slug: str
     title: str
     description: str
     path: str
+
+    @property
+    def name(self) -> str:
+        """The title up to its first colon ("Finance")."""
+        return self.title.split(":", 1)[0].strip() or self.slug
+
+    @property
+    def subtitle(self) -> str:
+        """The title after its first colon, or "" when it has none."""
+        return self.title.split(":", 1)[1].strip() if ":" in self.title else ""
 
 
 @dataclass(frozen=True)
@@ -492,6 +505,17 @@ class Collection:
         store.save_memory(driver, self.learner_id, card_id, after)
         day = self.day(moment)
         store.count_answer(driver, self.learner_id, day.date, day.start, before.state, 1)
+        tally = answer_tally(
+            self,
+            card_id=card_id,
+            deck=loaded.deck,
+            before=before,
+            rating=rating,
+            moment=moment,
+            duration_ms=duration_ms,
+            points=(checked.rubric.points_ticked, checked.sizes[0]) if checked and checked.rubric else None,
+        )
+        tally_answer(driver, self.learner_id, tally, 1)
         store.log_review(
             driver,
             {
@@ -541,10 +565,26 @@ class Collection:
             return day.date, day.start
 
         with write_transaction(self.engine) as conn:
-            undone = undo.undo_last(conn, self.learner_id, count_day)
+            undone = undo.undo_last(conn, self.learner_id, count_day, self._untally)
         self._last_deck = None
         self._undone = undone.card_id
         return undone
+
+    def _untally(self, conn: Connection, answer: Any) -> None:
+        """Take an undone answer (its review-log row) back out of the statistics' tallies."""
+        loaded = store.load_memory(conn, self.learner_id, answer.card_id)
+        points = (answer.points_ticked or [], answer.points_total) if answer.points_total else None
+        tally = answer_tally(
+            self,
+            card_id=answer.card_id,
+            deck=loaded.deck if loaded is not None else "",
+            before=Memory.from_dict(answer.before),
+            rating=answer.rating,
+            moment=answer.reviewed_at,
+            duration_ms=answer.duration_ms,
+            points=points,
+        )
+        tally_answer(conn, self.learner_id, tally, -1)
 
     # -- suspend and bury ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ The app holds one `Collection` (thread-safe: one pooled engine, one transaction 
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,10 @@ from .context import EXTENSION
 from .json_provider import OrjsonProvider
 
 MAX_CONTENT_LENGTH = 256 * 1024
+
+
+# Browsers expect the web app manifest as JSON of its own type.
+mimetypes.add_type("application/manifest+json", ".webmanifest")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

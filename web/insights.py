@@ -1,19 +1,18 @@
 """Stats: weak domains and concepts, interview readiness, calibration and progress charts.
 
 Every number and picture comes from `trainer` (stats, weakness, readiness, calibration,
-charts); this module only lays them out. Charts are PNG images drawn on each request.
+charts); this module only lays them out. Charts are Vega-Lite specs embedded in the page and
+drawn in the browser.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, abort, make_response, render_template
-from werkzeug.wrappers import Response
+from flask import Blueprint, render_template
 
 from trainer import Collection
 from trainer.insights import charts as chart_module
@@ -39,16 +38,6 @@ bp = Blueprint("insights", __name__)
 MISSED_POINTS = 10
 WEAK_CELLS = 10
 TODAY_WEAKEST = 2
-ChartFunction = Callable[[Collection, datetime], bytes]
-CHARTS: dict[str, tuple[ChartFunction, str]] = {
-    "calendar": (chart_module.review_heatmap_png, "Calendar heatmap of reviews per day over the last year"),
-    "forecast": (chart_module.due_forecast_png, "Bar chart of cards falling due on each of the next 30 days"),
-    "retention": (chart_module.retention_by_domain_png, "Weekly true retention per domain, as lines"),
-    "concepts": (
-        chart_module.domain_concept_heatmap_png,
-        "Heatmap of retrievability now for each domain and concept",
-    ),
-}
 
 
 @bp.app_context_processor
@@ -74,7 +63,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _titles(col: Collection) -> dict[str, str]:
-    return {deck.slug: deck.title for deck in col.decks()}
+    return {deck.slug: deck.name for deck in col.decks()}
 
 
 def today_summary(col: Collection, moment: datetime) -> dict[str, Any]:
@@ -128,31 +117,8 @@ def stats() -> str:
         calibration=_calibration(col),
         ready=ready,
         readiness_rows=_readiness_rows(ready, titles),
-        charts={name: alt for name, (_, alt) in CHARTS.items()},
+        charts=chart_module.stats_charts(col, moment, titles),
     )
-
-
-def png_response(image: bytes) -> Response:
-    """A PNG image response that is never cached: it shows the learner's state at this moment."""
-    response = make_response(image)
-    response.mimetype = "image/png"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/stats/chart/<name>.png")
-def chart(name: str) -> Response:
-    """One of the Stats page's charts as a PNG; 404 for an unknown name."""
-    if name not in CHARTS:
-        abort(404, f"no chart named {name!r}; the charts are {', '.join(CHARTS)}")
-    draw, _ = CHARTS[name]
-    return png_response(draw(collection(), now()))
-
-
-@bp.get("/cards/<card_id>/curve.png")
-def card_curve(card_id: str) -> Response:
-    """The card's forgetting curve as a PNG; 404 for an unknown card."""
-    return png_response(chart_module.forgetting_curve_png(collection(), card_id, now()))
 
 
 @bp.post("/settings/optimize")

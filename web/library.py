@@ -9,12 +9,15 @@ from werkzeug.wrappers import Response
 
 from trainer import DeckError
 from trainer.decks.browse import CardFilter, deck_counts, search_cards
+from trainer.decks.render import card_snippet
+from trainer.insights.charts import forgetting_curve
 from trainer.study.scheduling import format_interval
 
 from .context import collection, deck_paths, is_host, now
 from .present import STATE_NAMES, back_html, drill_view, format_seconds, front_html, why_html
 
 bp = Blueprint("library", __name__)
+bp.add_app_template_filter(card_snippet, "snippet")
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
 
@@ -81,6 +84,7 @@ def card(card_id: str) -> str:
         state_names=STATE_NAMES,
         drill=drill_view(col, study, revealed=True),
         format_seconds=format_seconds,
+        curve=forgetting_curve(col, card_id, moment),
     )
 
 

@@ -12,6 +12,7 @@ from trainer import Conflict, DrillAnswer, NothingToUndo, StudyCard
 from trainer.errors import Problem
 from trainer.insights.focus import MODES as FOCUS_MODES
 from trainer.study.estimates import estimate_day
+from trainer.study.feedback import answer_feedback
 
 from .apispec import RequestError, validate
 from .context import collection, now
@@ -79,7 +80,7 @@ def today() -> str:
     """Due counts per domain, the minutes they will take and the day's progress."""
     moment = now()
     col = collection()
-    titles = {deck.slug: deck.title for deck in col.decks()}
+    titles = {deck.slug: deck.name for deck in col.decks()}
     per_domain = col.due_counts(now=moment)
     return render_template(
         "today.html",
@@ -250,8 +251,7 @@ def answer() -> Any:
         )
     except Conflict as exc:
         return render_template("conflict.html", message=str(exc), domain=domain), 409
-    due = memory.due.date().isoformat() if memory.due else "-"
-    flash(f"{posted.card_id}: {rating.name}. Next due {due}.")
+    flash(answer_feedback(rating, memory, moment))
     return redirect(_review_url(domain), code=303)
 
 

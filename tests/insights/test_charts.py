@@ -1,8 +1,9 @@
-"""Charts render as PNG images for an empty collection and a large one; calibration bins add up."""
+"""Charts as Vega-Lite specs: none drawn without data, every one for a large collection, a
+workload that grows with desired retention; calibration bins add up."""
 
 from __future__ import annotations
 
-import struct
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -16,33 +17,23 @@ from trainer import Collection, Rating
 from trainer.errors import NotFound
 from trainer.insights import charts
 from trainer.insights.calibration import calibration_report
+from trainer.insights.workload import workload
 from trainer.storage.database import write_transaction
 from trainer.storage.store import logs, states
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+STATS_CHARTS = ["concepts", "calendar", "forecast", "retention", "workload"]
 
 
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == PNG_MAGIC
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-def all_charts(col: Collection, card_id: str) -> dict[str, bytes]:
-    now = NOW + timedelta(days=40)
-    return {
-        "heatmap": charts.review_heatmap_png(col, now),
-        "forecast": charts.due_forecast_png(col, now),
-        "retention": charts.retention_by_domain_png(col, now),
-        "grid": charts.domain_concept_heatmap_png(col, now),
-        "curve": charts.forgetting_curve_png(col, card_id, now),
-    }
-
-
-def test_charts_render_for_an_empty_collection(col: Collection) -> None:
-    for name, data in all_charts(col, "a-fact").items():
-        width, height = png_size(data)
-        assert width >= 400 and height >= 200, name
+def test_only_the_workload_chart_has_something_to_plot_before_any_study(col: Collection) -> None:
+    drawn = charts.stats_charts(col, NOW)
+    assert list(drawn) == STATS_CHARTS
+    for name, chart in drawn.items():
+        assert chart.name == name and chart.title and chart.description
+        if name == "workload":
+            assert chart.spec is not None and chart.rows
+        else:
+            assert chart.spec is None and chart.empty and not chart.rows, name
+    assert charts.forgetting_curve(col, "a-fact", NOW).spec is None
 
 
 @pytest.fixture
@@ -86,23 +77,43 @@ def large(tmp_path: Path, open_collection: Callable[..., Collection]) -> Collect
     return col
 
 
-def test_charts_render_for_a_large_collection(large: Collection) -> None:
-    images = all_charts(large, "dom0-0")
-    for name, data in images.items():
-        width, height = png_size(data)
-        assert width >= 400 and height >= 200, name
-    assert images["heatmap"] != charts.review_heatmap_png(large, NOW + timedelta(days=800))
+def test_every_chart_plots_a_large_collection_and_says_it_in_a_table(large: Collection) -> None:
+    now = NOW + timedelta(days=40)
+    drawn = charts.stats_charts(large, now)
+    for name, chart in drawn.items():
+        assert chart.spec is not None, name
+        assert chart.spec["description"] == chart.description
+        assert chart.spec["data"]["values"], name
+        assert chart.rows and all(len(row) == len(chart.columns) for row in chart.rows), name
+        json.dumps(chart.to_dict())
+    calendar = drawn["calendar"].spec["data"]["values"]  # type: ignore[index]
+    assert len(calendar) >= 52 * 7 and sum(day["reviews"] for day in calendar) > 50_000
+    cells = drawn["concepts"].spec["data"]["values"]  # type: ignore[index]
+    assert {(c["domain"], c["concept"]) for c in cells} == {
+        (f"dom{d}", f"c{k}") for d in range(5) for k in range(4)
+    }
+    assert charts.review_calendar(large, NOW + timedelta(days=800)).spec is None
+
+
+def test_workload_grows_with_desired_retention_and_is_repeatable(large: Collection) -> None:
+    first = workload(large, NOW)
+    again = workload(large, NOW)
+    assert first == again
+    assert first.retentions[0] == 0.8 and first.retentions[-1] == 0.97
+    assert first.reviews_per_day[-1] > 1.5 * first.reviews_per_day[0] > 0
 
 
 def test_forgetting_curve_for_a_studied_card_and_an_unknown_one(col: Collection) -> None:
     graduate(col, ["a-fact"], NOW)
     review_days(col, {"a-fact": [True, False, True]}, NOW)
-    curve = charts.forgetting_curve_png(col, "a-fact", NOW + timedelta(days=5))
-    blank = charts.forgetting_curve_png(col, "b-one", NOW + timedelta(days=5))
-    assert png_size(curve) == png_size(blank)
-    assert curve != blank
+    curve = charts.forgetting_curve(col, "a-fact", NOW + timedelta(days=5))
+    studied = [h for h in col.history("a-fact") if h.after.stability is not None]
+    assert curve.spec is not None and len(curve.rows) == len(studied) >= 3
+    recall = [point["recall"] for point in curve.spec["data"]["values"]]  # type: ignore[index]
+    assert max(recall) == pytest.approx(1.0) and min(recall) < 0.95
+    assert charts.forgetting_curve(col, "b-one", NOW + timedelta(days=5)).spec is None
     with pytest.raises(NotFound):
-        charts.forgetting_curve_png(col, "no-such-card", NOW)
+        charts.forgetting_curve(col, "no-such-card", NOW)
 
 
 def test_calibration_bins_count_every_review_with_a_memory(col: Collection) -> None:

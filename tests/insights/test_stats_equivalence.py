@@ -11,25 +11,25 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 from sqlalchemy import select
 
 from tests.conftest import NOW
 from trainer import Collection, Rating
 from trainer.clock import learner_day
-from trainer.insights import charts, forecast, stats
+from trainer.insights import charts, forecast
 from trainer.insights.calibration import BIN_EDGES, calibration_report
 from trainer.insights.summary import export_review_log
+from trainer.insights.tallies import ensure_tallies
 from trainer.insights.weakness import missed_points
 from trainer.model import CardState
-from trainer.storage import store
+from trainer.storage import store, tallies
 from trainer.storage.database import read_transaction
 
 DOMAINS = {"ds": ["stats", "metrics"], "ml": ["metrics", "models"], "sys": ["latency", "models"]}
@@ -73,12 +73,14 @@ def _write_decks(folder: Path, *, shrink: str | None = None, drop: str | None = 
 
 @pytest.fixture
 def history(db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]) -> Collection:
-    """Forty days of answers with a seeded mix of ratings, ticks and undos."""
+    """Forty days of answers with a seeded mix of ratings, ticks and undos, tallied as they
+    are given (the tallies are built before the first answer)."""
     col = open_collection(db_url)
     col.sync_decks([_write_decks(tmp_path / "decks")], now=NOW - timedelta(days=41))
     col.configure(
         new_per_day=6, reviews_per_day=500, timezone="Pacific/Auckland", rollover_hour=3, enable_fuzzing=False
     )
+    ensure_tallies(col, NOW - timedelta(days=41))
     rng = random.Random(11)
     moment = NOW - timedelta(days=40)
     for day in range(40):
@@ -229,29 +231,23 @@ def test_review_log_csv_is_byte_for_byte_the_reference(history: Collection, tmp_
     assert ".250000+00:00" in out.read_text()
 
 
-def test_calendar_heatmap_counts_each_learner_day(
-    history: Collection, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    drawn: list[np.ndarray] = []
-    original = Figure.add_subplot
+def calendar_grid(col: Collection) -> np.ndarray:
+    """The calendar chart's reviews per day laid out as `reference_heatmap_grid` lays them."""
+    chart = charts.review_calendar(col, NOW)
+    assert chart.spec is not None
+    values = chart.spec["data"]["values"]
+    first = date.fromisoformat(values[0]["day"])
+    grid = np.full((7, 53), np.nan)
+    for cell in values:
+        day = date.fromisoformat(cell["day"])
+        grid[day.weekday(), (day - first).days // 7] = cell["reviews"]
+    return grid
 
-    def spy(figure: Figure, *args: Any, **kwargs: Any) -> Any:
-        axes = original(figure, *args, **kwargs)
-        show = axes.imshow
 
-        def imshow(data: Any, *a: Any, **k: Any) -> Any:
-            drawn.append(np.ma.filled(np.ma.asarray(data, dtype=float), np.nan))
-            return show(data, *a, **k)
-
-        monkeypatch.setattr(axes, "imshow", imshow)
-        return axes
-
-    monkeypatch.setattr(Figure, "add_subplot", spy)
-    image = charts.review_heatmap_png(history, NOW)
-    assert image.startswith(b"\x89PNG")
+def test_calendar_heatmap_counts_each_learner_day(history: Collection) -> None:
     expected = reference_heatmap_grid(history)
     assert np.nansum(expected) > 200
-    np.testing.assert_array_equal(drawn[0], expected)
+    np.testing.assert_array_equal(calendar_grid(history), expected)
 
 
 def reference_window_counts(col: Collection) -> pd.DataFrame:
@@ -263,9 +259,11 @@ def reference_window_counts(col: Collection) -> pd.DataFrame:
                 )
             ).all()
         )
+    settings = col.settings
+    first = learner_day(NOW, settings.zone, settings.rollover_hour) - timedelta(days=29)
     counts: dict[str, list[float]] = {}
     for row in _log_rows(col):
-        if row.reviewed_at < NOW - timedelta(days=30):
+        if learner_day(row.reviewed_at, settings.zone, settings.rollover_hour) < first:
             continue
         cell = counts.setdefault(decks[row.card_id], [0, 0, 0, 0])
         if row.state_before == int(CardState.REVIEW):
@@ -280,12 +278,7 @@ def reference_window_counts(col: Collection) -> pd.DataFrame:
     ).set_index("domain")
 
 
-@pytest.mark.parametrize("by_range", [True, False], ids=["deck-id-ranges", "per-card"])
-def test_domain_report_window_counts_match_the_reference(
-    history: Collection, by_range: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if not by_range:
-        monkeypatch.setattr(stats, "_deck_ranges", lambda _conn, _learner: None)
+def test_domain_report_window_counts_the_last_thirty_learner_days(history: Collection) -> None:
     expected = reference_window_counts(history)
     assert expected["graded"].sum() > 20 and expected["possible"].sum() > 0
     report = history.domain_stats(NOW).set_index("domain")
@@ -294,3 +287,37 @@ def test_domain_report_window_counts_match_the_reference(
     assert report["retention_30d"].to_dict() == pytest.approx(retention)
     coverage = (expected["ticked"] / expected["possible"]).to_dict()
     assert report["rubric_coverage"].to_dict() == pytest.approx(coverage)
+
+
+def _tally_rows(col: Collection) -> dict[str, list[tuple[Any, ...]]]:
+    """Each tally table's rows that count at least one answer, floats rounded."""
+    tables = {}
+    with read_transaction(col.engine) as conn:
+        for table in tallies.TABLES:
+            first = table.c.shown if "shown" in table.c else table.c.reviews
+            query = select(table).where(table.c.learner_id == col.learner_id, first != 0)
+            tables[table.name] = sorted(
+                tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in conn.execute(query)
+            )
+    return tables
+
+
+def test_tallies_kept_by_answers_and_undos_equal_a_rebuild_from_the_log(history: Collection) -> None:
+    kept = _tally_rows(history)
+    assert sum(row[3] for row in kept["deck_days"]) == len(_log_rows(history))
+    with history.engine.begin() as conn:
+        conn.execute(tallies.tally_bases.delete())
+    ensure_tallies(history, NOW)
+    rebuilt = _tally_rows(history)
+    for name, rows in kept.items():
+        assert rows == rebuilt[name], name
+
+
+def test_a_new_time_zone_rebuilds_the_tallies_on_its_days(history: Collection) -> None:
+    before = calendar_grid(history)
+    history.configure(timezone="America/Los_Angeles", now=NOW)
+    after = calendar_grid(history)
+    assert not np.array_equal(after, before, equal_nan=True)
+    np.testing.assert_array_equal(after, reference_heatmap_grid(history))
+    report = history.domain_stats(NOW).set_index("domain")
+    assert report["reviews_30d"].to_dict() == reference_window_counts(history)["graded"].to_dict()

@@ -1,5 +1,6 @@
-"""The Stats page and a focus session in a real Chromium: every chart loads under the page's
-Content-Security-Policy, and a keyboard-only focus session stays in focus after an answer."""
+"""The Stats page and a focus session in a real Chromium: every chart is drawn under the page's
+Content-Security-Policy in the page's own colours, and a keyboard-only focus session stays in
+focus after an answer."""
 
 from __future__ import annotations
 
@@ -14,23 +15,33 @@ from tests.web.test_stats import study_history
 
 __all__ = ["app", "base_url", "browser", "page"]
 
-LOADED = "img => img.complete && img.naturalWidth > 0"
+DRAWN = "figure => figure.dataset.drawn === 'true' && figure.querySelector('svg') !== null"
+THEMED_TEXT = "figure => getComputedStyle(figure.querySelector('svg text')).fill"
 
 
-def test_stats_charts_and_forgetting_curve_load(app: Flask, base_url: str, page: Page) -> None:
+def test_stats_charts_draw_themed_under_the_pages_csp(app: Flask, base_url: str, page: Page) -> None:
     study_history(collection_of(app))
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.goto(base_url + "/stats")
-    images = page.locator("img.chart")
-    expect(images).to_have_count(4)
-    for index in range(4):
-        image = images.nth(index)
-        image.scroll_into_view_if_needed()
-        expect(image).to_have_attribute("alt", re.compile(r"\w+ .+"))
-        page.wait_for_function(LOADED, arg=image.element_handle())
-    expect(page.locator(".stats-domains tbody tr").first).to_contain_text("Alpha")
+    figures = page.locator("figure[data-chart]")
+    expect(figures).to_have_count(5)
+    for index in range(5):
+        figure = figures.nth(index)
+        figure.scroll_into_view_if_needed()
+        page.wait_for_function(DRAWN, arg=figure.element_handle())
+        expect(figure.locator(".chart-view")).to_have_attribute("aria-label", re.compile(r"\w+ .+"))
+        box = figure.bounding_box()
+        assert box is not None and box["height"] > 60
+    label = page.locator("figure[data-chart='forecast'] svg text").first
+    body = page.evaluate("getComputedStyle(document.body).color")
+    muted = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--muted').trim()")
+    assert label.evaluate("node => node.getAttribute('fill')").lower() in (muted.lower(), body)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
+    assert not problems, problems
     _shot(page, "stats")
     page.goto(base_url + "/cards/a-fact")
-    page.wait_for_function(LOADED, arg=page.locator("img.chart").element_handle())
+    page.wait_for_function(DRAWN, arg=page.locator("figure[data-chart='curve']").element_handle())
 
 
 def test_keyboard_focus_session_stays_in_focus(app: Flask, base_url: str, page: Page) -> None:

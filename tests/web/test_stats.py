@@ -3,6 +3,8 @@ Settings button that fits FSRS parameters, and the readiness and weakness JSON."
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -22,8 +24,17 @@ from trainer.insights.stats import weakest_domains
 from trainer.insights.weakness import domain_gaps, gap_attribution, missed_points
 from web import close_app, create_app
 
-PNG = b"\x89PNG\r\n\x1a\n"
-CHARTS = ["calendar", "forecast", "retention", "concepts"]
+CHARTS = ["calendar", "forecast", "retention", "concepts", "workload"]
+SPEC = re.compile(
+    r'<figure class="chart" data-chart="(\w+)".*?<script type="application/json">(.*?)</script>', re.S
+)
+
+
+def chart_specs(page: str) -> dict[str, dict[str, object]]:
+    """The Vega-Lite specs embedded in a page, by chart name."""
+    return {name: json.loads(html.unescape(spec)) for name, spec in SPEC.findall(page)}
+
+
 ALPHA = ["a-fact", "a-cloze", "a-drill"]
 BETA = ["b-one", "b-two", "b-three"]
 INTERVIEW = date(2026, 3, 6)
@@ -71,40 +82,35 @@ def test_stats_page_for_a_collection_without_reviews(app: Flask) -> None:
     assert "Set your interview date" in page
     ranks = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<th scope=\"row\">(\w+)</th>", page)
     assert ranks == [("–", "Alpha"), ("–", "Beta")]
-    for name in CHARTS:
-        assert re.search(rf'<img class="chart" src="/stats/chart/{name}.png" alt="[^"]+', page)
+    assert chart_specs(page) == {"workload": chart_specs(page)["workload"]}
+    for name in ["calendar", "forecast", "retention", "concepts"]:
+        assert f'data-chart-empty="{name}"' in page
+    assert "<img" not in page
 
 
-@pytest.mark.parametrize("name", CHARTS)
-def test_charts_are_uncached_png_before_and_after_study(app: Flask, name: str) -> None:
+def test_charts_appear_with_their_data_and_a_table_once_there_is_history(app: Flask) -> None:
     client = app.test_client()
-    empty = client.get(f"/stats/chart/{name}.png")
     study_history(collection_of(app))
-    full = client.get(f"/stats/chart/{name}.png")
-    for response in (empty, full):
-        assert response.status_code == 200
-        assert response.mimetype == "image/png"
-        assert response.data.startswith(PNG)
-        assert response.headers["Cache-Control"] == "no-store"
-    assert full.data != empty.data
+    page = text_of(client, "/stats")
+    specs = chart_specs(page)
+    assert sorted(specs) == sorted(CHARTS)
+    assert "data-chart-empty" not in page
+    for name, spec in specs.items():
+        assert spec["description"], name
+        assert spec["data"]["values"], name  # type: ignore[index]
+        assert "config" not in spec, "colours come from the page's theme"
+    calendar = specs["calendar"]["data"]["values"]  # type: ignore[index]
+    assert sum(day["reviews"] for day in calendar) == 17 * len(ALPHA + BETA)
+    assert page.count('<details class="chart-data">') == len(CHARTS)
 
 
-def test_unknown_chart_and_unknown_card_curve_are_404(app: Flask) -> None:
+def test_card_page_shows_its_forgetting_curve_once_studied(app: Flask) -> None:
     client = app.test_client()
-    assert client.get("/stats/chart/nope.png").status_code == 404
-    assert client.get("/cards/no-such-card/curve.png").status_code == 404
-
-
-def test_card_page_shows_its_forgetting_curve(app: Flask) -> None:
-    client = app.test_client()
-    page = text_of(client, "/cards/a-fact")
-    assert '<img class="chart" src="/cards/a-fact/curve.png" alt="Forgetting curve' in page
-    before = client.get("/cards/a-fact/curve.png")
+    before = text_of(client, "/cards/a-fact")
+    assert 'data-chart-empty="curve"' in before and "Not studied yet." in before
     collection_of(app).answer("a-fact", Rating.Good, NOW - timedelta(days=3))
-    after = client.get("/cards/a-fact/curve.png")
-    assert before.data.startswith(PNG) and after.data.startswith(PNG)
-    assert after.headers["Cache-Control"] == "no-store"
-    assert after.data != before.data
+    after = chart_specs(text_of(client, "/cards/a-fact"))
+    assert after["curve"]["data"]["values"]  # type: ignore[index]
 
 
 def test_stats_page_with_history_ranks_names_gaps_and_missed_points(studied: Flask) -> None:

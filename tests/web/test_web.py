@@ -103,7 +103,7 @@ def test_review_reveals_answer_why_and_intervals_then_answers(
     assert [(e.rating, e.duration_ms) for e in history] == [(Rating.Good, 7000)]
     assert collection_of(app).card("a-fact").memory.state == CardState.LEARNING
     follow = text_of(client.get("/review"))
-    assert "a-fact: Good." in follow
+    assert "Good: back in 10 minutes." in follow
 
 
 def test_double_submit_is_applied_once_and_stale_answer_is_refused(app: Flask, client: FlaskClient) -> None:
@@ -298,6 +298,9 @@ def test_browse_filters_and_card_page(app: Flask, client: FlaskClient) -> None:
         return re.findall(r'<a href="/cards/([a-z0-9-]+)">', text_of(client.get("/browse?" + query)))
 
     assert ids("") == ["a-fact", "a-cloze", "a-drill", "b-one", "b-two", "b-three"]
+    listing = text_of(client.get("/browse"))
+    assert "Scoring must answer within [tens of milliseconds]." in listing
+    assert "{{c1::" not in listing
     assert ids("q=FRAUD") == ["a-fact", "a-drill"]
     assert ids("deck=beta") == ["b-one", "b-two", "b-three"]
     assert ids("concept=latency-budget") == ["a-cloze", "a-drill"]

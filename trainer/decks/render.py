@@ -168,6 +168,17 @@ def plain_text(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"\1", out)
 
 
+def card_snippet(card: Card, limit: int = 110) -> str:
+    """One line of plain text that stands for the card in a list: its prompt, or for a cloze
+    its text with each gap filled in brackets ("... within [tens of milliseconds]"), cut at
+    a word boundary to at most `limit` characters."""
+    text = cloze_back(card.text, html_output=False) if card.text else card.prompt
+    line = " ".join(plain_text(text).split())
+    if len(line) <= limit:
+        return line
+    return line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _inline(rendered: str) -> str:
     """A one-paragraph rendering without its <p> wrapper, for list items and labels."""
     stripped = rendered.strip()

@@ -1,17 +1,16 @@
 """Per-domain progress from card states and the review log, computed with pandas.
 
-The database does the counting (card states in one pass, the last 30 days of the review log
-through its time index, per card then per deck) and pandas combines the per-deck rows, so the
-report stays fast on a million-row log; the per-card frames here serve the other reports.
+The database does the counting: card states in one pass, and the answers of the last 30 days
+from the per-deck, per-day tallies every answer keeps (`trainer.insights.tallies`), so the
+report reads a few hundred rows however long the log; the per-card frames serve other reports.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,8 +19,9 @@ from sqlalchemy import ColumnElement, case, extract, func, literal, select, type
 from sqlalchemy.types import NullType
 
 from trainer.insights import forecast
+from trainer.insights.tallies import ensure_tallies
 from trainer.model import CardState, Queue, Rating
-from trainer.storage import store
+from trainer.storage import store, tallies
 from trainer.storage.database import is_sqlite, read_transaction
 from trainer.storage.schema import UTCDateTime
 
@@ -29,7 +29,19 @@ if TYPE_CHECKING:
     from trainer.collection import Collection
 
 MATURE_DAYS = 21.0
-RETENTION_WINDOW = timedelta(days=30)
+WINDOW_DAYS = 30
+DECK_DAY_COUNTS = [
+    "reviews",
+    "failed",
+    "graded",
+    "passed",
+    "attempts",
+    "recalled",
+    "introduced",
+    "ticked",
+    "possible",
+    "duration_ms",
+]
 PRIOR_REVIEWS = 20.0
 # The evidence needed before a domain is ranked (named weakest) or a domain-concept cell is
 # named a gap: answers to cards already seen. Fewer are shown as raw counts only.
@@ -88,6 +100,12 @@ def driver_value(column: Any) -> ColumnElement[Any]:
     return type_coerce(column, NullType())
 
 
+def raw_rows(conn: Any, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of `query` as the driver returns them (plain tuples, no per-value processing):
+    times as stored (see `utc_times`), JSON as text on SQLite (see `json_values`)."""
+    return list(conn.execute(query).cursor.fetchall())
+
+
 def utc_times(values: pd.Series) -> pd.Series:
     """Driver datetimes (ISO text on SQLite, naive UTC on PostgreSQL) as tz-aware UTC."""
     return pd.to_datetime(values, utc=True, format="ISO8601")
@@ -109,7 +127,7 @@ def card_frame(col: Collection) -> pd.DataFrame:
         s.c.suspended,
     ).where(s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED))
     with read_transaction(col.engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=CARD_COLUMNS)
+        frame = pd.DataFrame(raw_rows(conn, query), columns=CARD_COLUMNS)
     frame["due"] = utc_times(frame["due"])
     frame["last_review"] = utc_times(frame["last_review"])
     frame["stability"] = frame["stability"].astype(float)
@@ -140,6 +158,20 @@ def log_aggregates(col: Collection, since: datetime | None = None) -> pd.DataFra
     frame = pd.DataFrame(rows, columns=LOG_AGGREGATES)
     for name in LOG_AGGREGATES[1:]:
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(float)
+    return frame
+
+
+def card_totals(col: Collection, now: datetime | None = None) -> pd.DataFrame:
+    """Per card the learner ever answered, from the tallies: card_id, reviews and failed (Again)."""
+    ensure_tallies(col, now or datetime.now(UTC))
+    t = tallies.card_totals
+    query = select(t.c.card_id, t.c.reviews, t.c.failed).where(
+        t.c.learner_id == col.learner_id, t.c.reviews > 0
+    )
+    with read_transaction(col.engine) as conn:
+        rows = raw_rows(conn, query)
+    frame = pd.DataFrame(rows, columns=["card_id", "reviews", "failed"])
+    frame[["reviews", "failed"]] = frame[["reviews", "failed"]].astype(float)
     return frame
 
 
@@ -273,8 +305,8 @@ def _state_counts(col: Collection, now: datetime) -> pd.DataFrame:
         "retrievability",
     ]
     with read_transaction(col.engine) as conn:
-        rows = conn.execute(query).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=columns).set_index("domain")
+        rows = raw_rows(conn, query)
+    return pd.DataFrame(rows, columns=columns).set_index("domain")
 
 
 def _elapsed_days(col: Collection, column: Any, when: datetime) -> ColumnElement[Any]:
@@ -285,98 +317,46 @@ def _elapsed_days(col: Collection, column: Any, when: datetime) -> ColumnElement
     return extract("epoch", moment - column) / 86400.0
 
 
-def _window_aggregates(since: datetime, learner_id: int) -> tuple[Any, list[ColumnElement[Any]]]:
-    """The window condition and the graded, passed, ticked and possible aggregates over log rows."""
-    logs = store.logs
-    in_review = logs.c.state_before == int(CardState.REVIEW)
-    # A missing tick list is JSON null on PostgreSQL, which json_array_length rejects.
-    ticked_count = case((logs.c.points_total.is_not(None), func.json_array_length(logs.c.points_ticked)))
-    seen = logs.c.state_before != int(CardState.NEW)
-    recalled = logs.c.rating != int(Rating.Again)
-    window = (logs.c.learner_id == learner_id) & (logs.c.reviewed_at >= since)
-    return window, [
-        func.count().filter(in_review).label("graded"),
-        func.count().filter(in_review & recalled).label("passed"),
-        func.count().filter(seen).label("attempts"),
-        func.count().filter(seen & recalled).label("recalled"),
-        func.sum(ticked_count).label("ticked"),
-        func.sum(logs.c.points_total).label("possible"),
-    ]
-
-
-def _deck_ranges(conn: Any, learner_id: int) -> list[tuple[str, str, str]] | None:
-    """(deck, first card id, last card id) per deck of the learner's card states, when no two
-    decks' id ranges overlap (ids are usually prefixed by their deck), so that each range holds
-    only its deck's cards; None when they do overlap, and on databases other than SQLite, whose
-    text order may not be Python's (SQLite compares ids byte by byte)."""
-    s = store.states
-    if conn.dialect.name != "sqlite":
-        return None
-    rows = conn.execute(
-        select(s.c.deck, func.min(s.c.card_id), func.max(s.c.card_id))
-        .where(s.c.learner_id == learner_id)
-        .group_by(s.c.deck)
-    ).all()
-    ranges = sorted(((r[1], r[2], r[0]) for r in rows), key=lambda r: r[0])
-    if any(after[0] <= before[1] for before, after in itertools.pairwise(ranges)):
-        return None
-    return [(deck, first, last) for first, last, deck in ranges]
-
-
-def _windowed_log_counts(col: Collection, since: datetime) -> pd.DataFrame:
-    """Per deck, over the log since `since`: graded and passed reviews (cards in review state)
-    and rubric points ticked and possible, all read from the covering index
-    `ix_review_logs_card_outcomes`. When each deck's cards form one range of ids, the database
-    sums each range straight off the index; otherwise it aggregates per card, then per deck."""
-    logs, s = store.logs, store.states
-    window, aggregates = _window_aggregates(since, col.learner_id)
+def deck_day_sums(col: Collection, first_day: date | None, now: datetime) -> pd.DataFrame:
+    """Per deck, the tallied answers of the learner-days from `first_day` (all if None): the
+    sums of `DECK_DAY_COUNTS`."""
+    ensure_tallies(col, now)
+    d = tallies.deck_days
+    sums = [func.sum(d.c[name]) for name in DECK_DAY_COUNTS]
+    query = select(d.c.deck, *sums).where(d.c.learner_id == col.learner_id).group_by(d.c.deck)
+    if first_day is not None:
+        query = query.where(d.c.day >= first_day.isoformat())
     with read_transaction(col.engine) as conn:
-        ranges = _deck_ranges(conn, col.learner_id)
-        if ranges is not None:
-            rows = [
-                (
-                    deck,
-                    *conn.execute(
-                        select(*aggregates).where(window, logs.c.card_id.between(first, last))
-                    ).one(),
-                )
-                for deck, first, last in ranges
-            ]
-        else:
-            per_card = (
-                select(logs.c.card_id.label("card_id"), *aggregates)
-                .where(window)
-                .group_by(logs.c.card_id)
-                .subquery()
-            )
-            query = (
-                select(
-                    s.c.deck,
-                    func.sum(per_card.c.graded),
-                    func.sum(per_card.c.passed),
-                    func.sum(per_card.c.attempts),
-                    func.sum(per_card.c.recalled),
-                    func.sum(per_card.c.ticked),
-                    func.sum(per_card.c.possible),
-                )
-                .join(per_card, (s.c.card_id == per_card.c.card_id) & (s.c.learner_id == col.learner_id))
-                .group_by(s.c.deck)
-            )
-            rows = [tuple(r) for r in conn.execute(query).all()]
-    frame = pd.DataFrame(
-        rows, columns=["domain", "graded", "passed", "attempts", "recalled", "ticked", "possible"]
+        rows = raw_rows(conn, query)
+    frame = pd.DataFrame(rows, columns=["domain", *DECK_DAY_COUNTS]).set_index("domain")
+    return frame.apply(pd.to_numeric).astype(float)
+
+
+def deck_days_frame(col: Collection, first_day: date, now: datetime) -> pd.DataFrame:
+    """The tallied rows from `first_day` on: day (a date), deck and `DECK_DAY_COUNTS`."""
+    ensure_tallies(col, now)
+    d = tallies.deck_days
+    query = select(d.c.day, d.c.deck, *(d.c[name] for name in DECK_DAY_COUNTS)).where(
+        d.c.learner_id == col.learner_id, d.c.day >= first_day.isoformat()
     )
-    return frame.set_index("domain").apply(pd.to_numeric).astype(float)
+    with read_transaction(col.engine) as conn:
+        rows = raw_rows(conn, query)
+    frame = pd.DataFrame(rows, columns=["day", "deck", *DECK_DAY_COUNTS])
+    frame["day"] = pd.to_datetime(frame["day"], format="%Y-%m-%d")
+    return frame
 
 
 def domain_report(col: Collection, now: datetime) -> pd.DataFrame:
     """One row per domain, in deck order: cards, introduced, mature, due, overdue, 30-day
-    retention (reviews of cards in review state) with a 95% Wilson interval, mean retrievability
-    now, lapses, mean difficulty, drill rubric coverage; recall (answers to cards already seen,
-    in any state, that were not Again) and a weakness rank from it (1 = weakest)."""
+    retention (reviews of cards in review state over the learner's last WINDOW_DAYS days, today
+    included) with a 95% Wilson interval, mean retrievability now, lapses, mean difficulty, drill
+    rubric coverage; recall (answers to cards already seen, in any state, that were not Again)
+    and a weakness rank from it (1 = weakest)."""
     decks = [d.slug for d in col.decks()]
     frame = _state_counts(col, now).reindex(decks)
-    frame = frame.join(_windowed_log_counts(col, now - RETENTION_WINDOW))
+    first_day = col.day(now).date - timedelta(days=WINDOW_DAYS - 1)
+    window = deck_day_sums(col, first_day, now)
+    frame = frame.join(window[["graded", "passed", "attempts", "recalled", "ticked", "possible"]])
     counts = [
         "cards",
         "introduced",

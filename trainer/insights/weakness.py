@@ -8,7 +8,7 @@ a domain gap when the domain's effect does (everything in that domain is weak).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,13 +18,16 @@ from sqlalchemy import select
 from trainer.insights.stats import (
     MIN_EVIDENCE,
     card_frame,
+    card_totals,
     driver_value,
     json_values,
     log_aggregates,
+    raw_rows,
     retrievability_at,
 )
+from trainer.insights.tallies import ensure_tallies
 from trainer.model import Queue
-from trainer.storage import store
+from trainer.storage import store, tallies
 from trainer.storage.database import read_transaction
 
 if TYPE_CHECKING:
@@ -44,8 +47,8 @@ def card_concepts(col: Collection) -> pd.DataFrame:
         .where(s.c.queue != int(Queue.RETIRED))
     )
     with read_transaction(col.engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["card_id", "deck", "concept"])
+        rows = raw_rows(conn, query)
+    frame = pd.DataFrame(rows, columns=["card_id", "deck", "concept"])
     frame["concept"] = pd.Series(json_values(col, [r[2] for r in rows]), dtype=object)
     frame = frame.explode("concept").dropna(subset=["concept"])
     return frame.reset_index(drop=True)
@@ -100,7 +103,7 @@ def gap_attribution(col: Collection, since: datetime | None = None) -> pd.DataFr
         "concept_effect",
         "gap",
     ]
-    agg = log_aggregates(col, since=since)
+    agg = card_totals(col) if since is None else log_aggregates(col, since=since)
     cells = card_concepts(col).merge(agg[["card_id", "reviews", "failed"]], on="card_id")
     cells = cells.groupby(["deck", "concept"], as_index=False)[["reviews", "failed"]].sum()
     cells = cells[cells["reviews"] > 0]
@@ -144,56 +147,36 @@ def domain_gaps(attribution: pd.DataFrame) -> list[str]:
     return [str(d) for d in order.index]
 
 
-def _rubric_answers(col: Collection) -> pd.DataFrame:
-    """The learner's drill answers only (rows with a rubric total): card_id, deck, the ticked
-    indexes (a list) and the rubric's length when answered, oldest first."""
-    logs, cards = store.logs, store.cards
-    query = (
-        select(logs.c.card_id, cards.c.deck, driver_value(logs.c.points_ticked), logs.c.points_total)
-        .join(cards, cards.c.id == logs.c.card_id)
-        .where(logs.c.learner_id == col.learner_id, logs.c.points_total.is_not(None))
-        .order_by(logs.c.id)
-    )
-    with read_transaction(col.engine) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["card_id", "deck", "ticked", "total"])
-    frame["ticked"] = pd.Series(json_values(col, [r[2] for r in rows]), dtype=object)
-    return frame
-
-
-def missed_points(col: Collection, limit: int = 20) -> pd.DataFrame:
+def missed_points(col: Collection, limit: int = 20, now: datetime | None = None) -> pd.DataFrame:
     """The drill rubric points missed most often: card_id, domain, point (its text), index,
     shown (drill answers that graded it) and missed, most missed first. Answers graded
     against a rubric of a different length (the deck has since changed) are left out."""
     columns = ["card_id", "domain", "point", "index", "shown", "missed", "miss_rate"]
-    log = _rubric_answers(col)
-    if log.empty:
-        return pd.DataFrame(columns=columns)
-    c = store.cards
+    ensure_tallies(col, now or datetime.now(UTC))
+    r, c = tallies.rubric_tallies, store.cards
+    query = select(r.c.card_id, r.c.total, r.c.point, r.c.shown, r.c.ticked).where(
+        r.c.learner_id == col.learner_id, r.c.shown > r.c.ticked
+    )
     with read_transaction(col.engine) as conn:
-        rows = conn.execute(
-            select(c.c.id, c.c.points).where(c.c.id.in_(log["card_id"].unique().tolist()))
-        ).all()
-    lengths = {r.id: len(r.points or []) for r in rows}
-    log = log[log["card_id"].map(lengths).fillna(0).astype(int) == log["total"].astype(int)]
-    if log.empty:
-        return pd.DataFrame(columns=columns[:-1]).assign(miss_rate=pd.Series(dtype=float))
-    shown = log.groupby(["card_id", "deck"]).size().rename("shown").reset_index()
-    ticks = log.assign(answer=np.arange(len(log)))[["answer", "card_id", "ticked"]].explode("ticked")
-    ticks = ticks.dropna(subset=["ticked"]).drop_duplicates(["answer", "ticked"])
-    ticked = ticks.groupby(["card_id", ticks["ticked"].astype(int).rename("index")]).size()
-    points = pd.DataFrame(
-        [(r.id, text, index) for r in rows for index, text in enumerate(r.points or [])],
-        columns=["card_id", "point", "index"],
+        rows = raw_rows(conn, query)
+        ids = sorted({row[0] for row in rows})
+        cards = raw_rows(conn, select(c.c.id, c.c.deck, driver_value(c.c.points)).where(c.c.id.in_(ids)))
+    points = dict(
+        zip([card[0] for card in cards], json_values(col, [card[2] for card in cards]), strict=True)
     )
-    frame = shown.merge(points, on="card_id", how="inner", sort=False)
-    hits = pd.MultiIndex.from_frame(frame[["card_id", "index"]])
-    frame["missed"] = frame["shown"] - ticked.reindex(hits, fill_value=0).to_numpy()
-    frame = frame.rename(columns={"deck": "domain"})[columns[:-1]].astype(
-        {"index": "int64", "shown": "int64", "missed": "int64"}
-    )
+    decks = {card[0]: card[1] for card in cards}
+    frame = pd.DataFrame(
+        [
+            (card_id, decks[card_id], points[card_id][point], point, shown, shown - ticked)
+            for card_id, total, point, shown, ticked in rows
+            if len(points.get(card_id) or []) == total
+        ],
+        columns=columns[:-1],
+    ).astype({"index": "int64", "shown": "int64", "missed": "int64"})
     frame["miss_rate"] = frame["missed"] / frame["shown"]
-    frame = frame[frame["missed"] > 0].sort_values(["missed", "miss_rate"], ascending=False)
+    frame = frame.sort_values(
+        ["missed", "miss_rate", "card_id", "index"], ascending=[False, False, True, True]
+    )
     return frame.head(limit).reset_index(drop=True)
 
 

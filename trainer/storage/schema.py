@@ -295,3 +295,76 @@ class DailyCount(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     new_count: Mapped[int] = mapped_column(Integer, default=0)
     review_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeckDay(Base):
+    """A learner's answers in one deck on one learner-day, counted as they happen: all answers,
+    failed (Again), graded and passed (answers to cards in review state), attempts and recalled
+    (answers to cards already seen, in any state, and those not Again), new cards introduced,
+    rubric points ticked and possible, and time spent. The statistics read these instead of the log."""
+
+    __tablename__ = "deck_days"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    deck: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    graded: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    recalled: Mapped[int] = mapped_column(Integer, default=0)
+    introduced: Mapped[int] = mapped_column(Integer, default=0)
+    ticked: Mapped[int] = mapped_column(Integer, default=0)
+    possible: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CardTotal(Base):
+    """A learner's answers to one card over all time, and how many were Again."""
+
+    __tablename__ = "card_totals"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    card_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalibrationBin(Base):
+    """Answers to studied cards of one deck whose predicted recall fell in one tenth (`bin` 0-9):
+    how many, the sum of the predictions and how many were recalled."""
+
+    __tablename__ = "calibration_bins"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    deck: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    predicted: Mapped[float] = mapped_column(Float, default=0.0)
+    recalled: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RubricTally(Base):
+    """For one drill and rubric length (`total`), how often the point at `point` was graded
+    (`shown`) and ticked."""
+
+    __tablename__ = "rubric_tallies"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    card_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    total: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    point: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    shown: Mapped[int] = mapped_column(Integer, default=0)
+    ticked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TallyBasis(Base):
+    """What a learner's tallies were last rebuilt from the log with (time zone, rollover hour and
+    forgetting-curve decay); a different basis makes the statistics rebuild them."""
+
+    __tablename__ = "tally_bases"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    basis: Mapped[str] = mapped_column(String(200))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ is newer than the step, anything at or before it is older.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -58,7 +59,17 @@ def record_step(
 def _last_answer(conn: Connection, learner_id: int) -> Any:
     logs = store.logs
     return conn.execute(
-        select(logs.c.id, logs.c.card_id, logs.c.before, logs.c.state_before, logs.c.reviewed_at)
+        select(
+            logs.c.id,
+            logs.c.card_id,
+            logs.c.before,
+            logs.c.state_before,
+            logs.c.reviewed_at,
+            logs.c.rating,
+            logs.c.duration_ms,
+            logs.c.points_ticked,
+            logs.c.points_total,
+        )
         .where(logs.c.learner_id == learner_id)
         .order_by(logs.c.id.desc())
         .limit(1)
@@ -76,11 +87,17 @@ def _last_step(conn: Connection, learner_id: int) -> Any:
     ).first()
 
 
-def undo_last(conn: Connection, learner_id: int, count_day: Any) -> Undone:
+def undo_last(
+    conn: Connection,
+    learner_id: int,
+    count_day: Any,
+    untally: Callable[[Connection, Any], None] | None = None,
+) -> Undone:
     """Revert the learner's newest action inside the caller's transaction.
 
     An answer's card gets back its exact state before and its log row is removed (and the
-    day's count, via `count_day(reviewed_at)` giving (date, day start)); a suspend, unsuspend
+    day's count, via `count_day(reviewed_at)` giving (date, day start); `untally(conn, row)`
+    is given the removed row, before the card's state is restored); a suspend, unsuspend
     or bury restores only those flags, so nothing else about the card moves. Raises
     NothingToUndo when the stack is empty.
     """
@@ -96,6 +113,8 @@ def undo_last(conn: Connection, learner_id: int, count_day: Any) -> Undone:
         return Undone(str(step.card_id), step.action)
     if answer is None:
         raise NothingToUndo("there is nothing to undo")
+    if untally is not None:
+        untally(conn, answer)
     store.save_memory(conn, learner_id, answer.card_id, Memory.from_dict(answer.before))
     conn.execute(delete(store.logs).where(store.logs.c.id == answer.id))
     day, start = count_day(answer.reviewed_at)

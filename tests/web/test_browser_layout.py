@@ -1,0 +1,109 @@
+"""Every page fits the screen: at phone (390 px) and desktop (1280 px) widths, in light and dark
+mode, no page is wider than the window and nothing spills out of the page's column (wide
+tables scroll inside their own box), on the bundled decks (long titles, long answers) with
+some history. Screenshots of each page land in test-artifacts/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from flask import Flask
+
+from tests.conftest import NOW
+from tests.web.support import collection_of, web_app
+from tests.web.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, base_url
+from trainer import Rating
+
+__all__ = ["base_url"]
+
+pytestmark = pytest.mark.browser
+
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+
+BUNDLED_DECKS = Path(__file__).resolve().parents[2] / "decks"
+WIDTHS = (390, 1280)
+# Elements of the page's content that reach past its column, unless a box of theirs scrolls.
+SPILLS = """() => {
+  const column = document.querySelector("main").getBoundingClientRect();
+  const spills = [];
+  for (const element of document.querySelectorAll("main *")) {
+    let box = element.parentElement;
+    let inScrollBox = false;
+    while (box && box.tagName !== "MAIN") {
+      if (getComputedStyle(box).overflowX !== "visible") { inScrollBox = true; break; }
+      box = box.parentElement;
+    }
+    const rect = element.getBoundingClientRect();
+    if (!inScrollBox && rect.width > 0 && rect.right > column.right + 1) {
+      spills.push(element.tagName.toLowerCase() + "." + element.className);
+    }
+  }
+  return spills.slice(0, 5);
+}"""
+SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def app(sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
+    with web_app(sqlite_url, BUNDLED_DECKS, tmp_path / "data") as built:
+        col = collection_of(built)
+        for day in range(6, 0, -1):
+            for _ in range(15):
+                card = col.next_card(now=NOW - timedelta(days=day))
+                if card is None:
+                    break
+                points = [0] if card.card.points else None
+                col.answer(card.id, Rating.Good, now=NOW - timedelta(days=day), points_ticked=points)
+        yield built
+
+
+def _pages(app: Flask) -> list[str]:
+    col = collection_of(app)
+    studied = next(h.card_id for h in col.history())
+    drill = next(s.card for s in col.cards() if s.card.points)
+    return [
+        "/",
+        "/review",
+        f"/review?domain={drill.deck}",
+        "/browse",
+        "/browse?q=precision",
+        "/decks",
+        "/stats",
+        "/settings",
+        f"/cards/{studied}",
+        f"/cards/{drill.id}",
+    ]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_no_page_is_wider_than_the_screen(
+    app: Flask, base_url: str, browser: Browser, scheme: Literal["light", "dark"]
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    too_wide = []
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        page = context.new_page()
+        for path in _pages(app):
+            page.goto(base_url + path)
+            page.wait_for_load_state("load")
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            spills = page.evaluate(SPILLS)
+            if scroll > width or spills:
+                too_wide.append((path, width, scroll, spills))
+            name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "today"
+            page.screenshot(path=str(ARTIFACTS / f"layout-{name}-{width}-{scheme}.png"), full_page=True)
+        context.close()
+    assert too_wide == [], too_wide

@@ -1,0 +1,54 @@
+// Draws the page's Vega-Lite charts (specs embedded as JSON by the server) with the vendored
+// Vega renderer, themed from the page's own colours and redrawn when light/dark mode changes.
+"use strict";
+
+(function () {
+  const views = [];
+
+  function colour(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  function theme() {
+    const fg = colour("--fg");
+    const muted = colour("--muted");
+    const line = colour("--line");
+    return {
+      background: null,
+      font: "system-ui, -apple-system, 'Segoe UI', sans-serif",
+      view: { stroke: null },
+      axis: { labelColor: muted, titleColor: fg, domainColor: line, tickColor: line, gridColor: line,
+              labelFontSize: 12, titleFontSize: 12 },
+      legend: { labelColor: muted, titleColor: fg, labelFontSize: 12, titleFontSize: 12 },
+      title: { color: fg },
+      line: { color: colour("--accent") },
+      bar: { color: colour("--accent") },
+      point: { color: colour("--accent") },
+      range: { category: { scheme: "tableau10" } },
+    };
+  }
+
+  function draw() {
+    while (views.length) views.pop().finalize();
+    document.querySelectorAll("figure[data-chart]").forEach(function (figure) {
+      const source = figure.querySelector("script[type='application/json']");
+      const target = figure.querySelector(".chart-view");
+      if (!source || !target) return;
+      const spec = JSON.parse(source.textContent);
+      spec.config = theme();
+      vegaEmbed(target, spec, {
+        actions: false, renderer: "svg", ast: true, defaultStyle: false,
+        tooltip: { theme: "custom", disableDefaultStyle: true },
+      }).then(function (result) {
+        views.push(result.view);
+        figure.dataset.drawn = "true";
+      }).catch(function (error) {
+        figure.dataset.drawn = "error";
+        target.textContent = "This chart could not be drawn: " + error.message;
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", draw);
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", draw);
+})();
