@@ -150,7 +150,7 @@ def test_drill_graded_with_the_rubric(app: Flask, base_url: str, page: Page) -> 
     expect(page.locator("[data-suggestion]")).to_have_text("Good: 3 of 4 core points")
     _shot(page, "drill-rubric")
     page.keyboard.press("Enter")
-    expect(page.locator(".flash")).to_contain_text("a-drill: Good.")
+    expect(page.locator(".flash")).to_contain_text("Good: back in")
     [entry] = col.history("a-drill")
     assert entry.rating == Rating.Good and entry.points_ticked == (0, 1, 3)
     assert entry.typed_answer == "Price both errors; 50 ms budget; watch drift."
