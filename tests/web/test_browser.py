@@ -115,7 +115,7 @@ def test_keyboard_session_reveal_rate_undo(app: Flask, base_url: str, page: Page
     page.keyboard.press("Space")
     expect(page.locator('[data-key="4"]')).to_be_visible()
     page.keyboard.press("4")
-    expect(page.locator(".flash")).to_contain_text("b-one: Easy.")
+    expect(page.locator(".flash")).to_contain_text("Easy: back in")
     assert [(e.card_id, e.rating) for e in col.history()] == [
         ("a-fact", Rating.Again),
         ("b-one", Rating.Easy),
@@ -217,7 +217,7 @@ def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
     page.locator("#follow-0").check()
     _shot(page, "drill-framing")
     page.locator('[data-key="accept"]').click()
-    expect(page.locator(".flash")).to_contain_text("d-framing: Hard.")
+    expect(page.locator(".flash")).to_contain_text("Hard: back in")
     [entry] = collection_of(app).history("d-framing")
     assert entry.rating == Rating.Hard and entry.flags_raised == (0,) and entry.follow_ups_done == (0,)
     # Back within the learn-ahead window as its next variant, with last time's typed answer.
