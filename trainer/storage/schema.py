@@ -111,6 +111,8 @@ class CardRow(Base):
     """The deck-file entry the card comes from; a cloze's cards (one per cloze number) share it."""
     cloze: Mapped[int] = mapped_column(SmallInteger, default=0)
 
+    __table_args__ = (Index("ix_cards_deck_kind_position", "deck", "kind", "position"),)
+
 
 class CardStateRow(Base):
     """One learner's scheduling state for one card.

@@ -9,7 +9,6 @@ has already introduced in the domain, so it holds after an undo, a setting chang
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from trainer.model import CardKind, Queue, StudyCard
@@ -27,29 +26,31 @@ def drills_due(introduced: int, every: int) -> int:
     return (upcoming - FIRST_DRILL_AT) // every + 1
 
 
-@lru_cache(maxsize=4)
-def _first_new_statement(drill_only: bool) -> str:
-    return (
-        f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
-        f" WHERE s.learner_id = :learner AND s.queue = {int(Queue.NEW)} AND s.deck = :deck"
-        + (f" AND c.kind = '{CardKind.DRILL.value}'" if drill_only else "")
-        + " AND (s.buried_until IS NULL OR s.buried_until <= :now) ORDER BY s.position LIMIT 1"
-    )
-
-
-_INTRODUCED_SQL = (
-    "SELECT c.kind, COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id"
-    " WHERE s.learner_id = :learner AND s.deck = :deck"
-    f" AND s.queue IN ({int(Queue.LEARNING)}, {int(Queue.REVIEW)}) GROUP BY c.kind"
+_FIRST_NEW_SQL = (
+    f"SELECT {STUDY_CARD_COLUMNS} FROM card_states s JOIN cards c ON c.id = s.card_id"
+    f" WHERE s.learner_id = :learner AND s.queue = {int(Queue.NEW)} AND s.deck = :deck"
+    " AND (s.buried_until IS NULL OR s.buried_until <= :now) ORDER BY s.position LIMIT 1"
 )
-
-
-def introduced_counts(driver: Driver, learner_id: int, deck: str) -> tuple[int, int]:
-    """(cards, of which drills) the learner has introduced in `deck` and still studies."""
-    rows = driver.execute(_INTRODUCED_SQL, {"learner": learner_id, "deck": deck}).fetchall()
-    total = sum(int(count) for _kind, count in rows)
-    drills = sum(int(count) for kind, count in rows if kind == CardKind.DRILL.value)
-    return total, drills
+# The drill queries start from the deck's few drills (index ix_cards_deck_kind_position) and look
+# each one's state up by key; CROSS JOIN keeps SQLite from starting at the deck's many states.
+_FIRST_NEW_DRILL_SQL = (
+    f"SELECT {STUDY_CARD_COLUMNS} FROM cards c CROSS JOIN card_states s"
+    f" WHERE c.deck = :deck AND c.kind = '{CardKind.DRILL.value}'"
+    f" AND s.learner_id = :learner AND s.card_id = c.id AND s.queue = {int(Queue.NEW)}"
+    " AND (s.buried_until IS NULL OR s.buried_until <= :now) ORDER BY c.position LIMIT 1"
+)
+_INTRODUCED_DRILLS_SQL = (
+    "SELECT COUNT(*) FROM cards c CROSS JOIN card_states s"
+    f" WHERE c.deck = :deck AND c.kind = '{CardKind.DRILL.value}'"
+    " AND s.learner_id = :learner AND s.card_id = c.id"
+    f" AND s.queue IN ({int(Queue.LEARNING)}, {int(Queue.REVIEW)})"
+)
+# Whether the learner has introduced more than :skip cards of the deck: reads at most :skip + 1
+# index entries, where a COUNT would read every card the learner studies in the deck.
+_INTRODUCED_BEYOND_SQL = (
+    "SELECT 1 FROM card_states WHERE learner_id = :learner AND deck = :deck"
+    f" AND queue IN ({int(Queue.LEARNING)}, {int(Queue.REVIEW)}) LIMIT 1 OFFSET :skip"
+)
 
 
 def next_new_card(driver: Driver, learner_id: int, deck: str, now: Any, every: int) -> StudyCard | None:
@@ -59,14 +60,19 @@ def next_new_card(driver: Driver, learner_id: int, deck: str, now: Any, every: i
     case its first new drill.
     """
     params = {"learner": learner_id, "deck": deck, "now": now}
-    row = driver.one(_first_new_statement(False), params)
+    row = driver.one(_FIRST_NEW_SQL, params)
     if row is None:
         return None
     first = study_card_from_raw(driver, row)
     if every <= 0 or first.card.kind == CardKind.DRILL:
         return first
-    introduced, drills = introduced_counts(driver, learner_id, deck)
-    if drills >= drills_due(introduced, every):
+    drill = driver.one(_FIRST_NEW_DRILL_SQL, params)
+    if drill is None:
         return first
-    drill = driver.one(_first_new_statement(True), params)
-    return study_card_from_raw(driver, drill) if drill is not None else first
+    counted = driver.one(_INTRODUCED_DRILLS_SQL, params)
+    drills = int(counted[0]) if counted else 0
+    # Behind on drills when drills_due(introduced, every) > drills, that is when the learner has
+    # introduced at least FIRST_DRILL_AT - 1 + drills * every cards of the deck.
+    needed = FIRST_DRILL_AT - 1 + drills * every
+    behind = driver.one(_INTRODUCED_BEYOND_SQL, {**params, "skip": needed - 1}) is not None
+    return study_card_from_raw(driver, drill) if behind else first
