@@ -113,9 +113,11 @@ def test_withdrawing_and_forgetting(engine: Engine) -> None:
         throttle.withdraw(conn, second)
         throttle.withdraw(conn, [])
     assert [stored(engine, scope, key) for scope, key in keys.items()] == [1, 1, 1]
+    attempt(engine, {ADDRESS: "alice", ACCOUNT: "bob"}, 2)  # the same key in another scope; another account
     with engine.begin() as conn:
         throttle.forget(conn, ACCOUNT, "alice")
     assert [stored(engine, scope, key) for scope, key in keys.items()] == [1, 1, 0]
+    assert stored(engine, ADDRESS, "alice") == 1 and stored(engine, ACCOUNT, "bob") == 1
 
 
 def test_failures_a_window_old_are_forgotten_when_the_next_is_counted(engine: Engine) -> None:
