@@ -133,15 +133,15 @@ def test_the_time_reason_states_the_answer_time_in_seconds() -> None:
 
 
 def test_bad_rubrics_and_indexes_are_refused() -> None:
-    with pytest.raises(ValueError, match="^a rubric needs at least one core point$"):
+    with pytest.raises(ValueError, match=r"^a rubric needs at least one core point$"):
         suggest(RubricAnswer(), (0, 0, 0))
-    with pytest.raises(ValueError, match="^a rubric needs at least one point$"):
+    with pytest.raises(ValueError, match=r"^a rubric needs at least one point$"):
         coverage(0, 0)
-    with pytest.raises(ValueError, match="^a rubric needs at least one point$"):
+    with pytest.raises(ValueError, match=r"^a rubric needs at least one point$"):
         coverage(1, 0)
-    with pytest.raises(ValueError, match="^ticked must be between 0 and 3$"):
+    with pytest.raises(ValueError, match=r"^ticked must be between 0 and 3$"):
         coverage(4, 3)
-    with pytest.raises(ValueError, match="^ticked must be between 0 and 3$"):
+    with pytest.raises(ValueError, match=r"^ticked must be between 0 and 3$"):
         coverage(-1, 3)
     assert coverage(0, 4) == 0 and coverage(3, 4) == 0.75 and coverage(4, 4) == 1
     assert checked_indexes([2, 0, 2], 3, "points") == (0, 2)
