@@ -274,20 +274,28 @@ def report(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report-only", action="store_true", help="write MUTATION.md from the last run")
+    parser.add_argument("--constants-only", action="store_true", help="only change the constants")
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("names", nargs="*", help="mutant name globs (default: every configured module)")
     args = parser.parse_args()
-    seconds = None
-    if not args.report_only:
+    saved = ROOT / "mutants" / "constants.json"
+    timing = ROOT / "mutants" / "minutes.json"
+    if not (args.report_only or args.constants_only):
         began = time.perf_counter()
         run = [*MUTMUT, "run", "--max-children", str(args.max_children), *args.names]
         # Fewer Hypothesis examples per oracle test: a broken formula fails within a few.
         env = {**os.environ, "TRAINER_ORACLE_EXAMPLES": "25"}
         subprocess.run(run, cwd=ROOT, check=False, env=env)
-        seconds = time.perf_counter() - began
-    constants = constant_mutants()
+        timing.write_text(json.dumps((time.perf_counter() - began) / 60))
+    if args.constants_only or not saved.exists():
+        saved.parent.mkdir(exist_ok=True)
+        saved.write_text(json.dumps(constant_mutants()))
+    if args.constants_only:
+        return
+    constants = [tuple(row) for row in json.loads(saved.read_text())]
+    seconds = 60 * json.loads(timing.read_text()) if timing.exists() else None
     modules = results(configured_modules())
-    (ROOT / "MUTATION.md").write_text(report(modules, seconds, constants))
+    (ROOT / "MUTATION.md").write_text(report(modules, seconds, constants))  # type: ignore[arg-type]
     for module in modules.values():
         score = module.score()
         print(f"{module.path}: {'not run' if score is None else f'{score:.1%}'}")

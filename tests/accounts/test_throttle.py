@@ -83,6 +83,9 @@ def test_an_account_is_delayed_never_locked(engine: Engine) -> None:
         timedelta(seconds=s) for s in (0, 1, 2, 4, 5, 5, 5)
     ]
     assert ThrottlePolicy().account_delay(10**6) == timedelta(minutes=1)
+    # The doublings stop at 2**30 seconds (34 years), whatever the cap and the count.
+    endless = ThrottlePolicy(max_failures=1, max_delay=timedelta(days=10**6))
+    assert endless.account_delay(31) == endless.account_delay(10**6) == timedelta(seconds=2**30)
     account = {ACCOUNT: "alice"}
     for i in range(2):
         assert attempt(engine, account, i)[0] is None

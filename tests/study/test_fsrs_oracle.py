@@ -98,3 +98,11 @@ def test_retrievability_is_fsrs_retrievability(stability: float, days: int, deca
     now = NOW + timedelta(days=days)
     theirs = Scheduler(parameters=w).get_card_retrievability(card, now)
     assert scheduling.retrievability(chosen, memory, now) == pytest.approx(theirs, rel=1e-12)
+
+
+def test_a_card_never_reviewed_has_no_retrievability() -> None:
+    assert scheduling.retrievability(Settings(), Memory(), NOW) == 0.0
+    half = Memory(state=CardState.REVIEW, stability=3.0, difficulty=5.0, last_review=None, due=NOW)
+    assert scheduling.retrievability(Settings(), half, NOW) == 0.0
+    card = Card(state=State.Review, stability=None, difficulty=5.0, last_review=NOW)
+    assert Scheduler().get_card_retrievability(card, NOW) == 0
