@@ -141,3 +141,30 @@ def test_long_keys_are_cut_to_a_fixed_length(engine: Engine) -> None:
     with engine.begin() as conn:
         throttle.forget(conn, PAIR, long_name + "zzz")
     assert stored(engine, PAIR, long_name) == 0
+
+
+def record(engine: Engine, scope: str, key: str, *minutes: float) -> None:
+    """Failures written straight into the table (an attempt would also clear old ones)."""
+    with engine.begin() as conn:
+        for m in minutes:
+            conn.execute(throttle.failures.insert().values(scope=scope, key=key, failed_at=at(m)))
+
+
+def test_only_failures_of_the_same_scope_and_key_inside_the_window_count(engine: Engine) -> None:
+    record(engine, PAIR, "x", 0, 1, 2)
+    assert until(engine, {PAIR: "x"}, 3) == at(10)
+    assert until(engine, {ADDRESS: "x"}, 3) is None
+    assert until(engine, {PAIR: "y"}, 3) is None
+    # Two failures inside the window delay nobody; the two before it must not count.
+    record(engine, ACCOUNT, "alice", 0, 1, 10.5, 11)
+    assert until(engine, {ACCOUNT: "alice"}, 11) is None
+    # A failure exactly a window old is out: only the two at 9.99 and 10 count at 10.
+    record(engine, ACCOUNT, "bob", 0, 9.99, 10)
+    assert until(engine, {ACCOUNT: "bob"}, 10) is None
+
+
+def test_an_attempt_clears_only_its_own_keys_old_failures(engine: Engine) -> None:
+    record(engine, PAIR, "old", 0)
+    record(engine, ADDRESS, "p", 0)
+    attempt(engine, {PAIR: "p"}, 30)
+    assert stored(engine, PAIR, "old") == 1 and stored(engine, ADDRESS, "p") == 1

@@ -48,6 +48,8 @@ def test_retrievability_of_an_unstudied_card_is_zero() -> None:
     w = Scheduler().parameters
     ours = forecast.retrievability(np.array([np.nan, 2.0]), np.array([3.0, -5.0]), w)
     assert ours[0] == 0.0 and ours[1] == 1.0
+    # A zero stability divides by zero (and 0/0 at no time elapsed): 0, with no warning raised.
+    assert list(forecast.retrievability(np.array([0.0, 0.0]), np.array([3.0, 0.0]), w)) == [0.0, 0.0]
 
 
 @ORACLE
