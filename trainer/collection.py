@@ -35,7 +35,7 @@ from trainer.storage.database import (
     read_transaction,
     write_transaction,
 )
-from trainer.storage.driver import Driver
+from trainer.storage.driver import Driver, integrity_errors
 from trainer.storage.paths import bundled_decks, default_database_url
 from trainer.storage.schema import DeckRow
 from trainer.storage.tallies import tally_answer
@@ -406,6 +406,44 @@ class Collection:
         if duration_ms is not None and not 0 <= duration_ms <= 86_400_000:
             raise TrainerError("duration_ms must be between 0 and 86400000")
         following = None
+        try:
+            memory, deck, following = self._answer_transaction(
+                card_id, checked, moment, duration_ms, drill, request_id, expected_reps, next_from
+            )
+        except integrity_errors():
+            # Two answers with one request_id for different cards, each holding its own card's
+            # lock: the second insert meets the unique request_id.
+            if request_id is None:
+                raise
+            with driver_transaction(self.engine, write=False) as driver:
+                done = store.answer_for_request(driver, self.learner_id, request_id)
+            if done is None:
+                raise
+            return self._repeated(request_id, card_id, done), None
+        self._last_deck = deck or self._last_deck
+        return memory, following
+
+    @staticmethod
+    def _repeated(request_id: str, card_id: str, done: tuple[str, Memory]) -> Memory:
+        """The first answer's memory for a repeated `request_id`, which must be for the same card."""
+        answered, memory = done
+        if answered != card_id:
+            raise Conflict(f"request_id {request_id!r} was already used to answer card {answered!r}")
+        return memory
+
+    def _answer_transaction(
+        self,
+        card_id: str,
+        checked: Rating,
+        moment: datetime,
+        duration_ms: int | None,
+        drill: DrillAnswer | None,
+        request_id: str | None,
+        expected_reps: int | None,
+        next_from: list[str] | None,
+    ) -> tuple[Memory, str | None, StudyCard | None]:
+        """The answer's own write transaction: the memory, the deck whose turn it was, the next card."""
+        following = None
         with driver_transaction(self.engine, write=True) as driver:
             memory, deck = self._record_answer(
                 driver,
@@ -429,8 +467,7 @@ class Collection:
                     limits=self._limits(),
                     drill_every=self._settings.new_drill_every,
                 )
-        self._last_deck = deck or self._last_deck
-        return memory, following
+        return memory, deck, following
 
     def import_history(
         self,
@@ -490,7 +527,7 @@ class Collection:
             # first request answered now sees that answer, and returns it.
             done = store.answer_for_request(driver, self.learner_id, request_id)
             if done is not None:
-                return done, None
+                return self._repeated(request_id, card_id, done), None
         if loaded is None:
             raise NotFound(f"no card {card_id!r}")
         if loaded.retired:

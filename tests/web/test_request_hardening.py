@@ -70,3 +70,33 @@ def test_concurrent_repeats_of_one_answer_all_get_the_first_result(
     assert [status for status, _ in results] == [200] * 20, results
     assert len({repr(reply["memory"]) for _, reply in results}) == 1
     assert len(collection_of(app).history()) == 1
+
+
+def test_one_request_id_sent_for_different_cards_answers_one_and_refuses_the_rest(app: Flask) -> None:
+    """Concurrent answers to four cards under one request_id: one is recorded, the others get
+    409 naming the card that request answered (on PostgreSQL each holds its own card's lock,
+    so the repeats reach the unique request_id)."""
+    first_client = app.test_client()
+    token = csrf_token(first_client)
+    cookie = first_client.get_cookie("session")
+    assert cookie is not None
+    cards = ["a-fact", "b-one", "b-two", "b-three"] * 3
+
+    def send(card_id: str) -> tuple[int, Any]:
+        client = app.test_client()
+        client.set_cookie("session", cookie.value)
+        body = {"card_id": card_id, "rating": 3, "request_id": "shared-id"}
+        response = client.post("/api/answer", json=body, headers={"X-CSRFToken": token})
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=len(cards)) as pool:
+        results = list(pool.map(send, cards))
+    history = collection_of(app).history()
+    assert len(history) == 1
+    answered = history[0].card_id
+    for card_id, (status, reply) in zip(cards, results, strict=True):
+        if card_id == answered:
+            assert status == 200, reply
+        else:
+            assert status == 409, (card_id, status, reply)
+            assert answered in reply["error"]

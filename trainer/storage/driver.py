@@ -11,6 +11,8 @@ driver's own (`sqlite3.OperationalError`, `psycopg.OperationalError`), not SQLAl
 from __future__ import annotations
 
 import re
+import sqlite3
+import sys
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -87,3 +89,11 @@ class Driver:
     def read_json(value: Any) -> Any:
         """A stored JSON value back as Python data."""
         return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """The database drivers' IntegrityError classes (a unique key refused a row)."""
+    errors: list[type[Exception]] = [sqlite3.IntegrityError]
+    if "psycopg" in sys.modules:
+        errors.append(sys.modules["psycopg"].IntegrityError)
+    return tuple(errors)

@@ -130,7 +130,7 @@ _INSERT_REVIEW_SQL = (
 DRILL_LOG_COLUMNS = ("variant", "optional_ticked", "flags_raised", "follow_ups_done", "typed_answer")
 _DRILL_JSON = ("optional_ticked", "flags_raised", "follow_ups_done")
 _ANSWER_FOR_REQUEST_SQL = (
-    "SELECT after FROM review_logs WHERE learner_id = :learner AND request_id = :request"
+    "SELECT card_id, after FROM review_logs WHERE learner_id = :learner AND request_id = :request"
 )
 
 
@@ -360,11 +360,13 @@ def count_answer(
     driver.execute(_INSERT_DAY_COUNTS_SQL, {**key, "new": new + logged_new, "review": review + logged_review})
 
 
-def answer_for_request(conn: Connection | Driver, learner_id: int, request_id: str) -> Memory | None:
-    """The memory an earlier answer with `request_id` produced, or None if there was none."""
+def answer_for_request(
+    conn: Connection | Driver, learner_id: int, request_id: str
+) -> tuple[str, Memory] | None:
+    """The card an earlier answer with `request_id` was for and the memory it produced, or None."""
     driver = Driver.of(conn)
     row = driver.one(_ANSWER_FOR_REQUEST_SQL, {"learner": learner_id, "request": request_id})
-    return Memory.from_dict(driver.read_json(row[0])) if row is not None else None
+    return (str(row[0]), Memory.from_dict(driver.read_json(row[1]))) if row is not None else None
 
 
 def card_reviews(conn: Connection | Driver, learner_id: int, card_id: str) -> int:
