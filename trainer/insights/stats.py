@@ -30,18 +30,6 @@ if TYPE_CHECKING:
 
 MATURE_DAYS = 21.0
 WINDOW_DAYS = 30
-DECK_DAY_COUNTS = [
-    "reviews",
-    "failed",
-    "graded",
-    "passed",
-    "attempts",
-    "recalled",
-    "introduced",
-    "ticked",
-    "possible",
-    "duration_ms",
-]
 PRIOR_REVIEWS = 20.0
 # The evidence needed before a domain is ranked (named weakest) or a domain-concept cell is
 # named a gap: answers to cards already seen. Fewer are shown as raw counts only.
@@ -319,29 +307,29 @@ def _elapsed_days(col: Collection, column: Any, when: datetime) -> ColumnElement
 
 def deck_day_sums(col: Collection, first_day: date | None, now: datetime) -> pd.DataFrame:
     """Per deck, the tallied answers of the learner-days from `first_day` (all if None): the
-    sums of `DECK_DAY_COUNTS`."""
+    sums of `tallies.DECK_DAY_COUNTS`."""
     ensure_tallies(col, now)
     d = tallies.deck_days
-    sums = [func.sum(d.c[name]) for name in DECK_DAY_COUNTS]
+    sums = [func.sum(d.c[name]) for name in tallies.DECK_DAY_COUNTS]
     query = select(d.c.deck, *sums).where(d.c.learner_id == col.learner_id).group_by(d.c.deck)
     if first_day is not None:
         query = query.where(d.c.day >= first_day.isoformat())
     with read_transaction(col.engine) as conn:
         rows = raw_rows(conn, query)
-    frame = pd.DataFrame(rows, columns=["domain", *DECK_DAY_COUNTS]).set_index("domain")
+    frame = pd.DataFrame(rows, columns=["domain", *tallies.DECK_DAY_COUNTS]).set_index("domain")
     return frame.apply(pd.to_numeric).astype(float)
 
 
 def deck_days_frame(col: Collection, first_day: date, now: datetime) -> pd.DataFrame:
-    """The tallied rows from `first_day` on: day (a date), deck and `DECK_DAY_COUNTS`."""
+    """The tallied rows from `first_day` on: day (a date), deck and `tallies.DECK_DAY_COUNTS`."""
     ensure_tallies(col, now)
     d = tallies.deck_days
-    query = select(d.c.day, d.c.deck, *(d.c[name] for name in DECK_DAY_COUNTS)).where(
+    query = select(d.c.day, d.c.deck, *(d.c[name] for name in tallies.DECK_DAY_COUNTS)).where(
         d.c.learner_id == col.learner_id, d.c.day >= first_day.isoformat()
     )
     with read_transaction(col.engine) as conn:
         rows = raw_rows(conn, query)
-    frame = pd.DataFrame(rows, columns=["day", "deck", *DECK_DAY_COUNTS])
+    frame = pd.DataFrame(rows, columns=["day", "deck", *tallies.DECK_DAY_COUNTS])
     frame["day"] = pd.to_datetime(frame["day"], format="%Y-%m-%d")
     return frame
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Table,
     case,
     insert,
     literal,
@@ -17,14 +16,8 @@ from sqlalchemy import (
 
 from trainer.model import Memory, Queue
 from trainer.settings import Settings
-from trainer.storage.schema import CardRow, CardStateRow, Learner, LearnerSettings, ReviewLogRow, utcnow
-from trainer.storage.store import memory_values
-
-cards: Table = CardRow.__table__  # type: ignore[assignment]
-states: Table = CardStateRow.__table__  # type: ignore[assignment]
-logs: Table = ReviewLogRow.__table__  # type: ignore[assignment]
-learners: Table = Learner.__table__  # type: ignore[assignment]
-learner_settings: Table = LearnerSettings.__table__  # type: ignore[assignment]
+from trainer.storage.schema import utcnow
+from trainer.storage.store import cards, learner_settings, learners, memory_values, states
 
 
 def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> None:

@@ -56,22 +56,21 @@ def _upsert(table: str, keys: Sequence[str], values: Sequence[str]) -> str:
     )
 
 
-_DECK_DAY_SQL = _upsert(
-    "deck_days",
-    ["learner_id", "day", "deck"],
-    [
-        "reviews",
-        "failed",
-        "graded",
-        "passed",
-        "attempts",
-        "recalled",
-        "introduced",
-        "ticked",
-        "possible",
-        "duration_ms",
-    ],
-)
+DECK_DAY_COUNTS = [
+    "reviews",
+    "failed",
+    "graded",
+    "passed",
+    "attempts",
+    "recalled",
+    "introduced",
+    "ticked",
+    "possible",
+    "duration_ms",
+]
+"""The counts kept per learner, deck and day (the columns of `deck_days` beside its key)."""
+
+_DECK_DAY_SQL = _upsert("deck_days", ["learner_id", "day", "deck"], DECK_DAY_COUNTS)
 _CARD_TOTAL_SQL = _upsert("card_totals", ["learner_id", "card_id"], ["reviews", "failed"])
 _CALIBRATION_SQL = _upsert(
     "calibration_bins", ["learner_id", "deck", "bin"], ["reviews", "predicted", "recalled"]
