@@ -76,25 +76,41 @@ def empty_decks(tmp_path: Path) -> Iterator[Path]:
     yield folder
 
 
+# The child's own high-water mark, read from /proc when it exits. The kernel's ru_maxrss would not
+# do: a process started by fork and exec keeps the larger of its own peak and the resident size of
+# the parent it was forked from, and the test process can itself be hundreds of MiB.
+_MEASURED_CLI = """
+import atexit, os, runpy, sys
+
+def _record_peak():
+    with open("/proc/self/status") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["PEAK_FILE"], "w") as out:
+        out.write(str(kib * 1024))
+
+atexit.register(_record_peak)
+sys.argv[0] = "trainer"
+runpy.run_module("trainer.cli", run_name="__main__", alter_sys=True)
+"""
+
+
 def _run_import(package: Path, decks: Path, home: Path) -> tuple[int, str, int]:
     """`trainer import anki` in a child process, killed after TIME_CEILING_S: its exit status,
     output and peak resident memory in bytes."""
-    command = [sys.executable, "-m", "trainer.cli", "import", "anki", str(package), "--deck", "bomb"]
+    command = [sys.executable, "-c", _MEASURED_CLI, "import", "anki", str(package), "--deck", "bomb"]
     command += ["--decks-dir", str(decks)]
     home.mkdir(exist_ok=True)
-    env = dict(os.environ, TRAINER_HOME=str(home), TMPDIR=str(home))
+    peak_file = home / "peak"
+    env = dict(os.environ, TRAINER_HOME=str(home), TMPDIR=str(home), PEAK_FILE=str(peak_file))
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     timer = threading.Timer(TIME_CEILING_S, child.kill)
     timer.start()
     try:
-        assert child.stdout is not None
-        output = child.stdout.read().decode()
-        child.stdout.close()
-        _pid, status, usage = os.wait4(child.pid, 0)
+        output, _ = child.communicate()
     finally:
         timer.cancel()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, output, usage.ru_maxrss * 1024
+    assert peak_file.exists(), f"the import did not exit by itself (exit status {child.returncode})"
+    return child.returncode, output.decode(), int(peak_file.read_text())
 
 
 @pytest.mark.parametrize("case", sorted(BOMBS))
@@ -112,3 +128,13 @@ def test_bombs_are_refused_before_they_inflate(case: str, tmp_path: Path, empty_
     assert peak < MEMORY_CEILING, f"peak memory {peak >> 20} MiB"
     assert sorted(p.name for p in empty_decks.iterdir()) == before
     assert MAX_COLLECTION_BYTES < MEMORY_CEILING
+
+
+def test_peak_memory_is_the_childs_own_not_the_parents(tmp_path: Path, empty_decks: Path) -> None:
+    ballast = bytearray(MEMORY_CEILING + (64 << 20))  # zero-filled, so every page is resident
+    missing = tmp_path / "missing.apkg"
+
+    code, output, peak = _run_import(missing, empty_decks, tmp_path / "home")
+
+    assert len(ballast) > MEMORY_CEILING and code != 0, output
+    assert 10 << 20 < peak < MEMORY_CEILING, f"peak memory {peak >> 20} MiB"
