@@ -8,13 +8,23 @@ col.answer(card.id, Rating.Good)
 """
 
 from trainer.collection import Collection, DeckInfo, ReviewEntry
-from trainer.errors import Conflict, DeckError, NotFound, NothingToUndo, SettingsError, TrainerError
+from trainer.decks.cardform import CardDraft
+from trainer.errors import (
+    Conflict,
+    DeckError,
+    Forbidden,
+    NotFound,
+    NothingToUndo,
+    SettingsError,
+    TrainerError,
+)
 from trainer.model import Card, CardKind, CardState, Memory, Preview, Rating, StudyCard, SyncReport
 from trainer.settings import Settings
 from trainer.study.drills import DrillAnswer, DrillAnswerError
 
 __all__ = [
     "Card",
+    "CardDraft",
     "CardKind",
     "CardState",
     "Collection",
@@ -23,6 +33,7 @@ __all__ = [
     "DeckInfo",
     "DrillAnswer",
     "DrillAnswerError",
+    "Forbidden",
     "Memory",
     "NotFound",
     "NothingToUndo",

@@ -273,9 +273,11 @@ def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport
                 last = Memory.from_dict(rows[-1].after)
                 repairs.missing.append((*key, last))
                 seen.add(key)
+    owners = dict(conn.execute(select(learners.decks.c.slug, learners.decks.c.owner_id)).all())
     for learner_id in learner_ids:
-        for card_id in cards:
-            if (learner_id, card_id) not in seen:
+        for card_id, card in cards.items():
+            owner = owners.get(card.deck)
+            if (learner_id, card_id) not in seen and owner in (None, learner_id):
                 report.problems.append(
                     Problem(
                         "missing", "card has no state for this learner", learner_id, card_id, repairable=True

@@ -16,11 +16,19 @@ from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, or_, select
 
 from trainer.clock import day_bounds_of, learner_day, require_utc
+from trainer.decks import cardform, owncards
+from trainer.decks.cardform import CardDraft, CardPreview
 from trainer.decks.deckfile import DeckSet, load_decks
-from trainer.decks.sync import apply_decks, merge_sources, remember_sources, remembered_sources
+from trainer.decks.sync import (
+    apply_decks,
+    concepts_table,
+    merge_sources,
+    remember_sources,
+    remembered_sources,
+)
 from trainer.errors import Conflict, NotFound, TrainerError
 from trainer.insights.answers import answer_tally
 from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
@@ -36,7 +44,7 @@ from trainer.storage.database import (
     write_transaction,
 )
 from trainer.storage.driver import Driver, integrity_errors
-from trainer.storage.paths import bundled_decks, default_database_url
+from trainer.storage.paths import bundled_decks, data_dir, default_database_url
 from trainer.storage.schema import DeckRow
 from trainer.storage.tallies import tally_answer
 from trainer.study import drills, queue, scheduling, undo
@@ -205,14 +213,78 @@ class Collection:
         return merge_sources([bundled_decks(), *remembered])
 
     def decks(self) -> list[DeckInfo]:
-        """The synced decks, in order."""
+        """The synced decks the learner studies, in order: the shared ones and their own."""
+        query = select(decks_table).where(self._own_or_shared()).order_by(decks_table.c.position)
         with read_transaction(self.engine) as conn:
-            rows = conn.execute(select(decks_table).order_by(decks_table.c.position)).all()
+            rows = conn.execute(query).all()
         return [DeckInfo(r.slug, r.title, r.description, r.path) for r in rows]
 
+    def _own_or_shared(self) -> Any:
+        owner = decks_table.c.owner_id
+        return or_(owner.is_(None), owner == self.learner_id)
+
     def _load_deck_order(self) -> list[str]:
+        query = select(decks_table.c.slug).where(self._own_or_shared()).order_by(decks_table.c.position)
         with read_transaction(self.engine) as conn:
-            return list(conn.execute(select(decks_table.c.slug).order_by(decks_table.c.position)).scalars())
+            return list(conn.execute(query).scalars())
+
+    # -- cards written in a front end ---------------------------------------------------------
+
+    def _author(self, study_group: bool) -> owncards.Author:
+        return owncards.Author(self.learner_id, self.learner_name, study_group)
+
+    def save_card(
+        self,
+        draft: CardDraft,
+        card_id: str | None = None,
+        *,
+        folder: str | Path | None = None,
+        study_group: bool = False,
+        now: datetime | None = None,
+    ) -> list[str]:
+        """Add `draft` as a new card of the learner's own deck, or (given `card_id`) make it that
+        card's content, keeping its id and so every learner's progress and history; returns the
+        ids of the cards the entry makes (a cloze makes one per gap number).
+
+        A new card goes to the learner's own deck file under `folder` (the data folder by
+        default), a deck only they study. An edit rewrites the card's entry in its deck file. The
+        file is checked by the deck-file rules, synced and replaced atomically, all or nothing.
+        Alone (`study_group` False) the learner may edit every deck; in a study group, their own
+        deck, and the shared decks only as an admin (`Forbidden` otherwise). Raises `DeckError`
+        naming each problem's form field, `NotFound` or `Conflict` (a retired card).
+        """
+        moment = require_utc(now)
+        place = Path(folder) if folder is not None else data_dir()
+        saved: owncards.Saved | None = None
+        try:
+            with write_transaction(self.engine) as conn:
+                saved = owncards.save_card(conn, self._author(study_group), draft, card_id, place, moment)
+        except BaseException:
+            if saved is not None:
+                saved.written.restore()  # the file went in but the transaction did not commit
+            raise
+        self._decks = self._load_deck_order()
+        return saved.card_ids
+
+    def can_edit(self, card_id: str, *, study_group: bool = False) -> bool:
+        """Whether `save_card` may change card `card_id` for this learner (see its rules)."""
+        with read_transaction(self.engine) as conn:
+            return owncards.can_edit(conn, self._author(study_group), card_id)
+
+    def card_draft(self, card_id: str) -> CardDraft:
+        """Card `card_id` as the fields of a form that would save it unchanged; raises NotFound."""
+        return CardDraft.of(self.card_content(card_id))
+
+    @staticmethod
+    def preview_card(draft: CardDraft) -> CardPreview:
+        """`draft` as sanitised HTML, by the renderer synced cards use, valid or not."""
+        return cardform.preview(draft)
+
+    def concepts(self) -> dict[str, str]:
+        """The concept vocabulary the synced decks use: slug to description, by slug."""
+        with read_transaction(self.engine) as conn:
+            rows = conn.execute(select(concepts_table.c.id, concepts_table.c.description).order_by("id"))
+            return dict(rows.all())
 
     # -- settings -----------------------------------------------------------------------------
 

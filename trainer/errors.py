@@ -48,6 +48,10 @@ class NotFound(TrainerError):
     """The card, learner or review asked for does not exist (for this learner)."""
 
 
+class Forbidden(TrainerError):
+    """The learner may not make this change (in a study group, shared decks are the admins')."""
+
+
 class Conflict(TrainerError):
     """The request no longer matches the stored state (a stale answer, a double submit)."""
 

@@ -9,18 +9,19 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from trainer import Conflict, NotFound, NothingToUndo, TrainerError
+from trainer import Conflict, Forbidden, NotFound, NothingToUndo, TrainerError
 from trainer.errors import ProblemsError
 
 STATUS_OF: tuple[tuple[type[TrainerError], int], ...] = (
     (NotFound, 404),
+    (Forbidden, 403),
     (Conflict, 409),
     (NothingToUndo, 409),
 )
 
 
 def status_of(error: TrainerError) -> int:
-    """The HTTP status for a trainer error: 404 not found, 409 conflict, else 400."""
+    """The HTTP status for a trainer error: 404 not found, 403 forbidden, 409 conflict, else 400."""
     for kind, status in STATUS_OF:
         if isinstance(error, kind):
             return status

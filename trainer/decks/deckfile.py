@@ -91,9 +91,9 @@ def deck_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Path]]:
     return decks, concepts
 
 
-def _parse(path: Path, problems: list[Problem]) -> Any:
+def _parse(path: Path, problems: list[Problem], text: str | None = None) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if text is None else text
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(f"cannot read file: {exc}", file=str(path)))
         return None
@@ -345,8 +345,10 @@ def _follow_up(entry: Any, owner: str, problem: Any) -> FollowUp | None:
     return FollowUp(str(checked.get("prompt") or "").strip(), str(checked.get("answer") or "").strip())
 
 
-def _deck(path: Path, known: tuple[dict[str, str], dict[str, str]], problems: list[Problem]) -> Deck | None:
-    data = _parse(path, problems)
+def _deck(
+    path: Path, known: tuple[dict[str, str], dict[str, str]], problems: list[Problem], text: str | None = None
+) -> Deck | None:
+    data = _parse(path, problems, text)
     if data is None:
         return None
     file = str(path)
@@ -373,6 +375,16 @@ def _deck(path: Path, known: tuple[dict[str, str], dict[str, str]], problems: li
     if len(problems) > before:
         return None
     return Deck(slug, title.strip(), str(description).strip(), file, tuple(cards))
+
+
+def load_deck(path: Path, text: str, concepts: dict[str, str], taken: dict[str, str]) -> Deck:
+    """`text`, to be stored as deck file `path`, checked by `load_decks`'s rules against the vocabulary
+    `concepts` and the card ids `taken` elsewhere (id to where); `DeckError` lists every problem."""
+    problems: list[Problem] = []
+    deck = _deck(path, (concepts, dict(taken)), problems, text)
+    if deck is None or problems:
+        raise DeckError(f"{len(problems)} problem(s) in the deck; nothing was applied", problems)
+    return deck
 
 
 def load_decks(paths: Sequence[str | Path]) -> DeckSet:

@@ -64,7 +64,9 @@ def _card_values(card: Card, position: int, now: datetime, changed: bool = True)
     return values
 
 
-def _sync_vocabulary(conn: Connection, deck_set: DeckSet, now: datetime) -> None:
+def _sync_vocabulary(
+    conn: Connection, deck_set: DeckSet, now: datetime, owner: int | None, keep_places: bool
+) -> None:
     known = dict(conn.execute(select(concepts_table.c.id, concepts_table.c.description)).all())
     for slug, description in deck_set.concepts.items():
         if slug not in known:
@@ -74,16 +76,19 @@ def _sync_vocabulary(conn: Connection, deck_set: DeckSet, now: datetime) -> None
                 update(concepts_table).where(concepts_table.c.id == slug).values(description=description)
             )
     stored = {row.slug: row for row in conn.execute(select(decks_table)).all()}
+    last = max((row.position for row in stored.values()), default=-1)
     for position, deck in enumerate(deck_set.decks):
+        row = stored.get(deck.slug)
+        if keep_places:
+            position = row.position if row is not None else last + 1 + position
         values = {
             "title": deck.title,
             "description": deck.description,
             "path": str(Path(deck.path).resolve()),
             "position": position,
         }
-        row = stored.get(deck.slug)
         if row is None:
-            conn.execute(insert(decks_table).values(slug=deck.slug, **values))
+            conn.execute(insert(decks_table).values(slug=deck.slug, owner_id=owner, **values))
         elif any(getattr(row, key) != value for key, value in values.items()):
             conn.execute(update(decks_table).where(decks_table.c.slug == deck.slug).values(**values))
             if row.title != deck.title:  # every card shows its deck's title (Anki's Domain field)
@@ -118,11 +123,16 @@ def apply_decks(
     *,
     sources: Sequence[Path] | None = None,
     retire_limit: int | None = None,
+    owner: int | None = None,
+    keep_places: bool = False,
 ) -> SyncReport:
     """Bring the cards table in line with `deck_set` (read from `sources`) inside the caller's
     transaction. Cards missing from it are retired only in the decks it speaks for (every deck,
     when `sources` is None). Raises `NeedsConfirmation`, before changing anything, if more than
-    `retire_limit` cards would be retired."""
+    `retire_limit` cards would be retired. A deck new to the database belongs to `owner` (a
+    learner's own deck), or to every learner when None. With `keep_places` a stored deck keeps its
+    place in the deck order and a new one goes last, instead of following the order of
+    `deck_set`."""
     report = SyncReport(decks=[deck.slug for deck in deck_set.decks])
     scope = _decks_in_scope(conn, deck_set, sources) if sources is not None else None
     stored = {
@@ -150,7 +160,7 @@ def apply_decks(
             by_deck[stored[card_id].deck] = by_deck.get(stored[card_id].deck, 0) + 1
         where = ", ".join(f"{slug}: {count}" for slug, count in sorted(by_deck.items()))
         raise NeedsConfirmation(f"this sync would retire {len(gone)} cards ({where})", len(gone))
-    _sync_vocabulary(conn, deck_set, now)
+    _sync_vocabulary(conn, deck_set, now, owner, keep_places)
     added: list[dict[str, Any]] = []
     for deck in deck_set.decks:
         for position, card in enumerate(deck.cards):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Table,
     case,
     insert,
     literal,
@@ -16,13 +17,18 @@ from sqlalchemy import (
 
 from trainer.model import Memory, Queue
 from trainer.settings import Settings
-from trainer.storage.schema import utcnow
+from trainer.storage.schema import DeckRow, utcnow
 from trainer.storage.store import cards, learner_settings, learners, memory_values, states
+
+decks: Table = DeckRow.__table__  # type: ignore[assignment]
 
 
 def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> None:
-    """Give every learner a new-card state for each of `card_rows` (id, deck, position)."""
+    """Give every learner a new-card state for each of `card_rows` (id, deck, position); a card
+    of a learner's own deck, that learner only."""
     learner_ids = conn.execute(select(learners.c.id)).scalars().all()
+    slugs = {row["deck"] for row in card_rows}
+    owners = dict(conn.execute(select(decks.c.slug, decks.c.owner_id).where(decks.c.slug.in_(slugs))).all())
     values = [
         {
             "learner_id": learner_id,
@@ -31,16 +37,18 @@ def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> N
             "position": row["position"],
             **memory_values(Memory()),
         }
-        for learner_id in learner_ids
         for row in card_rows
+        for learner_id in ([owners[row["deck"]]] if owners.get(row["deck"]) is not None else learner_ids)
     ]
     for start in range(0, len(values), 5000):
         conn.execute(insert(states), values[start : start + 5000])
 
 
 def add_states_for_learner(conn: Connection, learner_id: int) -> None:
-    """Give a learner a new-card state for every card (retired cards stay retired)."""
+    """Give a learner a new-card state for every card of the shared decks (retired cards stay
+    retired); other learners' own decks are theirs alone."""
     new = memory_values(Memory())
+    shared = select(decks.c.slug).where(decks.c.owner_id.is_(None))
     source = select(
         literal(learner_id),
         cards.c.id,
@@ -48,7 +56,7 @@ def add_states_for_learner(conn: Connection, learner_id: int) -> None:
         cards.c.position,
         case((cards.c.retired, int(Queue.RETIRED)), else_=int(Queue.NEW)),
         *[literal(new[name]) for name in ("state", "reps", "lapses", "suspended", "leech")],
-    )
+    ).where(cards.c.deck.in_(shared))
     conn.execute(
         insert(states).from_select(
             [

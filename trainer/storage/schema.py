@@ -71,7 +71,7 @@ class Concept(Base):
 
 
 class DeckRow(Base):
-    """A deck as last synced from its file."""
+    """A deck as last synced from its file: shared by every learner, or one learner's own."""
 
     __tablename__ = "decks"
 
@@ -80,6 +80,8 @@ class DeckRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     path: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    """The learner whose own deck this is (only they study it); None for a deck every learner shares."""
 
 
 class CardRow(Base):

@@ -1,0 +1,241 @@
+"""Cards written in a front end: added to the learner's own deck file, or edited where they live,
+checked by the deck-file rules, synced at once, all or nothing, their history kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import NOW
+from tests.web.test_sessions import ALICE, BOB
+from trainer import CardDraft, CardKind, Collection, DeckError, Forbidden, NotFound, Rating
+from trainer import collection as collection_module
+from trainer.accounts.users import Accounts
+from trainer.check import check_database
+from trainer.decks.deckfile import load_decks
+
+CLOZE = "Recall is {{c1::TP / (TP + FN)}}; precision is {{c2::TP / (TP + FP)}}."
+
+
+def own_file(folder: Path) -> Path:
+    return folder / "my-cards" / "my-cards.yaml"
+
+
+def test_each_kind_is_added_to_the_learners_own_deck_file(col: Collection, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    fact = col.save_card(
+        CardDraft.from_text(
+            "fact", prompt="What is AUC?", answer="Ranking quality.", concepts="class-imbalance"
+        ),
+        folder=data,
+        now=NOW,
+    )
+    cloze = col.save_card(
+        CardDraft.from_text("cloze", text=CLOZE, concepts=["class-imbalance"]), folder=data, now=NOW
+    )
+    drill = col.save_card(
+        CardDraft.from_text(
+            "drill",
+            prompt="Design a fraud model.",
+            answer="Costs first.",
+            style="framing",
+            time_target_s="90",
+            points="Prices both errors\nNames a baseline",
+            red_flags="Quotes accuracy",
+            concepts="cost-asymmetry latency-budget",
+            tags="fraud, design",
+        ),
+        folder=data,
+        now=NOW,
+    )
+    assert fact == ["what-is-auc"]
+    assert cloze == ["recall-is-tp-tp-fn-precision", "recall-is-tp-tp-fn-precision-c2"]
+    assert [deck.title for deck in col.decks()][-1] == "My cards"
+    stored = {card.id: card for card in col.card_contents(decks=["my-cards"])}
+    assert set(stored) == {*fact, *cloze, *drill}
+    made = stored[drill[0]]
+    assert (made.kind, made.style, made.time_target_s) == (CardKind.DRILL, "framing", 90)
+    assert made.points == ("Prices both errors", "Names a baseline") and made.red_flags == (
+        "Quotes accuracy",
+    )
+    assert made.tags == ("fraud", "design")
+    assert stored[cloze[1]].cloze == 2
+    # The file is an ordinary deck file: the validator reads it back to the same cards.
+    reread = load_decks([own_file(data), tmp_path / "decks" / "concepts.yaml"])
+    assert [card.id for card in reread.cards] == [card.id for card in col.card_contents(decks=["my-cards"])]
+    assert col.next_card(now=NOW, domain="my-cards") is not None
+
+
+def test_editing_keeps_the_cards_id_progress_and_history(col: Collection, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first, second = col.save_card(
+        CardDraft.from_text("cloze", text=CLOZE, concepts="class-imbalance"), folder=data, now=NOW
+    )
+    col.answer(first, Rating.Good, now=NOW)
+    col.answer(first, Rating.Good, now=NOW + timedelta(minutes=11))
+    before = col.card(first).memory
+    history = col.history(first)
+    edited = CLOZE.replace("TP / (TP + FN)", "TP over TP plus FN")
+    ids = col.save_card(
+        CardDraft.from_text("cloze", text=edited, concepts="class-imbalance"),
+        second,
+        folder=data,
+        now=NOW + timedelta(hours=1),
+    )
+    assert ids == [first, second]
+    assert col.card(first).memory == before
+    assert col.history(first) == history and len(history) == 2
+    assert "TP over TP plus FN" in col.card(first).card.text
+    assert "TP over TP plus FN" in own_file(data).read_text()
+
+
+def test_an_edited_shared_card_keeps_the_rest_of_its_file_as_it_was(col: Collection, tmp_path: Path) -> None:
+    alpha = tmp_path / "decks" / "alpha.yaml"
+    alpha.write_text("# hand-written notes stay\n" + alpha.read_text())
+    original = alpha.read_text()
+    col.answer("a-fact", Rating.Good, now=NOW)
+    col.save_card(
+        CardDraft.from_text(
+            "fact", prompt="How rare is fraud, roughly?", answer="yes", concepts="class-imbalance"
+        ),
+        "a-fact",
+        now=NOW,
+    )
+    changed = [line for line in alpha.read_text().splitlines() if line not in original.splitlines()]
+    assert changed == ["    prompt: How rare is fraud, roughly?", '    answer: "yes"']
+    assert alpha.read_text().startswith("# hand-written notes stay\n")
+    card = col.card("a-fact")
+    assert (card.card.answer, card.card.why, card.memory.reps) == ("yes", "", 1)
+
+
+def test_invalid_input_names_each_field_and_writes_nothing(col: Collection, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    cards_before = col.cards()
+    draft = CardDraft.from_text(
+        "drill", prompt="Design it.", points="one\ntwo", time_target_s="soon", concepts="nope"
+    )
+    with pytest.raises(DeckError) as refused:
+        col.save_card(draft, folder=data, now=NOW)
+    fields = {problem.field for problem in refused.value.problems}
+    assert fields == {"answer", "points", "time_target_s", "concepts"}
+    assert not own_file(data).exists()
+    assert col.cards() == cards_before and "my-cards" not in [d.slug for d in col.decks()]
+    with pytest.raises(DeckError) as no_gap:
+        col.save_card(
+            CardDraft.from_text("cloze", text="no gap here", concepts="class-imbalance"), folder=data, now=NOW
+        )
+    assert [p.field for p in no_gap.value.problems] == ["text"]
+    with pytest.raises(DeckError) as kind:
+        col.save_card(CardDraft.from_text("cloze", text=CLOZE, concepts="class-imbalance"), "a-fact", now=NOW)
+    assert [p.field for p in kind.value.problems] == ["kind"]
+
+
+def test_a_failed_sync_leaves_the_file_as_it_was(
+    col: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    col.save_card(
+        CardDraft.from_text("fact", prompt="Kept?", answer="Yes.", concepts="class-imbalance"),
+        folder=data,
+        now=NOW,
+    )
+    kept = own_file(data).read_text()
+    real = collection_module.write_transaction
+
+    @contextmanager
+    def commit_fails(engine: Any) -> Iterator[Any]:
+        with real(engine) as conn:
+            yield conn
+            raise RuntimeError("the commit failed")
+
+    monkeypatch.setattr(collection_module, "write_transaction", commit_fails)
+    with pytest.raises(RuntimeError):
+        col.save_card(
+            CardDraft.from_text("fact", prompt="Lost", answer="No.", concepts="class-imbalance"),
+            folder=data,
+            now=NOW,
+        )
+    assert own_file(data).read_text() == kept
+    assert [card.prompt for card in col.card_contents(decks=["my-cards"])] == ["Kept?"]
+    assert [path.name for path in own_file(data).parent.iterdir()] == ["my-cards.yaml"]
+
+
+def test_html_in_the_fields_is_shown_as_text(col: Collection, tmp_path: Path) -> None:
+    attack = '<script>alert(1)</script><img src=x onerror="alert(2)"> [x](javascript:alert(3))'
+    draft = CardDraft.from_text("fact", prompt=attack, answer=attack, why=attack, concepts="class-imbalance")
+    shown = Collection.preview_card(draft)
+    (card_id,) = col.save_card(draft, folder=tmp_path / "data", now=NOW)
+    stored = col.card(card_id).card.html
+    assert stored is not None
+    for html in (
+        shown.sides[0][0],
+        shown.sides[0][1],
+        shown.why,
+        stored["prompt"],
+        stored["answer"],
+        stored["why"],
+    ):
+        assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_the_preview_shows_each_gap_of_a_cloze() -> None:
+    shown = Collection.preview_card(CardDraft.from_text("cloze", text=CLOZE))
+    assert len(shown.sides) == 2
+    front, back = shown.sides[0]
+    assert '<span class="cloze">[...]</span>' in front and "TP / (TP + FN)" in back
+
+
+@pytest.fixture
+def group(col: Collection, open_collection: Callable[..., Collection]) -> dict[str, Collection]:
+    accounts = Accounts(col.engine)
+    accounts.create("ada", ALICE[1], admin=True, now=NOW)
+    accounts.create("bo", BOB[1], now=NOW)
+    url = col.engine.url.render_as_string(hide_password=False)
+    return {"ada": open_collection(url, "ada"), "bo": open_collection(url, "bo")}
+
+
+def test_in_a_study_group_only_admins_edit_shared_decks(group: dict[str, Collection], tmp_path: Path) -> None:
+    draft = CardDraft.from_text("fact", prompt="Edited", answer="By whom?", concepts="class-imbalance")
+    assert not group["bo"].can_edit("a-fact", study_group=True)
+    with pytest.raises(Forbidden):
+        group["bo"].save_card(draft, "a-fact", study_group=True, now=NOW)
+    assert group["bo"].card("a-fact").card.prompt == "How rare is fraud?"
+    assert group["ada"].can_edit("a-fact", study_group=True)
+    group["ada"].save_card(draft, "a-fact", study_group=True, now=NOW)
+    assert group["bo"].card("a-fact").card.prompt == "Edited"
+
+
+def test_a_learners_own_cards_are_theirs_alone(group: dict[str, Collection], tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (mine,) = group["bo"].save_card(
+        CardDraft.from_text("fact", prompt="Bo's own", answer="Private.", concepts="class-imbalance"),
+        folder=data,
+        study_group=True,
+        now=NOW,
+    )
+    assert (data / "my-cards" / f"my-cards-{group['bo'].learner_id}.yaml").exists()
+    assert group["bo"].can_edit(mine, study_group=True)
+    assert [d.name for d in group["bo"].decks()][-1] == "My cards"
+    assert "My cards" not in [d.name for d in group["ada"].decks()]
+    with pytest.raises(NotFound):
+        group["ada"].card(mine)
+    with pytest.raises(NotFound):
+        group["ada"].save_card(
+            CardDraft.from_text("fact", prompt="x", answer="y"), mine, study_group=True, now=NOW
+        )
+    assert mine not in {card.id for card in group["ada"].cards()}
+    # A learner who joins later gets the shared cards and none of Bo's.
+    late = Collection(group["ada"].engine, *_new_learner(group["ada"], "cy"))
+    assert mine not in {card.id for card in late.cards()} and "a-fact" in {card.id for card in late.cards()}
+    assert check_database(late.engine).ok
+
+
+def _new_learner(col: Collection, name: str) -> tuple[int, str]:
+    account = Accounts(col.engine).create(name, ALICE[1] + "!", now=NOW)
+    return account.id, account.name

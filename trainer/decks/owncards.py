@@ -1,0 +1,269 @@
+"""Cards written in a front end: one card added to, or changed in, a deck file and synced at once.
+
+A new card goes to the learner's own deck file (`my-cards/<deck>.yaml` in the data folder), a
+deck only its owner studies. An edit rewrites the card's entry in the file its deck was synced
+from, keeping its id (so every learner's progress and history stay) and the rest of the file,
+comments and layout included, as it was. The new file is checked by the deck-file rules before
+anything is written, applied in the caller's transaction and put in place last, atomically: a
+card that fails validation, or a sync that fails, leaves the file and the database as they were.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+from sqlalchemy import Connection, Table, select
+
+from trainer.decks.cardform import KIND_FIELDS, CardDraft, field_problems, new_card_id
+from trainer.decks.deckfile import DeckSet, load_deck
+from trainer.decks.sync import apply_decks, concepts_table, decks_table, remember_sources
+from trainer.errors import Conflict, DeckError, Forbidden, NotFound, Problem
+from trainer.model import CardKind
+from trainer.storage.schema import Learner as LearnerRow
+from trainer.storage.store import cards
+
+OWN_FOLDER = "my-cards"
+OWN_TITLE = "My cards"
+OWN_DESCRIPTION = "Cards you wrote yourself."
+LOCAL_LEARNER = "local"
+FORM_FIELDS = tuple(dict.fromkeys(name for names in KIND_FIELDS.values() for name in names))
+learners_table: Table = LearnerRow.__table__  # type: ignore[assignment]
+_READER = yaml.resolver.Resolver()
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who saves a card: the learner, and whether the collection serves a study group (where only
+    admins change the shared decks) or one learner (who may change every deck)."""
+
+    id: int
+    name: str
+    study_group: bool
+
+
+@dataclass(frozen=True)
+class Written:
+    """A deck file a save replaced, and what it held before (None: it did not exist)."""
+
+    path: Path
+    before: str | None
+
+    def restore(self) -> None:
+        """Put the file back as it was (for a save whose transaction failed to commit)."""
+        if self.before is None:
+            self.path.unlink(missing_ok=True)
+        else:
+            write_atomically(self.path, self.before)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A saved entry: the ids of the cards it makes (one, or one per gap of a cloze), its deck
+    and the file written."""
+
+    card_ids: list[str]
+    deck: str
+    written: Written
+
+
+@dataclass(frozen=True)
+class _Target:
+    deck: str
+    path: Path
+    entry: str | None  # the entry edited; None for a new card
+    kind: CardKind | None
+    owner: int | None
+
+
+def own_deck_slug(author: Author) -> str:
+    """The slug of the learner's own deck: `my-cards` for the login-free learner, else with the
+    learner's id (account names may hold characters a slug may not)."""
+    return OWN_FOLDER if author.name == LOCAL_LEARNER else f"{OWN_FOLDER}-{author.id}"
+
+
+def own_deck_file(folder: Path, author: Author) -> Path:
+    """Where the learner's own deck file lives under the data folder `folder`."""
+    return folder / OWN_FOLDER / f"{own_deck_slug(author)}.yaml"
+
+
+def may_edit(owner: int | None, author: Author, is_admin: bool) -> bool:
+    """Whether `author` may change a card of a deck owned by `owner` (None: shared): their own
+    deck always; a shared deck alone at home, or as an admin of a study group."""
+    if owner is not None:
+        return owner == author.id
+    return not author.study_group or is_admin
+
+
+def _is_admin(conn: Connection, author: Author) -> bool:
+    query = select(learners_table.c.is_admin).where(learners_table.c.id == author.id)
+    return bool(conn.execute(query).scalar())
+
+
+def _card_row(conn: Connection, card_id: str) -> Any:
+    joined = cards.join(decks_table, decks_table.c.slug == cards.c.deck)
+    query = select(
+        cards.c.deck, cards.c.note, cards.c.kind, cards.c.retired, decks_table.c.owner_id, decks_table.c.path
+    ).select_from(joined)
+    return conn.execute(query.where(cards.c.id == card_id)).one_or_none()
+
+
+def can_edit(conn: Connection, author: Author, card_id: str) -> bool:
+    """Whether `author` may edit the live card `card_id` (False for an unknown card)."""
+    row = _card_row(conn, card_id)
+    if row is None or row.retired or not row.path:
+        return False
+    return may_edit(row.owner_id, author, _is_admin(conn, author))
+
+
+def _target(conn: Connection, author: Author, card_id: str | None, folder: Path) -> _Target:
+    if card_id is None:
+        slug = own_deck_slug(author)
+        path = conn.execute(select(decks_table.c.path).where(decks_table.c.slug == slug)).scalar()
+        return _Target(slug, Path(path) if path else own_deck_file(folder, author), None, None, author.id)
+    row = _card_row(conn, card_id)
+    if row is None or (row.owner_id is not None and row.owner_id != author.id):
+        raise NotFound(f"no card {card_id!r}")
+    if row.retired:
+        raise Conflict(f"card {card_id!r} has been retired from its deck")
+    if not may_edit(row.owner_id, author, _is_admin(conn, author)):
+        raise Forbidden("only an admin of the study group may edit the shared decks; add a card of your own")
+    if not row.path:
+        raise Conflict(f"the deck of card {card_id!r} has no file to write to")
+    return _Target(row.deck, Path(row.path), row.note or card_id, CardKind(row.kind), row.owner_id)
+
+
+def _yaml() -> YAML:
+    """A round-trip YAML writer laid out like the bundled decks, so a rewrite changes one entry."""
+    writer = YAML()
+    writer.indent(mapping=2, sequence=4, offset=2)
+    writer.preserve_quotes = True
+    writer.width = 4096
+    return writer
+
+
+def _scalar(value: Any) -> Any:
+    """A string that the deck reader (YAML 1.1, where `yes` and `1.5` are not text) would read
+    as something else is written quoted."""
+    if not isinstance(value, str):
+        return value
+    if "\n" in value:
+        return LiteralScalarString(value)
+    if _READER.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def _yaml_value(name: str, value: Any) -> Any:
+    if isinstance(value, list):
+        listed = CommentedSeq([_scalar(item) for item in value])
+        if name in ("concepts", "tags"):
+            listed.fa.set_flow_style()
+        return listed
+    return _scalar(value)
+
+
+def _updated_text(before: str | None, target: _Target, draft: CardDraft, entry_id: str) -> str:
+    """The deck file's text with the entry `entry_id` set to `draft` (added when new)."""
+    writer = _yaml()
+    try:
+        doc = writer.load(before) if before else None
+    except YAMLError as exc:
+        problem = Problem(f"bad YAML: {exc}", file=str(target.path))
+        raise DeckError("the card was not saved", [problem]) from None
+    if doc is None:
+        doc = CommentedMap(deck=target.deck, title=OWN_TITLE, description=OWN_DESCRIPTION, cards=[])
+    entries = doc.get("cards") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise DeckError("the card was not saved", [Problem("no `cards:` list", file=str(target.path))])
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("id") == entry_id), None)
+    if entry is None and target.entry is not None:
+        raise Conflict(f"the entry {entry_id!r} is no longer in {target.path}; sync the decks first")
+    if entry is None:
+        entry = CommentedMap(id=entry_id)
+        entries.append(entry)
+    fields = draft.entry_fields()
+    for name in FORM_FIELDS:
+        if name not in fields:
+            entry.pop(name, None)
+    for name, value in fields.items():
+        entry[name] = _yaml_value(name, value)
+    out = io.StringIO()
+    writer.dump(doc, out)
+    return out.getvalue()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step: a reader sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _kind_problems(draft: CardDraft, target: _Target) -> list[Problem]:
+    if draft.card_kind is None:
+        return [Problem("Choose fact, cloze or drill", field="kind")]
+    if target.kind is not None and draft.card_kind != target.kind:
+        message = f"A {target.kind.value} card stays one; add a new card to make a {draft.kind}"
+        return [Problem(message, field="kind")]
+    return []
+
+
+def save_card(
+    conn: Connection, author: Author, draft: CardDraft, card_id: str | None, folder: Path, now: Any
+) -> Saved:
+    """Add `draft` as a new card of the author's own deck (`card_id` None) or make it the content
+    of card `card_id`, inside the caller's write transaction: the deck file is checked, the
+    database synced from it and the file replaced last. The caller restores `Saved.written` if
+    the transaction then fails to commit.
+
+    Raises `DeckError` (each problem naming its form field), `NotFound`, `Forbidden` for a shared
+    deck the author may not change, or `Conflict` for a retired card; nothing is written then.
+    """
+    target = _target(conn, author, card_id, folder)
+    problems = _kind_problems(draft, target)
+    if problems:
+        raise DeckError("the card was not saved", problems)
+    deck_of = dict(conn.execute(select(cards.c.id, cards.c.deck)).all())
+    taken = {other: f"deck {deck!r}" for other, deck in deck_of.items() if deck != target.deck}
+    concepts = dict(conn.execute(select(concepts_table.c.id, concepts_table.c.description)).all())
+    before = target.path.read_text(encoding="utf-8") if target.path.exists() else None
+    entry_id = target.entry or new_card_id(draft, [*deck_of, *_entry_ids(before)])
+    text = _updated_text(before, target, draft, entry_id)
+    try:
+        deck = load_deck(target.path, text, concepts, taken)
+    except DeckError as exc:
+        raise DeckError("the card was not saved", field_problems(exc, entry_id)) from None
+    deck_set = DeckSet((deck,), concepts)
+    apply_decks(conn, deck_set, now, sources=[target.path], owner=target.owner, keep_places=True)
+    remember_sources(conn, [target.path], now)
+    write_atomically(target.path, text)
+    made = [card.id for card in deck.cards if card.note_id == entry_id]
+    return Saved(made, deck.slug, Written(target.path, before))
+
+
+def _entry_ids(text: str | None) -> list[str]:
+    """The ids in a deck file's text (new ids must not take one a hand edit just added)."""
+    try:
+        doc = _yaml().load(text) if text else None
+    except YAMLError:
+        return []
+    entries = doc.get("cards") if isinstance(doc, dict) else None
+    return [str(e.get("id")) for e in entries or [] if isinstance(e, dict)]
