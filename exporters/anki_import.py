@@ -4,13 +4,14 @@ Basic (with its reverse cards, each its own fact), Cloze (one trainer card per A
 this project's note types are imported; images become files in `decks/media/`; subdecks become
 decks of their own (or join one deck). Card ids are stable: this project's notes keep their own
 ids, other notes get one from their GUID, so importing the same package again gives the same
-ids. The review history and suspensions are returned keyed by the new card ids, for
-`Collection.import_history`. Everything dropped is counted in `AnkiImportReport.dropped`.
+ids. The review history and suspensions are returned keyed by the new card ids; given a
+`Collection`, the import hands the decks, images and history to `Collection.import_decks`, which
+writes, syncs and replays them as one step. Everything dropped is counted in
+`AnkiImportReport.dropped`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import re
@@ -18,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainer.decks.cloze import CLOZE_GAP, cloze_card_id, cloze_numbers
 from trainer.decks.deckfile import (
@@ -30,15 +31,18 @@ from trainer.decks.deckfile import (
     load_concepts,
 )
 from trainer.decks.media import IMAGE_TYPES, MEDIA_FOLDER, MEDIA_NAME
+from trainer.decks.writer import DEFAULT_CONCEPT, DeckDraft, write_decks
 from trainer.errors import Problem, ProblemsError
 from trainer.model import Card, CardKind, DrillStyle
 
 from .anki_cards import AnkiCard, PackageCards, read_cards, read_media
 from .anki_package import CLOZE_KIND, NORMAL_KIND, AnkiNote, read_package
 from .anki_text import is_anki_text, read_anki_text
-from .deck_writer import DEFAULT_CONCEPT, DeckDraft, write_deck_files
 from .html_markdown import html_to_markdown
 from .notetypes import CONCEPT_TAG, DECK_TAG, KIND_TAG, MODEL_KINDS, OWN_TAG, TAG_ROOT
+
+if TYPE_CHECKING:
+    from trainer import Collection
 
 _LIST_ITEM = re.compile(r"<li[^>]*>(.*?)</li>", re.DOTALL | re.IGNORECASE)
 _SKIPPED_TAGS = ("leech", "marked")
@@ -56,7 +60,8 @@ class AnkiImportReport:
     """What an import wrote, what it dropped and where it filled in a default concept.
 
     `reviews` (card id, rating, time, duration in ms; oldest first) and `suspended` are the
-    package's history and suspensions for the cards written, for `Collection.import_history`.
+    package's history and suspensions for the cards written; `answers` is how many of the
+    reviews were replayed (when imported into a collection).
     """
 
     path: Path
@@ -68,6 +73,7 @@ class AnkiImportReport:
     media: int = 0
     reviews: list[tuple[str, int, datetime, int]] = field(default_factory=list)
     suspended: list[str] = field(default_factory=list)
+    answers: int = 0
 
     def summary(self) -> str:
         """One line naming every kind of thing dropped and how many ("" when nothing was)."""
@@ -99,17 +105,9 @@ class _Media:
         self.chosen[source] = name
         return name
 
-    def write(self) -> list[Path]:
-        """Write the chosen files that are not there yet; returns the files created."""
-        target = self.folder / MEDIA_FOLDER
-        target.mkdir(exist_ok=True)
-        created = []
-        for source, name in self.chosen.items():
-            path = target / name
-            if not path.exists():
-                path.write_bytes(self.available[source])
-                created.append(path)
-        return created
+    def files(self) -> dict[str, bytes]:
+        """The chosen images, by their name in `decks/media/`."""
+        return {name: self.available[source] for source, name in self.chosen.items()}
 
 
 def _kind(note: AnkiNote) -> CardKind | None:
@@ -271,14 +269,20 @@ def import_anki(
     title: str | None = None,
     replace: bool = False,
     one_deck: bool = False,
+    collection: Collection | None = None,
 ) -> AnkiImportReport:
     """Write the supported notes of `package` (an .apkg, or Anki's "Notes in Plain Text"
     export) as deck files in `decks_dir`, all or nothing:
     `slug` for the package's main deck and `slug-<subdeck>` for each subdeck (only `slug` with
     `one_deck`), images into `decks_dir/media/`.
 
+    With `collection`, the decks are also synced into it and the package's review history
+    replayed and suspensions kept (`Collection.import_decks`): the files, the sync and the
+    history then succeed or fail together.
+
     Raises `PackageError` for a damaged or unsafe package, `ImportProblems` listing every note
-    that cannot become a valid card, and `DeckError` if the written decks would not load.
+    that cannot become a valid card, `DeckError` if the written decks would not load, and
+    what `Collection.import_decks` raises; nothing is written or changed then.
     """
     if is_anki_text(package):
         contents, extra = read_anki_text(package), PackageCards((), (), {})
@@ -332,18 +336,7 @@ def import_anki(
                 cloze_card_id(entry.id, number) if entry.kind == CardKind.CLOZE else entry.id
             )
     description = f"Imported from {Path(package).name}."
-    created = ctx.media.write()
-    try:
-        paths = write_deck_files(
-            folder,
-            [DeckDraft(s, titles[s], description, tuple(cards)) for s, cards in drafts.items()],
-            replace=replace,
-        )
-    except BaseException:
-        for path in created:
-            with contextlib.suppress(OSError):
-                path.unlink()
-        raise
+    drafts_list = [DeckDraft(s, titles[s], description, tuple(cards)) for s, cards in drafts.items()]
     entries = [entry for entry, _, _ in made]
     defaulted = {
         entry.id for (entry, _, _), note_id in zip(made, made_from, strict=True) if note_id in ctx.defaulted
@@ -354,17 +347,29 @@ def import_anki(
         if r.card_id in card_ids
     ]
     suspended = [card_ids[c.id] for c in extra.cards if c.suspended and c.id in card_ids]
-    return AnkiImportReport(
-        path=paths[0],
+    report = AnkiImportReport(
+        path=folder / f"{drafts_list[0].slug}.yaml",
         cards=sum(len(cloze_numbers(e.text)) if e.kind == CardKind.CLOZE else 1 for e in entries),
         skipped=dict(skipped),
         default_concept_cards=len(defaulted),
-        paths=paths,
         dropped=Counter({k: v for k, v in ctx.dropped.items() if v}),
         media=len(ctx.media.chosen),
         reviews=reviews,
         suspended=suspended,
     )
+    if collection is None:
+        report.paths = write_decks(folder, drafts_list, media=ctx.media.files(), replace=replace).paths
+    else:
+        done = collection.import_decks(
+            folder,
+            drafts_list,
+            media=ctx.media.files(),
+            reviews=reviews,
+            suspended=suspended,
+            replace=replace,
+        )
+        report.paths, report.answers = done.paths, done.answers
+    return report
 
 
 _IMG_SOURCE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)

@@ -19,10 +19,9 @@ import pandas as pd
 from trainer import Collection
 from trainer.decks.cloze import CLOZE_GAP
 from trainer.decks.deckfile import CONCEPTS_FILE, MAX_POINTS, MIN_POINTS, SLUG, load_concepts
+from trainer.decks.writer import write_deck_file
 from trainer.errors import Problem, ProblemsError, TrainerError
 from trainer.model import Card, CardKind
-
-from .deck_writer import write_deck_file
 
 COLUMNS = ("id", "deck", "kind", "prompt", "answer", "why", "text", "points", "concepts", "tags")
 REQUIRED_COLUMNS = ("id", "kind", "concepts")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from trainer.decks.sync import (
     remember_sources,
     remembered_sources,
 )
+from trainer.decks.writer import DeckDraft, write_decks
 from trainer.errors import Conflict, NotFound, TrainerError
 from trainer.insights.answers import answer_tally
 from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
@@ -120,6 +121,29 @@ def _drill(points_ticked: Iterable[int] | None, drill: DrillAnswer | None) -> Dr
             raise TrainerError("give points_ticked or drill, not both")
         return drill
     return DrillAnswer.of(points_ticked) if points_ticked is not None else None
+
+
+def _checked_reviews(
+    reviews: Iterable[tuple[str, int, datetime, int | None]],
+) -> list[tuple[str, int, datetime, int | None]]:
+    """`reviews` oldest first, once every rating is 1 to 4 and every time has a time zone."""
+    ordered = []
+    for card_id, rating, moment, duration in reviews:
+        if rating not in (1, 2, 3, 4):
+            raise TrainerError(f"an answer to card {card_id!r} has rating {rating!r}; ratings run 1 to 4")
+        ordered.append((card_id, int(rating), require_utc(moment), duration))
+    return sorted(ordered, key=lambda review: review[2])
+
+
+@dataclass(frozen=True)
+class DecksImported:
+    """What `Collection.import_decks` did: the deck files written, the sync, the answers
+    replayed and the cards suspended."""
+
+    paths: list[Path]
+    sync: SyncReport
+    answers: int
+    suspended: int
 
 
 class Collection:
@@ -546,38 +570,81 @@ class Collection:
         reviews: Iterable[tuple[str, int, datetime, int | None]],
         suspended: Iterable[str] = (),
     ) -> int:
-        """Replay answers made elsewhere (card id, rating, time, duration in ms) oldest first
-        through this learner's scheduler, then suspend the `suspended` cards: all in one
+        """Replay answers made elsewhere (card id, rating 1 to 4, time, duration in ms) oldest
+        first through this learner's scheduler, then suspend the `suspended` cards: all in one
         transaction, so the cards' states are the replay of their new log. Returns the number
         of answers recorded.
 
-        Raises `Conflict`, recording nothing, if any of the cards already has answers here.
+        Raises `Conflict`, recording nothing, if any of the cards already has answers here, and
+        `TrainerError` for a rating outside 1 to 4 or a time without a time zone.
         """
-        ordered = sorted(reviews, key=lambda review: review[2])
-        for _card_id, _rating, moment, _duration in ordered:
-            require_utc(moment)
-        wanted = {review[0] for review in ordered} | set(suspended)
+        ordered = _checked_reviews(reviews)
         with driver_transaction(self.engine, write=True) as driver:
-            studied = [c for c in sorted(wanted) if store.card_reviews(driver, self.learner_id, c)]
-            if studied:
-                raise Conflict(f"{len(studied)} card(s) already have answers here, such as {studied[0]!r}")
-            for card_id, rating, moment, duration in ordered:
-                self._record_answer(
-                    driver,
-                    card_id=card_id,
-                    rating=Rating(int(rating)),
-                    moment=moment,
-                    duration_ms=min(duration, 86_400_000) if duration is not None else None,
-                    drill=None,
-                    request_id=None,
-                    expected_reps=None,
-                )
-            for card_id in dict.fromkeys(suspended):
-                loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
-                if loaded is None:
-                    raise NotFound(f"no card {card_id!r}")
-                store.save_memory(driver, self.learner_id, card_id, replace(loaded.memory, suspended=True))
+            self._replay(driver, ordered, suspended)
         return len(ordered)
+
+    def import_decks(
+        self,
+        decks_dir: str | Path,
+        drafts: Iterable[DeckDraft],
+        *,
+        media: Mapping[str, bytes] | None = None,
+        reviews: Iterable[tuple[str, int, datetime, int | None]] = (),
+        suspended: Iterable[str] = (),
+        replace: bool = False,
+        now: datetime | None = None,
+    ) -> DecksImported:
+        """Write `drafts` as deck files in `decks_dir` (and `media`, file name to bytes, into its
+        `media/`), sync them, and replay `reviews` and suspend `suspended` as `import_history`
+        does, all as one step: the sync and the replay share one write transaction, and if
+        anything fails after the files are written (the sync, a review that cannot be replayed,
+        an interrupt) the transaction rolls back and the folder is put back as it was (new
+        files removed, overwritten ones restored). Raises what `write_decks`, `sync_decks` and
+        `import_history` raise.
+        """
+        moment = require_utc(now)
+        ordered = _checked_reviews(reviews)
+        to_suspend = list(dict.fromkeys(suspended))
+        written = write_decks(decks_dir, list(drafts), media=media, replace=replace)
+        try:
+            deck_set = load_decks(written.paths)
+            with write_transaction(self.engine) as conn, backup.before_changes(conn, "pre-import", moment):
+                report = apply_decks(conn, deck_set, moment, sources=written.paths)
+                remember_sources(conn, written.paths, moment)
+                self._replay(Driver.of(conn), ordered, to_suspend)
+        except BaseException:
+            written.undo()
+            raise
+        self._decks = self._load_deck_order()
+        return DecksImported(written.paths, report, len(ordered), len(to_suspend))
+
+    def _replay(
+        self,
+        driver: Driver,
+        ordered: list[tuple[str, int, datetime, int | None]],
+        suspended: Iterable[str],
+    ) -> None:
+        """Record `ordered` answers and suspend `suspended` cards inside the caller's transaction."""
+        wanted = {review[0] for review in ordered} | set(suspended)
+        studied = [c for c in sorted(wanted) if store.card_reviews(driver, self.learner_id, c)]
+        if studied:
+            raise Conflict(f"{len(studied)} card(s) already have answers here, such as {studied[0]!r}")
+        for card_id, rating, moment, duration in ordered:
+            self._record_answer(
+                driver,
+                card_id=card_id,
+                rating=Rating(rating),
+                moment=moment,
+                duration_ms=min(duration, 86_400_000) if duration is not None else None,
+                drill=None,
+                request_id=None,
+                expected_reps=None,
+            )
+        for card_id in dict.fromkeys(suspended):
+            loaded = store.load_memory(driver, self.learner_id, card_id, for_update=True)
+            if loaded is None:
+                raise NotFound(f"no card {card_id!r} to suspend")
+            store.save_memory(driver, self.learner_id, card_id, replace(loaded.memory, suspended=True))
 
     def _record_answer(
         self,

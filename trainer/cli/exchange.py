@@ -128,7 +128,7 @@ def _import_options(func: F) -> F:
 @click.option(
     "--with-progress",
     is_flag=True,
-    help="Also sync the new decks and replay the package's review history and suspensions.",
+    help="Also sync the new decks and replay the package's review history and suspensions, all or nothing.",
 )
 @click.pass_obj
 @friendly_errors
@@ -151,9 +151,11 @@ def import_anki_command(
     `problem-framing`. Everything that cannot come along (other note types, type-in answers,
     underline, colours, sounds, card flags, marked and leech tags) is counted in one summary.
     The deck files are written only if every note converts and the decks load. With --with-progress
-    the decks are synced and the Anki review history replayed through your scheduler (in one
-    transaction), so each card keeps your memory of it; suspended cards stay suspended.
-    Without it, run `trainer sync` next.
+    the new decks are synced and the Anki review history replayed through your scheduler, so each
+    card keeps your memory of it; suspended cards stay suspended. The whole import is one step:
+    if anything fails or you press Ctrl-C, your collection is unchanged and the deck files and
+    images it wrote are removed (a replaced deck file gets its old contents back).
+    Without --with-progress, run `trainer sync` next.
 
     \b
     Example:
@@ -162,7 +164,16 @@ def import_anki_command(
     """
     from exporters.anki_import import import_anki
 
-    report = import_anki(package, slug, decks_dir, title=title, replace=replace, one_deck=one_deck)
+    try:
+        if with_progress:
+            with obj.collection() as col:
+                report = import_anki(
+                    package, slug, decks_dir, title=title, replace=replace, one_deck=one_deck, collection=col
+                )
+        else:
+            report = import_anki(package, slug, decks_dir, title=title, replace=replace, one_deck=one_deck)
+    except KeyboardInterrupt:
+        raise click.ClickException("import interrupted: nothing was imported") from None
     for path in report.paths:
         click.echo(f"Wrote {path}")
     click.echo(f"{report.cards} cards, {report.media} images")
@@ -171,10 +182,9 @@ def import_anki_command(
     if report.summary():
         click.echo(report.summary())
     if with_progress:
-        with obj.collection() as col:
-            col.sync_decks([decks_dir])
-            answers = col.import_history(report.reviews, report.suspended)
-        click.echo(f"Progress: {answers} answers replayed, {len(set(report.suspended))} cards suspended")
+        click.echo(
+            f"Progress: {report.answers} answers replayed, {len(set(report.suspended))} cards suspended"
+        )
 
 
 @import_group.command("csv")
