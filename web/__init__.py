@@ -21,6 +21,7 @@ from trainer.storage.paths import bundled_decks, data_dir
 from . import (
     api,
     auth,
+    authoring,
     errors,
     exports,
     focus,
@@ -81,7 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (study.bp, library.bp, preferences.bp, api.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (insights.bp, focus.bp, exports.bp, stats_api.bp, media.bp):
+    for blueprint in (insights.bp, focus.bp, exports.bp, stats_api.bp, media.bp, authoring.bp):
         app.register_blueprint(blueprint)
     return app
 

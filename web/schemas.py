@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from trainer import DrillAnswer, Rating
+from trainer import CardDraft, DrillAnswer, Rating
 from trainer.decks.browse import MAX_OFFSET, MAX_RESULTS, CardFilter
 from trainer.model import DrillStyle
 
@@ -226,6 +226,41 @@ class RubricQuery(Query):
         if self.card_id is None and self.total is None:
             raise PydanticCustomError("card_or_total", "give card_id (or, for a bare count, total)")
         return self
+
+
+CardText = Annotated[str, StringConstraints(max_length=MAX_TYPED_ANSWER)]
+
+
+class CardPreviewRequest(Body):
+    """A card being written, as its form holds it: the rubric lists one item a line."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"kind": "cloze", "text": "Recall is {{c1::TP / (TP + FN)}}."}}
+    )
+
+    kind: Literal["fact", "cloze", "drill"]
+    prompt: CardText = ""
+    answer: CardText = ""
+    why: CardText = ""
+    text: CardText = Field("", description="A cloze's text with its {{c1::...}} gaps.")
+    style: Literal["", "framing", "design", "story"] = ""
+    points: CardText = ""
+    optional: CardText = ""
+    red_flags: CardText = ""
+
+    def draft(self) -> CardDraft:
+        """The draft the collection previews."""
+        return CardDraft.from_text(
+            self.kind,
+            prompt=self.prompt,
+            answer=self.answer,
+            why=self.why,
+            text=self.text,
+            style=str(self.style),
+            points=self.points,
+            optional=self.optional,
+            red_flags=self.red_flags,
+        )
 
 
 # -- responses ------------------------------------------------------------------------------
@@ -438,3 +473,19 @@ class WeaknessOut(BaseModel):
 
 class DomainStatsList(RootModel[list[DomainStatsOut]]):
     """One record per domain."""
+
+
+class CardSideOut(BaseModel):
+    front: str
+    back: str
+
+
+class CardPreviewOut(BaseModel):
+    """A card being written as it would be shown, every field sanitised HTML: one side pair per
+    card it makes (a cloze makes one per gap number), its why and a drill's rubric lists."""
+
+    sides: list[CardSideOut]
+    why: str
+    points: list[str]
+    optional: list[str]
+    red_flags: list[str]
