@@ -12,7 +12,7 @@ from flask import Blueprint, request
 from flask_wtf.csrf import generate_csrf
 
 from trainer import DrillAnswer
-from trainer.decks.browse import search_cards
+from trainer.decks.browse import CardQuery, search_cards
 from trainer.errors import Problem
 from trainer.study.estimates import estimate_day
 from trainer.study.rubric import coverage, suggested_rating
@@ -149,16 +149,18 @@ def card(card_id: str) -> Any:
 @bp.get("/cards")
 @spec.validate(resp=responses(s.CardsOut))
 def cards(query: s.CardsQuery) -> Any:
-    """Cards matching text (q), deck, concept and state; at most `limit` from `offset`."""
-    result = search_cards(
-        collection(),
-        text=query.q,
-        deck=query.deck,
-        concept=query.concept,
+    """Cards matching every word of q (best first) and every filter; at most `limit` from `offset`."""
+    wanted = CardQuery(
+        text=query.q or "",
+        deck=query.deck or None,
+        concept=query.concept or None,
+        kind=query.kind,
         state=query.state,
-        limit=query.limit,
-        offset=query.offset,
+        due=query.due,
+        leech=query.leech,
+        suspended=query.suspended,
     )
+    result = search_cards(collection(), wanted, limit=query.limit, offset=query.offset, now=now())
     return {
         "total": result.total,
         "cards": [

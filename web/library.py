@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from trainer import DeckError
-from trainer.decks.browse import CardFilter, deck_counts, search_cards
+from trainer import CardKind, DeckError
+from trainer.decks.browse import CardQuery, DueFilter, StateFilter, deck_counts, search_cards
 from trainer.decks.render import card_snippet
 from trainer.insights.charts import forgetting_curve
 from trainer.study.scheduling import format_interval
@@ -20,29 +20,23 @@ bp = Blueprint("library", __name__)
 bp.add_app_template_filter(card_snippet, "snippet")
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
+FILTERS = ("deck", "concept", "kind", "state", "due", "leech", "suspended")
 
 
 @bp.get("/browse")
 def browse() -> str:
-    """Search cards by text, deck, concept and state."""
+    """Search cards by words in any order, with filters that combine."""
     args = request.args
-    state = args.get("state") or None
-    if state is not None and state not in CardFilter.__members__.values():
-        abort(400, f"state must be one of {', '.join(f.value for f in CardFilter)}")
+    try:
+        query = CardQuery.parse(args.get("q"), **{name: args.get(name) for name in FILTERS})
+    except ValueError as exc:
+        abort(400, str(exc))
     try:
         page = max(1, min(int(args.get("page", "1")), MAX_PAGE))
     except ValueError:
         abort(400, "page must be a whole number")
     col = collection()
-    result = search_cards(
-        col,
-        text=args.get("q"),
-        deck=args.get("deck") or None,
-        concept=args.get("concept") or None,
-        state=state,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-    )
+    result = search_cards(col, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now())
     concepts = sorted({c for study in col.cards() for c in study.card.concepts})
     return render_template(
         "browse.html",
@@ -51,7 +45,10 @@ def browse() -> str:
         pages=max(1, -(-result.total // PAGE_SIZE)),
         decks=col.decks(),
         concepts=concepts,
-        states=[f.value for f in CardFilter],
+        kinds=[k.value for k in CardKind],
+        states=[s.value for s in StateFilter],
+        dues=[d.value for d in DueFilter],
+        kept={name: args[name] for name in ("q", *FILTERS) if args.get(name)},
         args=args,
         state_names=STATE_NAMES,
         answers_kept=col.typed_answer_counts([study.id for study in result.cards]),

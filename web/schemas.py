@@ -25,8 +25,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from trainer import CardDraft, DrillAnswer, Rating
-from trainer.decks.browse import MAX_OFFSET, MAX_RESULTS, CardFilter
-from trainer.model import DrillStyle
+from trainer.decks.browse import MAX_OFFSET, MAX_RESULTS, DueFilter, StateFilter
+from trainer.model import CardKind, DrillStyle
 
 from .present import rating_from
 
@@ -161,10 +161,14 @@ class CardRequest(Body):
 
 
 class CardsQuery(Query):
-    q: str | None = Field(None, description="Text to search for.")
+    q: str | None = Field(None, description="Words to find, in any order: every one must match.")
     deck: str | None = None
     concept: str | None = None
-    state: CardFilter | None = None
+    kind: CardKind | None = None
+    state: StateFilter | None = None
+    due: DueFilter | None = Field(None, description="today: due by the end of today; overdue: before it.")
+    leech: bool | None = None
+    suspended: bool | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_RESULTS)] = 50
     offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
 

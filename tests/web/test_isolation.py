@@ -96,7 +96,7 @@ WALK: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("study.undo", "POST", "/review/undo", {}),
     ("study.suspend", "POST", "/review/suspend", {"card_id": REVIEWED}),
     ("study.bury", "POST", "/review/bury", {"card_id": REVIEWED}),
-    ("library.browse", "GET", "/browse?state=suspended", None),
+    ("library.browse", "GET", "/browse?suspended=yes", None),
     ("library.card", "GET", f"/cards/{REVIEWED}", None),
     ("library.save_story", "POST", f"/cards/{REVIEWED}/story", {"story": "mine"}),
     ("library.toggle_suspend", "POST", f"/cards/{SUSPENDED}/suspend", {"suspended": "0"}),
@@ -113,7 +113,7 @@ WALK: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("api.today", "GET", "/api/today", None),
     ("api.domain_stats", "GET", "/api/stats/domains", None),
     ("api.card", "GET", f"/api/cards/{REVIEWED}", None),
-    ("api.cards", "GET", "/api/cards?state=suspended", None),
+    ("api.cards", "GET", "/api/cards?suspended=true", None),
     ("api.rubric_suggest", "GET", "/api/rubric/suggest?ticked=1&total=2", None),
     ("api.openapi", "GET", "/api/openapi.json", None),
     ("stats_api.readiness_json", "GET", "/api/stats/readiness", None),
@@ -208,7 +208,7 @@ def test_b_state_is_b_own_in_every_read(app: Flask) -> None:
     b_studies(b_client)
     for client, reps, suspended_total in ((a_client, 0, 0), (b_client, 2, 1)):
         assert client.get(f"/api/cards/{REVIEWED}").get_json()["memory"]["reps"] == reps
-        assert client.get("/api/cards?state=suspended").get_json()["total"] == suspended_total
+        assert client.get("/api/cards?suspended=true").get_json()["total"] == suspended_total
         history = client.get(f"/cards/{REVIEWED}").get_data(as_text=True)
         assert ("No reviews yet." in history) == (reps == 0)
         assert history.count("<td>Good</td>") == reps

@@ -1,0 +1,75 @@
+"""Full-text matching of cards: a learner's words made into a safe FTS5 or PostgreSQL query.
+
+The index (migration 0013) holds each card's id, prompt, cloze text, answer and why as words:
+runs of letters and digits, lower-cased. The words of a search are cut out the same way here, so
+quotes, `*`, `-`, `:` or `AND` in what a learner types are separators, never query syntax. Each
+word must match the start of a word of the card (`recall` finds `recalls`); a card must match
+every word, in any field and any order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, ColumnClause, FromClause, Integer, MetaData, Table, func, literal_column
+
+MAX_WORDS = 32
+MAX_WORD_LENGTH = 64
+_WORD = re.compile(r"[^\W_]+")
+
+_search = Table("cards_search", MetaData(), Column("rowid", Integer, primary_key=True))
+# bm25 weights in the FTS5 table's column order (id, prompt, text, answer, why): the words a card
+# asks with count most, its answer less, the explanation least; PostgreSQL's A, B and C.
+_WEIGHTS = (4.0, 4.0, 4.0, 2.0, 1.0)
+
+
+def _words_of(column: str) -> str:
+    return f"to_tsvector('simple', regexp_replace(cards.{column}, '[^[:alnum:]]+', ' ', 'g'))"
+
+
+# The expression of the GIN index ix_cards_search, which PostgreSQL uses only for this very text.
+_VECTOR: ColumnClause[Any] = literal_column(
+    f"(setweight({_words_of('id')}, 'A') || setweight({_words_of('prompt')}, 'A')"
+    f" || setweight({_words_of('text')}, 'A') || setweight({_words_of('answer')}, 'B')"
+    f" || setweight({_words_of('why')}, 'C'))"
+)
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a search, lower-cased, first occurrence first: at most MAX_WORDS, each cut to
+    MAX_WORD_LENGTH characters (still matching the words it begins). Anything but letters and
+    digits separates words, so every input gives a valid list, perhaps empty."""
+    found: dict[str, None] = {}
+    for word in _WORD.findall((text or "").lower()):
+        found.setdefault(word[:MAX_WORD_LENGTH])
+        if len(found) == MAX_WORDS:
+            break
+    return list(found)
+
+
+@dataclass(frozen=True)
+class WordMatch:
+    """How to select the cards matching every word: join `source` in place of `cards`'s join,
+    filter on `condition`, and order by `rank` (best first)."""
+
+    source: FromClause
+    condition: Any
+    rank: Any
+
+
+def match_words(words: list[str], joined: FromClause, *, sqlite: bool) -> WordMatch:
+    """The FTS5 (SQLite) or tsquery (PostgreSQL) match of `words`, which must be non-empty and
+    come from `search_words`, over `joined`, a join that includes the `cards` table."""
+    if not words:
+        raise ValueError("match_words needs at least one word")
+    if sqlite:
+        table: ColumnClause[Any] = literal_column("cards_search")
+        # Each word quoted as an FTS5 string (its letters and digits need no escaping) and marked
+        # as a prefix; strings side by side must all match.
+        query = " ".join(f'"{word}"*' for word in words)
+        source = joined.join(_search, _search.c.rowid == literal_column("cards.rowid"))
+        return WordMatch(source, table.op("MATCH")(query), func.bm25(table, *_WEIGHTS))
+    tsquery = func.to_tsquery(literal_column("'simple'"), " & ".join(f"'{word}':*" for word in words))
+    return WordMatch(joined, _VECTOR.op("@@")(tsquery), -func.ts_rank(_VECTOR, tsquery))
