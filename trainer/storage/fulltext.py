@@ -72,4 +72,5 @@ def match_words(words: list[str], joined: FromClause, *, sqlite: bool) -> WordMa
         source = joined.join(_search, _search.c.rowid == literal_column("cards.rowid"))
         return WordMatch(source, table.op("MATCH")(query), func.bm25(table, *_WEIGHTS))
     tsquery = func.to_tsquery(literal_column("'simple'"), " & ".join(f"'{word}':*" for word in words))
-    return WordMatch(joined, _VECTOR.op("@@")(tsquery), -func.ts_rank(_VECTOR, tsquery))
+    # Normalisation 1 divides by the log of the card's length, as bm25 favours shorter cards.
+    return WordMatch(joined, _VECTOR.op("@@")(tsquery), -func.ts_rank(_VECTOR, tsquery, 1))
