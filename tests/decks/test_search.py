@@ -292,7 +292,7 @@ def test_an_upgraded_collection_is_searchable(
     tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
     database = tmp_path / "trainer.db"
-    shutil.copy(SCHEMA_FIXTURES / "0011.db", database)
+    shutil.copy(SCHEMA_FIXTURES / "0012.db", database)
     col = open_collection(f"sqlite:///{database}")
     assert sorted(found(col, "fraud")) == ["a-drill", "a-fact"]
     assert found(col, "milliseconds tens") == ["a-cloze"]
