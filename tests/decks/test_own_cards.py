@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -239,3 +240,15 @@ def test_a_learners_own_cards_are_theirs_alone(group: dict[str, Collection], tmp
 def _new_learner(col: Collection, name: str) -> tuple[int, str]:
     account = Accounts(col.engine).create(name, ALICE[1] + "!", now=NOW)
     return account.id, account.name
+
+
+def test_an_edit_changes_only_the_lines_of_the_fields_changed(col: Collection, tmp_path: Path) -> None:
+    alpha = tmp_path / "decks" / "alpha.yaml"
+    original = alpha.read_text().splitlines()
+    draft = replace(col.card_draft("a-drill"), prompt="Design fraud detection, again.")
+    assert (draft.style, draft.time_target_s) == ("design", "240")  # shown, though the file names neither
+    col.save_card(draft, "a-drill", now=NOW)
+    edited = alpha.read_text().splitlines()
+    assert [line for line in edited if line not in original] == ["    prompt: Design fraud detection, again."]
+    assert [line for line in original if line not in edited] == ["    prompt: Design fraud detection."]
+    assert col.card("a-drill").card.points == col.card_draft("a-drill").points

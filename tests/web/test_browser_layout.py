@@ -84,6 +84,8 @@ def _pages(app: Flask) -> list[str]:
         "/settings",
         f"/cards/{studied}",
         f"/cards/{drill.id}",
+        "/new-card?kind=cloze",
+        f"/cards/{drill.id}/edit",
     ]
 
 

@@ -28,7 +28,7 @@ from trainer.decks.cardform import KIND_FIELDS, CardDraft, field_problems, new_c
 from trainer.decks.deckfile import DeckSet, load_deck
 from trainer.decks.sync import apply_decks, concepts_table, decks_table, remember_sources
 from trainer.errors import Conflict, DeckError, Forbidden, NotFound, Problem
-from trainer.model import CardKind
+from trainer.model import CardKind, DrillStyle
 from trainer.storage.schema import Learner as LearnerRow
 from trainer.storage.store import cards
 
@@ -172,6 +172,26 @@ def _yaml_value(name: str, value: Any) -> Any:
     return _scalar(value)
 
 
+def _same(stored: Any, value: Any) -> bool:
+    """Whether a field as the file holds it already reads as `value` (the reader strips text)."""
+    if isinstance(value, list):
+        return isinstance(stored, list) and [str(item).strip() for item in stored] == value
+    if isinstance(value, str):
+        return isinstance(stored, str) and stored.strip() == value
+    return type(stored) is type(value) and bool(stored == value)
+
+
+def _is_default(name: str, value: Any, fields: dict[str, Any]) -> bool:
+    """Whether a drill's style or time target is what the reader assumes when the file names
+    none (a field the entry lacks is then left out, so an edit changes only what changed)."""
+    style = fields.get("style", DrillStyle.DESIGN.value)
+    if name == "style":
+        return bool(value == DrillStyle.DESIGN.value)
+    if name == "time_target_s" and style in DrillStyle.__members__.values():
+        return bool(value == DrillStyle(style).default_time_target_s)
+    return False
+
+
 def _updated_text(before: str | None, target: _Target, draft: CardDraft, entry_id: str) -> str:
     """The deck file's text with the entry `entry_id` set to `draft` (added when new)."""
     writer = _yaml()
@@ -196,7 +216,10 @@ def _updated_text(before: str | None, target: _Target, draft: CardDraft, entry_i
         if name not in fields:
             entry.pop(name, None)
     for name, value in fields.items():
-        entry[name] = _yaml_value(name, value)
+        if name in entry and _same(entry[name], value):
+            continue  # left exactly as written, block style and all
+        if name in entry or not _is_default(name, value, fields):
+            entry[name] = _yaml_value(name, value)
     out = io.StringIO()
     writer.dump(doc, out)
     return out.getvalue()
