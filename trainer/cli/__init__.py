@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from trainer.cli import accounts, decks, exchange, serve, storage, study  # noqa: F401  (registers commands)
+from trainer.cli import accounts, cards, decks, exchange, serve, storage, study  # noqa: F401  (registers commands)
 from trainer.cli.base import cli
 
 
