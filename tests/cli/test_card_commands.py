@@ -55,7 +55,6 @@ def test_an_invalid_card_is_refused_naming_each_field(
     )
     assert_clean_error(result)
     assert (
-        "answer: Missing field `answer`" in result.output
-        and "points: A drill needs 3 to 7 points" in result.output
+        "answer: This is required" in result.output and "points: A drill needs 3 to 7 points" in result.output
     )
     assert not (tmp_path / "home" / "my-cards").exists()

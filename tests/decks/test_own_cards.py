@@ -122,8 +122,13 @@ def test_invalid_input_names_each_field_and_writes_nothing(col: Collection, tmp_
     )
     with pytest.raises(DeckError) as refused:
         col.save_card(draft, folder=data, now=NOW)
-    fields = {problem.field for problem in refused.value.problems}
-    assert fields == {"answer", "points", "time_target_s", "concepts"}
+    told = {problem.field: problem.message for problem in refused.value.problems}
+    assert told == {
+        "answer": "This is required",
+        "points": "A drill needs 3 to 7 points, found 2",
+        "time_target_s": "Must be a whole number of seconds",
+        "concepts": "Unknown concept 'nope'",
+    }
     assert not own_file(data).exists()
     assert col.cards() == cards_before and "my-cards" not in [d.slug for d in col.decks()]
     with pytest.raises(DeckError) as no_gap:

@@ -157,8 +157,19 @@ def field_problems(error: DeckError, entry_id: str) -> list[Problem]:
             name = next((field for word, field in _FIELD_WORDS if word in message), None)
         if name is None and ("style" in message or "kind" in message):
             name = "style" if "style" in message else "kind"
-        found.append(Problem(message[:1].upper() + message[1:], field=name))
+        found.append(Problem(_beside(message, name), field=name))
     return found
+
+
+def _beside(message: str, name: str | None) -> str:
+    """A problem as told beside its field, which need not name itself again."""
+    if message == f"missing field `{name}`":
+        message = "this is required"
+    elif name is not None and message.startswith(f"`{name}` "):
+        message = message.removeprefix(f"`{name}` ")
+    elif name is not None and message.startswith(f"`{name}`: "):
+        message = message.removeprefix(f"`{name}`: ")
+    return message[:1].upper() + message[1:]
 
 
 @dataclass(frozen=True)
