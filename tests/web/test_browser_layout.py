@@ -79,6 +79,7 @@ def _pages(app: Flask) -> list[str]:
         f"/review?domain={drill.deck}",
         "/browse",
         "/browse?q=precision",
+        "/browse?q=recall+precision&state=review&due=today&suspended=no",
         "/decks",
         "/stats",
         "/settings",
