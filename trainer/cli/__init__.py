@@ -10,7 +10,16 @@ import sys
 
 import click
 
-from trainer.cli import accounts, cards, decks, exchange, serve, storage, study  # noqa: F401  (registers commands)
+from trainer.cli import (  # noqa: F401  (registers commands)
+    accounts,
+    cards,
+    decks,
+    exchange,
+    search,
+    serve,
+    storage,
+    study,
+)
 from trainer.cli.base import cli
 
 
