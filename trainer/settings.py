@@ -39,6 +39,9 @@ class Settings:
     leech_action: str = "tag"
     parameters: tuple[float, ...] = field(default=tuple(DEFAULT_PARAMETERS))
     interview_date: date | None = None
+    # Whether the learner has chosen their time zone (or declined to change it): until then the
+    # web pages offer the browser's.
+    timezone_confirmed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; `Settings.from_dict` reverses it."""
@@ -50,13 +53,20 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
-        """Settings from a dict such as `to_dict` gives or a form submits; validated."""
+        """Settings from a dict such as `to_dict` gives or a form submits; validated.
+
+        Settings saved before `timezone_confirmed` existed count as confirmed when their time
+        zone is not the default one (the learner set it)."""
+        if "timezone_confirmed" not in data:
+            data = {**data, "timezone_confirmed": data.get("timezone", Settings.timezone) != Settings.timezone}
         return cls().updated(**data)
 
     def updated(self, **changes: Any) -> Settings:
         """A copy with `changes` applied, each coerced and the whole validated.
 
-        Raises `SettingsError` naming every bad field; unknown names are errors too.
+        Setting `timezone` is the learner's choice of it, so it also sets `timezone_confirmed`
+        unless that is given too. Raises `SettingsError` naming every bad field; unknown names
+        are errors too.
         """
         problems: list[Problem] = []
         known = {f.name: f for f in fields(self)}
@@ -69,6 +79,8 @@ class Settings:
                 coerced[name] = _coerce(name, raw, getattr(self, name))
             except (TypeError, ValueError) as exc:
                 problems.append(Problem(str(exc), field=name))
+        if "timezone" in coerced and "timezone_confirmed" not in changes:
+            coerced["timezone_confirmed"] = True
         candidate = replace(self, **coerced)
         problems += [Problem(message, field=name) for name, message in _range_problems(candidate)]
         if problems:

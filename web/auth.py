@@ -80,7 +80,7 @@ def _idle_too_long() -> bool:
     return False
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """`target` if it is a path on this site, else the Today page. Browsers drop tabs and line
     breaks inside URLs and read a backslash as a slash, so `/%09/evil.example` (a tab, decoded)
     would leave the site: any control character, white space or backslash refuses the target."""
@@ -153,7 +153,7 @@ def login() -> Any:
     except LoginRefused as exc:
         return _login_page(401, error=str(exc), name=name, next_url=next_url)
     _start_session(account)
-    return redirect(_safe_next(next_url), code=303)
+    return redirect(safe_next(next_url), code=303)
 
 
 @bp.post("/logout")

@@ -1,67 +1,41 @@
-"""Settings: every scheduling setting in one validated form, errors beside each field."""
+"""Settings: every setting in one validated form, in groups, with errors beside each field; the
+prompt that offers the browser's time zone until the learner has answered it."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from trainer import Settings, SettingsError
-from trainer.settings import LEECH_ACTIONS
+from trainer import Collection, Settings, SettingsError
 
-from .context import collection, now
+from .apispec import validate
+from .auth import safe_next
+from .context import EXTENSION, LEARNER_COLLECTION, accounts_on, collection, now
+from .schemas import TimezoneChoiceForm
+from .settings_form import ADVANCED, FORM_NAMES, GROUPS, form_values, zone_names
 
 bp = Blueprint("preferences", __name__)
 
-LABELS = {
-    "desired_retention": ("Desired retention", "The recall probability to schedule for, 0.70 to 0.99."),
-    "learning_steps": ("Learning steps (minutes)", "Separated by spaces or commas, e.g. 1 10."),
-    "relearning_steps": ("Relearning steps (minutes)", "Steps after a lapse, e.g. 10."),
-    "maximum_interval": ("Maximum interval (days)", "The longest gap between reviews."),
-    "enable_fuzzing": ("Fuzz intervals", "Spread due dates a little so cards do not bunch up."),
-    "new_per_day": ("New cards per day", "How many cards to introduce each day."),
-    "new_drill_every": (
-        "A drill in every N new cards",
-        "Mix drills into each domain's new cards: the second, then at least every Nth (0: file order).",
-    ),
-    "reviews_per_day": ("Reviews per day", "The most reviews to show each day."),
-    "timezone": ("Time zone", "Your time zone name, such as Europe/Berlin."),
-    "rollover_hour": ("Day starts at hour", "The local hour (0 to 23) at which a new day begins."),
-    "leech_threshold": ("Leech threshold (lapses)", "Lapses after which a card is a leech."),
-    "leech_action": ("Leech action", "What happens to a leech."),
-    "parameters": ("FSRS parameters", "The 21 model weights, separated by spaces or commas."),
-    "interview_date": ("Interview date", "Optional: the day of your interview."),
-}
-
-
-def _number(value: float) -> str:
-    short = f"{value:g}"
-    return short if float(short) == value else repr(value)
-
-
-def form_values(settings: Settings) -> dict[str, str]:
-    """Each setting as the text its form field shows."""
-    out: dict[str, str] = {}
-    for name, value in settings.to_dict().items():
-        if isinstance(value, list):
-            out[name] = " ".join(_number(v) for v in value)
-        elif isinstance(value, bool):
-            out[name] = "on" if value else ""
-        else:
-            out[name] = "" if value is None else str(value)
-    return out
+__all__ = ["bp", "form_values"]
 
 
 def _page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200) -> Any:
     return render_template(
         "settings.html",
-        names=[f.name for f in fields(Settings)],
-        labels=LABELS,
+        groups=GROUPS,
+        advanced=ADVANCED,
         values=values,
         errors=errors,
-        leech_actions=LEECH_ACTIONS,
+        zones=zone_names(),
     ), status
+
+
+def _errors_of(exc: SettingsError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for problem in exc.problems:
+        errors.setdefault(problem.field or "", []).append(problem.message)
+    return errors
 
 
 @bp.get("/settings")
@@ -73,16 +47,60 @@ def settings() -> Any:
 @bp.post("/settings")
 def save_settings() -> Any:
     """Validate and save every setting, or show each problem beside its field (nothing saved)."""
-    names = [f.name for f in fields(Settings)]
-    submitted = {name: request.form.get(name, "") for name in names}
+    submitted = {name: request.form.get(name, "") for name in FORM_NAMES}
     submitted["enable_fuzzing"] = "true" if request.form.get("enable_fuzzing") else "false"
     try:
         collection().configure(now=now(), **submitted)
     except SettingsError as exc:
-        errors: dict[str, list[str]] = {}
-        for problem in exc.problems:
-            errors.setdefault(problem.field or "", []).append(problem.message)
         values = dict(submitted, enable_fuzzing="on" if request.form.get("enable_fuzzing") else "")
-        return _page(values, errors, 400)
+        return _page(values, _errors_of(exc), 400)
     flash("Settings saved.")
     return redirect(url_for("preferences.settings"), code=303)
+
+
+@bp.post("/settings/parameters/reset")
+def reset_parameters() -> Any:
+    """Put the FSRS parameters back to the defaults the fsrs package ships."""
+    collection().configure(now=now(), parameters=Settings().parameters)
+    flash("The FSRS parameters are back to their defaults.")
+    return redirect(url_for("preferences.settings"), code=303)
+
+
+@bp.post("/settings/timezone")
+def choose_timezone() -> Any:
+    """Answer the time zone prompt: use the browser's zone or keep the current one. Either way
+    the prompt is not shown again. A zone the server does not know opens Settings with the
+    problem beside the time zone field, nothing saved."""
+    answer = validate(TimezoneChoiceForm, request.form.to_dict(), strict=False)
+    col = collection()
+    try:
+        if answer.choice == "use":
+            chosen = col.configure(now=now(), timezone=answer.timezone)
+            flash(f"Your time zone is now {chosen.timezone}.")
+        else:
+            chosen = col.configure(now=now(), timezone_confirmed=True)
+            flash(f"Kept {chosen.timezone} as your time zone; change it in Settings at any time.")
+    except SettingsError as exc:
+        values = dict(form_values(col.settings), timezone=answer.timezone or "")
+        return _page(values, _errors_of(exc), 400)
+    return redirect(safe_next(answer.next), code=303)
+
+
+def _learner_collection() -> Collection | None:
+    """The requesting learner's collection, or None where there is none (logged out)."""
+    learner = g.get(LEARNER_COLLECTION)
+    if learner is not None:
+        return learner  # type: ignore[no-any-return]
+    if accounts_on():
+        return None
+    return current_app.extensions.get(EXTENSION)
+
+
+@bp.app_context_processor
+def timezone_prompt() -> dict[str, Any]:
+    """`timezone_prompt`: the learner's current time zone while they have not answered the
+    prompt that offers the browser's, else None."""
+    col = _learner_collection()
+    if col is None or col.settings.timezone_confirmed:
+        return {"timezone_prompt": None}
+    return {"timezone_prompt": col.settings.timezone}

@@ -267,6 +267,21 @@ class CardPreviewRequest(Body):
         )
 
 
+class TimezoneChoiceForm(Query):
+    """The answer to the time zone prompt: use the browser's zone (`timezone`, checked by the
+    settings' own rule) or keep the current one; `next` is the page to go back to."""
+
+    choice: Literal["use", "keep"]
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    next: str | None = None
+
+    @model_validator(mode="after")
+    def _zone_to_use(self) -> TimezoneChoiceForm:
+        if self.choice == "use" and not self.timezone:
+            raise PydanticCustomError("zone_missing", "give the time zone to use")
+        return self
+
+
 # -- responses ------------------------------------------------------------------------------
 
 

@@ -39,6 +39,8 @@
       return;
     }
     if (typing(target)) return;
+    // The time zone prompt's buttons answer Enter and Space themselves, on every page.
+    if (target.closest && target.closest("[data-timezone-prompt]")) return;
     const onCheckbox = target && target.type === "checkbox";
     if (event.key === " " || event.key === "Enter") {
       if (event.key === " " && onCheckbox) return;
@@ -90,12 +92,39 @@
     form.addEventListener("change", update);
   }
 
+  // The browser's time zone, offered until the learner answers; the server checks the name.
+  function offerBrowserZone() {
+    let zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) {
+      return;
+    }
+    if (!zone) return;
+    const prompt = document.querySelector("[data-timezone-prompt]");
+    if (prompt && zone !== prompt.dataset.current) {
+      prompt.querySelector("[data-browser-zone]").textContent = zone;
+      prompt.querySelector('input[name="timezone"]').value = zone;
+      prompt.hidden = false;
+    }
+    const use = document.querySelector("[data-browser-zone-for]");
+    if (use) {
+      const field = document.getElementById(use.dataset.browserZoneFor);
+      use.textContent = "Use this browser's time zone (" + zone + ")";
+      use.hidden = false;
+      use.addEventListener("click", function () {
+        field.value = zone;
+        field.focus();
+      });
+    }
+  }
+
   function init() {
     const page = document.getElementById("main").dataset.page;
     if (page === "question") shownAt = performance.now();
     showTimer();
     watchRubric();
-    const focus = document.querySelector("#main [autofocus]");
+    const focus = document.querySelector("#main [data-error-summary], #main [autofocus]");
     if (focus) focus.focus();
   }
 
@@ -152,4 +181,5 @@
     window.location.reload();
   });
   document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("DOMContentLoaded", offerBrowserZone);
 })();
