@@ -9,8 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from trainer import Collection, Settings, SettingsError
+from trainer.storage import store
 
 
 def test_every_problem_is_reported_and_nothing_saved(col: Collection) -> None:
@@ -211,3 +213,25 @@ def test_yes_and_no_in_words_and_numbers() -> None:
     assert Settings().updated(interview_date="2027-01-02").to_dict()["interview_date"] == "2027-01-02"
     assert Settings().to_dict()["interview_date"] is None
     assert Settings().zone.key == "UTC"
+
+
+def test_choosing_a_time_zone_answers_the_time_zone_prompt() -> None:
+    assert Settings().timezone_confirmed is False
+    assert Settings().updated(new_per_day=3).timezone_confirmed is False
+    assert Settings().updated(timezone="UTC").timezone_confirmed is True
+    assert Settings().updated(timezone="Asia/Tokyo", timezone_confirmed=False).timezone_confirmed is False
+    confirmed = Settings().updated(timezone_confirmed=True)
+    assert confirmed.timezone == "UTC" and Settings.from_dict(confirmed.to_dict()) == confirmed
+
+
+@pytest.mark.parametrize(("zone", "confirmed"), [("UTC", False), ("Asia/Tokyo", True)])
+def test_settings_saved_before_the_prompt_count_a_zone_other_than_utc_as_chosen(
+    zone: str, confirmed: bool, col: Collection, db_url: str, open_collection: Any
+) -> None:
+    old = {**col.settings.to_dict(), "timezone": zone}
+    del old["timezone_confirmed"]
+    with col.engine.begin() as conn:
+        conn.execute(update(store.learner_settings).values(data=old))
+    reopened = open_collection(db_url).settings
+    assert reopened.timezone == zone and reopened.timezone_confirmed is confirmed
+    assert Settings.from_dict(old).timezone_confirmed is confirmed
