@@ -58,7 +58,8 @@ class Settings:
         Settings saved before `timezone_confirmed` existed count as confirmed when their time
         zone is not the default one (the learner set it)."""
         if "timezone_confirmed" not in data:
-            data = {**data, "timezone_confirmed": data.get("timezone", Settings.timezone) != Settings.timezone}
+            chosen = data.get("timezone", Settings.timezone) != Settings.timezone
+            data = {**data, "timezone_confirmed": chosen}
         return cls().updated(**data)
 
     def updated(self, **changes: Any) -> Settings:

@@ -160,8 +160,8 @@ def test_settings_saved_and_errors_shown(app: Flask, base_url: str, page: Page) 
     col = collection_of(app)
     page.goto(base_url + "/settings")
     page.get_by_label("New cards per day").fill("5")
-    page.get_by_label("Time zone").fill("Europe/Berlin")
-    page.get_by_label("Time zone").press("Enter")
+    page.get_by_label("Time zone", exact=True).fill("Europe/Berlin")
+    page.get_by_label("Time zone", exact=True).press("Enter")
     expect(page.locator(".flash")).to_contain_text("Settings saved.")
     assert col.settings.new_per_day == 5 and col.settings.timezone == "Europe/Berlin"
     page.get_by_label("Desired retention").fill("1.5")
@@ -176,6 +176,44 @@ def test_settings_saved_and_errors_shown(app: Flask, base_url: str, page: Page) 
     page.goto(base_url + "/")
     expect(page.locator("#due-total")).to_have_text("5")
     _shot(page, "today")
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_first_visit_offers_the_browser_time_zone_and_advanced_opens_by_keyboard(
+    app: Flask, base_url: str, browser: Browser, viewport: str
+) -> None:
+    col = collection_of(app)
+    context = browser.new_context(**VIEWPORTS[viewport], timezone_id="America/Chicago")
+    page = context.new_page()
+    page.viewport_name = viewport  # type: ignore[attr-defined]
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(base_url + "/")
+    prompt = page.locator("[data-timezone-prompt]")
+    expect(prompt).to_be_visible()
+    expect(prompt).to_contain_text("Your browser says your time zone is America/Chicago. Use it?")
+    expect(prompt.get_by_role("button", name="Keep UTC")).to_be_visible()
+    expect(prompt.get_by_role("link", name="Choose another")).to_be_visible()
+    _shot(page, "timezone-prompt")
+    prompt.get_by_role("button", name="Use it").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("Your time zone is now America/Chicago.")
+    expect(page.locator("[data-timezone-prompt]")).to_have_count(0)
+    assert col.settings.timezone == "America/Chicago" and col.settings.timezone_confirmed
+    page.goto(base_url + "/settings")
+    expect(page.locator("[data-timezone-prompt]")).to_have_count(0)
+    expect(page.get_by_label("Time zone", exact=True)).to_have_value("America/Chicago")
+    parameters = page.get_by_label("FSRS parameters")
+    expect(parameters).to_be_hidden()
+    _shot(page, "settings")
+    page.locator("#group-advanced summary").focus()
+    page.keyboard.press("Enter")
+    expect(parameters).to_be_visible()
+    expect(page.get_by_role("button", name="Fit to my history")).to_be_visible()
+    expect(page.get_by_role("button", name="Reset to defaults")).to_be_visible()
+    _shot(page, "settings-advanced")
+    context.close()
+    assert problems == []
 
 
 @pytest.fixture

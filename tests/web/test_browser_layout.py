@@ -1,7 +1,8 @@
 """Every page fits the screen: at phone (390 px) and desktop (1280 px) widths, in light and dark
 mode, no page is wider than the window and nothing spills out of the page's column (wide
 tables scroll inside their own box), on the bundled decks (long titles, long answers) with
-some history. Screenshots of each page land in test-artifacts/."""
+some history. The browser's time zone differs from the learner's, so every page carries the
+prompt offering it. Screenshots of each page land in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -97,11 +98,14 @@ def test_no_page_is_wider_than_the_screen(
     ARTIFACTS.mkdir(exist_ok=True)
     too_wide = []
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, color_scheme=scheme, timezone_id="America/Chicago"
+        )
         page = context.new_page()
         for path in _pages(app):
             page.goto(base_url + path)
             page.wait_for_load_state("load")
+            assert page.locator("[data-timezone-prompt]").is_visible(), path
             scroll = page.evaluate("document.documentElement.scrollWidth")
             spills = page.evaluate(SPILLS)
             if scroll > width or spills:

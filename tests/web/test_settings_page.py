@@ -16,7 +16,10 @@ from trainer import Collection, Settings
 from web.preferences import form_values
 
 GROUPS = [
-    ("Your interview and daily limits", ["interview_date", "new_per_day", "reviews_per_day", "new_drill_every"]),
+    (
+        "Your interview and daily limits",
+        ["interview_date", "new_per_day", "reviews_per_day", "new_drill_every"],
+    ),
     (
         "Scheduling",
         [
@@ -70,7 +73,7 @@ class _Outline(HTMLParser):
         if tag == "details":
             self._details_open = None
         elif tag == "legend" and self._legend is not None:
-            legend, ids, closed = self.groups[-1]
+            _, ids, closed = self.groups[-1]
             self.groups[-1] = ("".join(self._legend).strip(), ids, closed)
             self._legend = None
         elif tag == "label" and self._label is not None:
@@ -173,7 +176,8 @@ def test_the_prompt_is_on_every_page_until_the_browser_zone_is_used(
 
 def test_keeping_utc_answers_the_prompt_for_good(app: Flask, client: FlaskClient, db_url: str) -> None:
     response = client.post(
-        "/settings/timezone", data={"csrf_token": csrf_token(client), "choice": "keep", "next": "//evil.example"}
+        "/settings/timezone",
+        data={"csrf_token": csrf_token(client), "choice": "keep", "next": "//evil.example"},
     )
     assert response.status_code == 303 and response.headers["Location"] == "/"
     saved = _stored(db_url)
@@ -181,9 +185,13 @@ def test_keeping_utc_answers_the_prompt_for_good(app: Flask, client: FlaskClient
     assert PROMPT not in text_of(client.get("/"))
 
 
-def test_an_unknown_browser_zone_is_refused_beside_the_field(app: Flask, client: FlaskClient, db_url: str) -> None:
+def test_an_unknown_browser_zone_is_refused_beside_the_field(
+    app: Flask, client: FlaskClient, db_url: str
+) -> None:
     token = csrf_token(client)
-    response = client.post("/settings/timezone", data={"csrf_token": token, "choice": "use", "timezone": "Mars/Base"})
+    response = client.post(
+        "/settings/timezone", data={"csrf_token": token, "choice": "use", "timezone": "Mars/Base"}
+    )
     html = text_of(response)
     assert response.status_code == 400
     assert re.search(r'<p class="field-error" id="timezone-error">unknown time zone', html)

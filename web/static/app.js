@@ -108,12 +108,13 @@
       prompt.hidden = false;
     }
     const use = document.querySelector("[data-browser-zone-for]");
-    if (use) {
-      const field = document.getElementById(use.dataset.browserZoneFor);
+    const field = use && document.getElementById(use.dataset.browserZoneFor);
+    if (field && field.value !== zone) {
       use.textContent = "Use this browser's time zone (" + zone + ")";
       use.hidden = false;
       use.addEventListener("click", function () {
         field.value = zone;
+        use.hidden = true;
         field.focus();
       });
     }
