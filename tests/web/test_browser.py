@@ -195,10 +195,13 @@ def test_first_visit_offers_the_browser_time_zone_and_advanced_opens_by_keyboard
     expect(prompt.get_by_role("button", name="Keep UTC")).to_be_visible()
     expect(prompt.get_by_role("link", name="Choose another")).to_be_visible()
     _shot(page, "timezone-prompt")
+    # On the review page Enter also reveals the card; on the prompt's button it answers the prompt.
+    page.goto(base_url + "/review")
     prompt.get_by_role("button", name="Use it").focus()
     page.keyboard.press("Enter")
     expect(page.locator(".flash")).to_contain_text("Your time zone is now America/Chicago.")
     expect(page.locator("[data-timezone-prompt]")).to_have_count(0)
+    expect(page).to_have_url(base_url + "/review")
     assert col.settings.timezone == "America/Chicago" and col.settings.timezone_confirmed
     page.goto(base_url + "/settings")
     expect(page.locator("[data-timezone-prompt]")).to_have_count(0)
