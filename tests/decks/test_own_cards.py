@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import NOW
 from tests.web.test_sessions import ALICE, BOB
@@ -257,3 +259,24 @@ def test_an_edit_changes_only_the_lines_of_the_fields_changed(col: Collection, t
     assert [line for line in edited if line not in original] == ["    prompt: Design fraud detection, again."]
     assert [line for line in original if line not in edited] == ["    prompt: Design fraud detection."]
     assert col.card("a-drill").card.points == col.card_draft("a-drill").points
+
+
+NOT_TEXT_TO_YAML = ["yes", "no", "on", "null", "1.5", "0x1f", "~", "2026-03-02", "word"]
+TYPED = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff")
+    | st.sampled_from("\n:#-'\"{}[]&*!|>%@`"),
+    min_size=1,
+    max_size=80,
+).filter(lambda text: text.strip() != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prompt=TYPED, answer=TYPED, tag=st.sampled_from(NOT_TEXT_TO_YAML))
+def test_any_text_typed_is_stored_as_typed(
+    sqlite_col: Collection, prompt: str, answer: str, tag: str
+) -> None:
+    """Text the deck reader would take for something else (`yes`, `1.5`, `- x`, `#`) is quoted."""
+    draft = CardDraft.from_text("fact", prompt=prompt, answer=answer, concepts="class-imbalance", tags=tag)
+    sqlite_col.save_card(draft, "a-fact", now=NOW)
+    card = sqlite_col.card("a-fact").card
+    assert (card.prompt, card.answer, card.tags) == (prompt.strip(), answer.strip(), (tag,))
