@@ -1,10 +1,11 @@
-"""Trainer errors and HTTP errors as clear pages, or JSON under /api/."""
+"""Trainer errors and HTTP errors as clear pages, or JSON under /api/ and from a page's JSON views."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from trainer import Conflict, Forbidden, NotFound, NothingToUndo, TrainerError
 from trainer.errors import ProblemsError
 
+View = TypeVar("View", bound=Callable[..., Any])
 STATUS_OF: tuple[tuple[type[TrainerError], int], ...] = (
     (NotFound, 404),
     (Forbidden, 403),
@@ -28,9 +30,18 @@ def status_of(error: TrainerError) -> int:
     return 400
 
 
+def answers_json(view: View) -> View:
+    """Mark a page's view that answers in JSON (for the page's script), so its errors do too."""
+    view.answers_json = True  # type: ignore[attr-defined]
+    return view
+
+
 def wants_json() -> bool:
-    """Whether the request is an API call, answered in JSON."""
-    return request.path.startswith("/api/")
+    """Whether the request is an API call, or a call to a page's JSON view, answered in JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "answers_json", False)
 
 
 def problems_of(error: TrainerError) -> list[dict[str, Any]]:

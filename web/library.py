@@ -13,8 +13,10 @@ from trainer.decks.render import card_snippet
 from trainer.insights.charts import forgetting_curve
 from trainer.study.scheduling import format_interval
 
+from .apispec import validate
 from .context import collection, deck_paths, is_host, now
 from .present import STATE_NAMES, back_html, drill_view, format_seconds, front_html, why_html
+from .schemas import SuspendRequest
 
 bp = Blueprint("library", __name__)
 bp.add_app_template_filter(card_snippet, "snippet")
@@ -96,9 +98,11 @@ def save_story(card_id: str) -> Response:
 @bp.post("/cards/<card_id>/suspend")
 def toggle_suspend(card_id: str) -> Response:
     """Suspend the card, or unsuspend it if `suspended` is 0."""
-    suspended = request.form.get("suspended", "1") != "0"
-    collection().suspend(card_id, suspended=suspended)
-    flash(f"{'Suspended' if suspended else 'Unsuspended'} {card_id}.")
+    posted: SuspendRequest = validate(
+        SuspendRequest, {**request.form.to_dict(), "card_id": card_id}, strict=False
+    )
+    collection().suspend(card_id, suspended=posted.suspended)
+    flash(f"{'Suspended' if posted.suspended else 'Unsuspended'} {card_id}.")
     return redirect(url_for("library.card", card_id=card_id), code=303)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -60,6 +61,23 @@ CardId = Annotated[str, StringConstraints(min_length=1)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Index = Annotated[int, Field(ge=0)]
+
+
+def clamped(low: int, high: int) -> BeforeValidator:
+    """A whole number brought into low..high, for what a page measures or a link asks for (a time
+    the browser counted, a page number) where a value out of range has a plain meaning. Text
+    that is no whole number is left to the int check, which refuses it naming the field."""
+
+    def clamp(raw: Any) -> Any:
+        try:
+            return max(low, min(int(raw), high))
+        except (TypeError, ValueError):
+            return raw
+
+    return BeforeValidator(clamp)
+
+
+MeasuredDuration = Annotated[int, clamped(0, MAX_DURATION_MS)]
 
 
 class Body(BaseModel):
@@ -143,6 +161,9 @@ class AnswerForm(AnswerRequest):
         PlainValidator(_rating_or_suggested),
         WithJsonSchema({"description": 'As AnswerRequest, or "suggested".'}),
     ]
+    duration_ms: MeasuredDuration | None = Field(
+        None, description="The time the page counted since it showed the card, brought into 0 to a day."
+    )
 
     def drill_answer(self) -> DrillAnswer | None:
         """The drill marks and typed answer, or None when the form was not a drill's."""
@@ -200,16 +221,33 @@ IndexList = Annotated[
 ]
 
 
-class RubricQuery(Query):
-    """The marks on the drill `card_id` as shown now (its current variant): core points ticked,
-    optional points, red flags, and the answer time. Without `card_id`, `ticked` is a count of
-    `total` core points (the rule on core coverage alone)."""
+class DrillMarks(Query):
+    """The marks on a drill's answer as shown now (its current variant): core points ticked,
+    optional points and red flags, each a list of indexes."""
 
-    card_id: str | None = Field(None, description="The drill; its current variant is graded.")
-    ticked: IndexList = Field([], description="Indexes of the core points covered; with `total`, a count.")
-    total: Annotated[int, Field(ge=1)] | None = Field(None, description="Core points, when no card_id.")
+    ticked: IndexList = Field([], description="Indexes of the core points covered (with `total`, a count).")
     optional: IndexList = Field([], description="Indexes of the optional points covered.")
     flags: IndexList = Field([], description="Indexes of the red flags the answer made.")
+
+    def drill_answer(self) -> DrillAnswer:
+        """The marks as the rubric reads them."""
+        return DrillAnswer.of(self.ticked, self.optional, self.flags)
+
+
+class SuggestQuery(DrillMarks):
+    """The review page's rubric (/review/suggest): the marks on the drill `card_id` and the time
+    the page has counted since it showed the card."""
+
+    card_id: CardId
+    duration_ms: MeasuredDuration | None = None
+
+
+class RubricQuery(DrillMarks):
+    """The marks on the drill `card_id` and the answer time. Without `card_id`, `ticked` is a
+    count of `total` core points (the rule on core coverage alone)."""
+
+    card_id: str | None = Field(None, description="The drill; its current variant is graded.")
+    total: Annotated[int, Field(ge=1)] | None = Field(None, description="Core points, when no card_id.")
     duration_ms: Annotated[int, Field(ge=0, le=MAX_DURATION_MS)] | None = None
 
     @field_validator("total")

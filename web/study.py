@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from trainer import Conflict, DrillAnswer, NothingToUndo, StudyCard
@@ -16,6 +16,7 @@ from trainer.study.feedback import answer_feedback
 
 from .apispec import RequestError, validate
 from .context import collection, now
+from .errors import answers_json
 from .insights import today_summary
 from .present import (
     back_html,
@@ -26,7 +27,7 @@ from .present import (
     previews,
     why_html,
 )
-from .schemas import MAX_DURATION_MS, AnswerForm
+from .schemas import AnswerForm, CardRequest, SuggestQuery
 
 bp = Blueprint("study", __name__)
 DRILL_FIELDS = (
@@ -166,48 +167,24 @@ def save_story() -> str:
 
 
 @bp.get("/review/suggest")
+@answers_json
 def suggest() -> Any:
     """The suggested rating for the marks given (indexes in `ticked`, `optional`, `flags`) on
     the drill's current variant, with its one-line explanation, as JSON for the page."""
-    col = collection()
-    drill = DrillAnswer.of(_indexes("ticked"), _indexes("optional"), _indexes("flags"))
-    suggestion = col.suggest_rating(request.args.get("card_id", ""), drill, _int_arg("duration_ms"))
+    query: SuggestQuery = validate(SuggestQuery, request.args.to_dict())
+    suggestion = collection().suggest_rating(query.card_id, query.drill_answer(), query.duration_ms)
     return jsonify({**suggestion.to_dict(), "explanation": suggestion.explanation()})
 
 
-def _indexes(name: str) -> list[int]:
-    raw = request.values.get(name, "")
-    try:
-        return [int(part) for part in raw.split(",") if part.strip()]
-    except ValueError:
-        abort(400, f"{name} must be comma-separated point numbers, got {raw!r}")
-
-
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return max(0, min(int(raw), MAX_DURATION_MS))
-    except ValueError:
-        abort(400, f"{name} must be a whole number, got {raw!r}")
-
-
-def _duration_ms(moment: datetime) -> int | str | None:
-    """The time the card was shown: what the page measured (clamped to a day), else since shown_at."""
-    raw = request.form.get("duration_ms")
-    if raw:
-        try:
-            return max(0, min(int(raw), MAX_DURATION_MS))
-        except ValueError:
-            return raw  # refused by the model, naming the field
+def _shown_for_ms(moment: datetime) -> int | None:
+    """The time since the page showed the card (its shown_at field), when the page did not count it."""
     try:
         shown = datetime.fromisoformat(request.form.get("shown_at", ""))
     except ValueError:
         return None
     if shown.tzinfo is None:
         return None
-    return max(0, min(int((moment - shown).total_seconds() * 1000), MAX_DURATION_MS))
+    return int((moment - shown).total_seconds() * 1000)
 
 
 def answer_form(moment: datetime) -> AnswerForm:
@@ -221,7 +198,7 @@ def answer_form(moment: datetime) -> AnswerForm:
         for field, name in DRILL_FIELDS:
             data[field] = form.getlist(name)
         data["typed_answer"] = form.get("typed") or None
-    data["duration_ms"] = _duration_ms(moment)
+    data["duration_ms"] = form.get("duration_ms") or _shown_for_ms(moment)
     return validate(AnswerForm, data, strict=False)  # type: ignore[no-any-return]
 
 
@@ -270,16 +247,16 @@ def undo() -> Response:
 @bp.post("/review/suspend")
 def suspend() -> Response:
     """Take the card out of every queue."""
-    card_id = request.form.get("card_id", "")
-    collection().suspend(card_id, now=now())
-    flash(f"Suspended {card_id}.")
+    posted: CardRequest = validate(CardRequest, request.form.to_dict(), strict=False)
+    collection().suspend(posted.card_id, now=now())
+    flash(f"Suspended {posted.card_id}.")
     return redirect(_review_url(_domain()), code=303)
 
 
 @bp.post("/review/bury")
 def bury() -> Response:
     """Hide the card until tomorrow."""
-    card_id = request.form.get("card_id", "")
-    collection().bury(card_id, now=now())
-    flash(f"Buried {card_id} until tomorrow.")
+    posted: CardRequest = validate(CardRequest, request.form.to_dict(), strict=False)
+    collection().bury(posted.card_id, now=now())
+    flash(f"Buried {posted.card_id} until tomorrow.")
     return redirect(_review_url(_domain()), code=303)

@@ -106,3 +106,33 @@ def test_the_review_form_is_validated_by_the_answer_model(app: Flask, client: Fl
     assert client.post("/review/answer", data=good).status_code == 303
     [entry] = collection_of(app).history()
     assert entry.points_ticked == (0, 2) and entry.duration_ms == 4000
+
+
+def test_the_review_pages_rubric_is_validated_by_its_model_naming_each_field(client: FlaskClient) -> None:
+    """/review/suggest (the drill rubric's JSON for app.js) refuses a wrong type in each field of
+    `SuggestQuery` with a 400 in the API's `Error` shape, and a missing card_id too."""
+    from web.schemas import SuggestQuery
+
+    good = {"card_id": "a-drill", "ticked": "0", "optional": "", "flags": "", "duration_ms": "4000"}
+    assert set(good) == set(SuggestQuery.model_fields)
+    assert client.get(f"/review/suggest?{urlencode(good)}").get_json()["rating"] in (1, 2, 3, 4)
+    for name in ("ticked", "optional", "flags", "duration_ms"):
+        response = client.get(f"/review/suggest?{urlencode(dict(good, **{name: 'seven'}))}")
+        assert response.status_code == 400, name
+        assert _problem_fields(response) == {name}, name
+    missing = client.get("/review/suggest?ticked=0")
+    assert missing.status_code == 400 and _problem_fields(missing) == {"card_id"}
+    # The time the page counted is brought into 0 to a day, as for the answer form.
+    late = client.get(f"/review/suggest?{urlencode(dict(good, duration_ms=str(10**12)))}")
+    assert late.status_code == 200
+
+
+def test_the_card_pages_suspend_and_the_review_pages_bury_use_the_apis_models(client: FlaskClient) -> None:
+    refused = client.post(
+        "/cards/a-drill/suspend", data={"csrf_token": csrf_token(client), "suspended": "maybe"}
+    )
+    assert refused.status_code == 400 and "suspended: " in refused.get_data(as_text=True)
+    unknown = client.post("/review/bury", data={"csrf_token": csrf_token(client)})
+    assert unknown.status_code == 400 and "card_id: " in unknown.get_data(as_text=True)
+    done = client.post("/cards/a-drill/suspend", data={"csrf_token": csrf_token(client), "suspended": "1"})
+    assert done.status_code == 303
