@@ -20,7 +20,7 @@ bp = Blueprint("preferences", __name__)
 __all__ = ["bp", "form_values"]
 
 
-def _page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200) -> Any:
+def _page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200, **extra: Any) -> Any:
     return render_template(
         "settings.html",
         groups=GROUPS,
@@ -28,6 +28,7 @@ def _page(values: dict[str, str], errors: dict[str, list[str]], status: int = 20
         values=values,
         errors=errors,
         zones=zone_names(),
+        **extra,
     ), status
 
 
@@ -82,7 +83,8 @@ def choose_timezone() -> Any:
             flash(f"Kept {chosen.timezone} as your time zone; change it in Settings at any time.")
     except SettingsError as exc:
         values = dict(form_values(col.settings), timezone=answer.timezone or "")
-        return _page(values, _errors_of(exc), 400)
+        # The browser's zone was just refused: offering it again would only repeat the refusal.
+        return _page(values, _errors_of(exc), 400, timezone_prompt=None)
     return redirect(safe_next(answer.next), code=303)
 
 

@@ -219,6 +219,25 @@ def test_first_visit_offers_the_browser_time_zone_and_advanced_opens_by_keyboard
     assert problems == []
 
 
+def test_without_javascript_the_prompt_stays_hidden_and_settings_still_save(
+    app: Flask, base_url: str, browser: Browser
+) -> None:
+    col = collection_of(app)
+    context = browser.new_context(
+        **VIEWPORTS["phone"], timezone_id="America/Chicago", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(base_url + "/")
+    expect(page.locator("[data-timezone-prompt]")).to_be_hidden()
+    page.goto(base_url + "/settings")
+    expect(page.locator("#group-advanced summary")).to_be_visible()
+    page.get_by_label("Time zone", exact=True).fill("Asia/Tokyo")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".flash")).to_contain_text("Settings saved.")
+    assert col.settings.timezone == "Asia/Tokyo" and col.settings.timezone_confirmed
+    context.close()
+
+
 @pytest.fixture
 def drills_url(sqlite_url: str, drill_decks_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
     from waitress import create_server

@@ -196,11 +196,17 @@ def test_an_unknown_browser_zone_is_refused_beside_the_field(
     assert response.status_code == 400
     assert re.search(r'<p class="field-error" id="timezone-error">unknown time zone', html)
     assert 'value="Mars/Base"' in html
+    assert PROMPT not in html, "the refused zone offered again"
     for data in ({"choice": "maybe"}, {"choice": "use"}):
         response = client.post("/settings/timezone", data={"csrf_token": token, **data})
         assert response.status_code == 400, data
     assert _stored(db_url) == Settings() and collection_of(app).settings == Settings()
     assert PROMPT in text_of(client.get("/"))
+    refused = text_of(
+        client.post("/settings", data={**form_values(Settings()), "csrf_token": token, "new_per_day": "x"})
+    )
+    assert re.search(rf'<aside class="notice" {PROMPT}', refused)
+    assert 'name="next" value="/"' in refused, "a page shown after a POST sends the answer back to Today"
 
 
 def test_saving_the_settings_form_answers_the_prompt(app: Flask, client: FlaskClient, db_url: str) -> None:
