@@ -235,7 +235,8 @@ def test_optimize_refuses_a_short_history_and_changes_nothing(studied: Flask) ->
     client = studied.test_client()
     before = col.settings.parameters
     settings_page = text_of(client, "/settings")
-    assert 'action="/settings/optimize"' in settings_page and "Optimise my parameters" in settings_page
+    assert '<form method="post" action="/settings/optimize" id="fit-form">' in settings_page
+    assert '<button type="submit" form="fit-form">Fit to my history</button>' in settings_page
     response = client.post("/settings/optimize", data={"csrf_token": csrf_token(client)})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
