@@ -110,7 +110,7 @@ def package_notes(
             note_guid(card.note_id),
             fields,
             tags,
-            card_ords(card, fields),
+            card_ords(card),
             modified,
             {ordinal: card.id},
         )

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.decks.cloze import CLOZE_GAP, cloze_card_id, cloze_numbers
+from trainer.decks.cloze import cloze_card_id, cloze_numbers
 from trainer.decks.deckfile import (
     CONCEPTS_FILE,
     MAX_POINTS,
@@ -189,7 +189,7 @@ def _entries(
         cloze = dataclasses.replace(base, text=text("Text"))
         if not cloze.text:
             ctx.problems.append(Problem(f"{where}: the field for `text` is empty"))
-        elif not CLOZE_GAP.search(cloze.text):
+        elif not cloze_numbers(cloze.text):
             ctx.problems.append(Problem(f"{where}: the cloze text has no {{{{c1::...}}}} gap"))
         return [] if len(ctx.problems) > before else [(cloze, cards)]
     if own:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 from typing import Any
 
 import genanki
 
+from trainer.decks.cloze import cloze_numbers
 from trainer.decks.render import markdown_html, render_card
 from trainer.model import Card, CardKind
 
@@ -165,9 +165,6 @@ def deck_description(title: str, description: str) -> str:
     return markdown_html(text) if text else ""
 
 
-_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
-
-
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 
 
@@ -244,15 +241,12 @@ def drill_fields(card: Card, rendered: dict[str, Any]) -> list[str]:
     ]
 
 
-def card_ords(card: Card, fields: list[str]) -> tuple[int, ...]:
-    """The template ordinals of the Anki cards a note for `card` makes, as genanki counts them.
-
-    Fact and drill notes make one card; a cloze note makes one card per cloze number.
-    """
+def card_ords(card: Card) -> tuple[int, ...]:
+    """The template ordinals of the Anki cards a note for `card` makes, as Anki's engine counts
+    them: one for a fact or drill note, one per cloze number for a cloze (nested gaps included)."""
     if card.kind != CardKind.CLOZE:
         return (0,)
-    numbers = {int(n) for n in _CLOZE_NUMBER.findall(fields[0])}
-    return tuple(sorted(n - 1 for n in numbers if n > 0)) or (0,)
+    return tuple(n - 1 for n in cloze_numbers(card.text) if n > 0) or (0,)
 
 
 def make_note(card: Card, domain: str, extra_tags: tuple[str, ...] = ()) -> genanki.Note:

@@ -87,3 +87,33 @@ def test_adding_a_gap_adds_a_card_and_keeps_progress(sqlite_col: Collection, dec
     assert sqlite_col.card("a-cloze-c2").memory.reps == 0
     assert "fraud" in front_html(sqlite_col.card("a-cloze").card)
     assert "[...]" in front_html(sqlite_col.card("a-cloze-c2").card)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("The {{c1::ROC curve {{c2::plots TPR}} against FPR", "is never closed"),
+        ("{{c1::uses {{ a template }} here}}", "opens no gap"),
+        ("{{c1:typo}} and {{c2::fine}}", "opens no gap"),
+        ("{{c::no number}} and {{c1::fine}}", "has no cloze number"),
+        ("{{c1::::only a hint}}", "is empty"),
+        ("".join(f"{{{{c{n}::" for n in range(1, 12)) + "x" + "}}" * 11, "nest more than 10 deep"),
+    ],
+    ids=["unclosed", "stray-braces", "one-colon", "no-number", "empty", "too-deep"],
+)
+def test_a_malformed_cloze_is_an_error_with_file_and_line(decks_dir: Path, text: str, message: str) -> None:
+    deck = MULTI_GAP.replace("Only {{c2::two}} and {{c3::three}}.", repr(text))
+    (decks_dir / "gamma.yaml").write_text(deck)
+    with pytest.raises(DeckError) as raised:
+        load_decks([decks_dir])
+    found = [p for p in raised.value.problems if message in p.message]
+    assert found, raised.value.problems
+    assert found[0].file == str(decks_dir / "gamma.yaml") and found[0].line == 8
+    assert "card 'g-late'" in found[0].message
+
+
+def test_nested_and_shared_gaps_load_as_anki_numbers_them(decks_dir: Path) -> None:
+    deck = MULTI_GAP.replace("Only {{c2::two}} and {{c3::three}}.", "'{{c2,4::a {{c3::b {{c5::c}}}}}} d'")
+    (decks_dir / "gamma.yaml").write_text(deck)
+    cards = [c for c in load_decks([decks_dir]).cards if c.note_id == "g-late"]
+    assert [c.id for c in cards] == ["g-late-c2", "g-late-c3", "g-late-c4", "g-late-c5"]

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from trainer.decks.cloze import cloze_card, cloze_numbers
+from trainer.decks.cloze import cloze_card, cloze_numbers, filled_in
 from trainer.decks.render import render_card
 from trainer.errors import DeckError, Problem
 from trainer.model import Card, CardKind, DrillStyle
@@ -123,7 +123,7 @@ class CardDraft:
         """The words a new card's id is made of: its prompt, or its cloze text with the gaps'
         answers."""
         source = self.text if self.card_kind == CardKind.CLOZE else self.prompt
-        return re.sub(r"\{\{c\d+::(.*?)(?:::.*?)?\}\}", r"\1", source, flags=re.DOTALL)
+        return filled_in(source)
 
 
 def new_card_id(draft: CardDraft, taken: Iterable[str]) -> str:

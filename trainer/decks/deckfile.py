@@ -203,7 +203,7 @@ def _card(
     numbers: list[int] = []
     if kind == CardKind.CLOZE and isinstance(raw.get("text"), str):
         numbers = cloze_numbers(raw["text"])
-        for message in cloze_problems(card_id, numbers, f"{file}:{line}", seen_ids):
+        for message in cloze_problems(card_id, raw["text"], f"{file}:{line}", seen_ids):
             problem(f"{label}: {message}")
     card_concepts = _string_list(raw.get("concepts"))
     tags = _string_list(raw.get("tags"))

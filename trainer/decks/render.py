@@ -11,7 +11,7 @@ from typing import Any
 import nh3
 from markdown_it_pyrs import MarkdownIt
 
-from trainer.decks.cloze import CLOZE_GAP
+from trainer.decks.cloze import Gap, parse_cloze
 from trainer.decks.media import MEDIA_URL_PREFIX, image_placeholders, media_name
 from trainer.model import Card, CardKind
 
@@ -92,70 +92,89 @@ def _sanitised(rendered: str) -> str:
     )
 
 
-def _active(match: re.Match[str], number: int) -> bool:
-    return number == 0 or int(match.group(1)) == number
+def _hint(gap: Gap) -> str:
+    """A hidden gap's label, as Anki writes it: its hint, or `...` when it has none."""
+    return f"[{gap.hint if gap.hint is not None else '...'}]"
+
+
+def _gap_html(gap: Gap, number: int, question: bool) -> str:
+    """A gap as Anki's engine renders it for card `number` (its data attributes aside): hidden
+    on the question side as `[hint]` with everything in it; else its text, nested gaps rendered
+    the same way, in a `cloze` span if the card tests it and a `cloze-inactive` span if not."""
+    if gap.tests(number) and question:
+        return f'<span class="cloze">{html.escape(_hint(gap), quote=False)}</span>'
+    inner = "".join(
+        html.escape(part, quote=False) if isinstance(part, str) else _gap_html(part, number, question)
+        for part in gap.parts
+    )
+    return f'<span class="{"cloze" if gap.tests(number) else "cloze-inactive"}">{inner}</span>'
+
+
+def _gap_text(gap: Gap, number: int, question: bool) -> str:
+    """A gap as plain text for a terminal: hidden as `[hint]`, revealed as `[answer]` on the
+    card that tests it, its text otherwise (nested gaps the same way)."""
+    if gap.tests(number) and question:
+        return _hint(gap)
+    inner = "".join(
+        part if isinstance(part, str) else _gap_text(part, number, question) for part in gap.parts
+    )
+    return f"[{inner}]" if gap.tests(number) else inner
+
+
+def _cloze_side(text: str, number: int, question: bool, html_output: bool) -> str:
+    if not html_output:
+        return "".join(
+            part if isinstance(part, str) else _gap_text(part, number, question) for part in parse_cloze(text)
+        )
+    return _render_cloze(
+        text,
+        lambda gap: (
+            _gap_html(gap, number, question),
+            _gap_text(gap, number, True) if question else gap.answer(),
+        ),
+    )
 
 
 def cloze_front(text: str, number: int = 0, *, html_output: bool = True) -> str:
     """The question side of cloze card `number`, as Anki shows it: every gap of that number
-    hidden (showing its hint, if any), the other gaps filled in. Number 0 hides every gap."""
-
-    def label(match: re.Match[str]) -> str:
-        if not _active(match, number):
-            return match.group(2)
-        hint = match.group(3)
-        return f"[{hint}]" if hint else "[...]"
-
-    if not html_output:
-        return CLOZE_GAP.sub(label, text)
-    return _render_cloze(text, label, active=lambda match: _active(match, number))
+    hidden (showing its hint, if any, and nothing of the gaps inside it), the other gaps filled
+    in. Number 0 hides every gap."""
+    return _cloze_side(text, number, True, html_output)
 
 
 def cloze_back(text: str, number: int = 0, *, html_output: bool = True) -> str:
     """The answer side of cloze card `number`: its gaps filled and marked, the others plain."""
-    if not html_output:
-        return CLOZE_GAP.sub(
-            lambda match: f"[{match.group(2)}]" if _active(match, number) else match.group(2), text
-        )
-    return _render_cloze(text, lambda match: match.group(2), active=lambda match: _active(match, number))
+    return _cloze_side(text, number, False, html_output)
 
 
 _PLACEHOLDER = re.compile(r"CLOZEGAP(\d+)X")
 _TAG = re.compile(r"(<[^>]*>)")
 
 
-def _render_cloze(
-    text: str,
-    label: Callable[[re.Match[str]], str],
-    *,
-    marked: bool = True,
-    active: Callable[[re.Match[str]], bool] | None = None,
-) -> str:
-    """The cloze text's Markdown as safe HTML, each gap shown as `label(gap)`: in the text,
-    escaped (in a `<span class="cloze">` if `marked`, `cloze-inactive` for a gap `active` says
-    is not the card's); inside a tag (a link's address or title), as escaped plain text. Gaps go
-    in before sanitising, so nothing can break a tag."""
+def _render_cloze(text: str, show: Callable[[Gap], tuple[str, str]]) -> str:
+    """The cloze text's Markdown as safe HTML, each top-level gap shown as `show(gap)` gives it:
+    (HTML for the text, plain text for inside a tag such as a link's address, escaped here).
+    Gaps go in before sanitising, so nothing can break a tag."""
     # The Markdown is rendered around placeholders, so gap text is escaped rather than parsed.
-    gaps: list[tuple[str, str]] = []
-
-    def stash(match: re.Match[str]) -> str:
-        css = "cloze" if active is None or active(match) else "cloze-inactive"
-        gaps.append((label(match), css))
-        return f"CLOZEGAP{len(gaps) - 1}X"
+    shown: list[tuple[str, str]] = []
+    source: list[str] = []
+    for part in parse_cloze(text):
+        if isinstance(part, str):
+            source.append(part)
+        else:
+            shown.append(show(part))
+            source.append(f"CLOZEGAP{len(shown) - 1}X")
 
     def fill(segment: str) -> str:
         in_tag = segment.startswith("<")
 
         def put(found: re.Match[str]) -> str:
-            value, css = gaps[int(found.group(1))]
-            if in_tag:
-                return html.escape(value)
-            shown = html.escape(value, quote=False)
-            return f'<span class="{css}">{shown}</span>' if marked else shown
+            as_html, as_text = shown[int(found.group(1))]
+            return html.escape(as_text) if in_tag else as_html
 
         return _PLACEHOLDER.sub(put, segment)
 
-    rendered = _markdown.render(CLOZE_GAP.sub(stash, text))
+    rendered = _markdown.render("".join(source))
     return _sanitised("".join(fill(segment) for segment in _TAG.split(rendered)))
 
 
@@ -188,14 +207,9 @@ def _inline(rendered: str) -> str:
 
 
 def cloze_marked_html(text: str) -> str:
-    """Cloze text as safe HTML with the gaps kept in Anki's `{{cN::answer::hint}}` form (escaped)."""
-
-    def keep(match: re.Match[str]) -> str:
-        hint = match.group(3)
-        tail = f"::{hint}" if hint else ""
-        return f"{{{{c{match.group(1)}::{match.group(2)}{tail}}}}}"
-
-    return _render_cloze(text, keep, marked=False)
+    """Cloze text as safe HTML with each gap kept as written, `{{cN::answer::hint}}` with any
+    gaps inside it (escaped), for Anki's engine to read as this trainer reads it."""
+    return _render_cloze(text, lambda gap: (html.escape(gap.source, quote=False), gap.source))
 
 
 def _inline_list(items: Any) -> list[str]:

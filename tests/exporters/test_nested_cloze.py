@@ -1,0 +1,128 @@
+"""Nested clozes (`{{c1::outer {{c2::inner}} text}}`) and gaps on several cards (`{{c1,2::...}}`)
+as Anki's engine reads them: the same cards, and the fronts and backs Anki renders from an export
+are the ones this trainer shows, in the web UI and in the terminal; they come back on import."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection as AnkiCollection
+from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+from exporters.anki_export import export_anki
+from exporters.anki_import import import_anki
+from tests.conftest import NOW
+from trainer import Collection
+from trainer.decks.deckfile import load_decks
+from trainer.decks.render import back_html, cloze_back, cloze_front, front_html, plain_text
+
+TEXTS = {
+    "n-nested": "The {{c1::ROC curve {{c2::plots TPR}} against FPR::a curve}} for **every** threshold.",
+    "n-deep": "{{c1::A {{c2::B {{c3::C::third}} b}} a}} and {{c3::again}} then `code`.",
+    "n-shared": "{{c1,2::Recall}} needs {{c1::TP}} over {{c2::TP + FN}}; 1 < 2 & {{c3::x::h::y}}.",
+    "n-same": "{{c1::outer {{c1::inner}} tail}} and a stray }} brace.",
+    "n-hint-after": "Loss is {{c2::log {{c1::p}}::a log}}, {{c1::empty hint::}}",
+}
+DECK = "deck: nested\ntitle: Nested\ncards:\n" + "".join(
+    f"  - id: {card_id}\n    kind: cloze\n    text: {text!r}\n    concepts: [class-imbalance]\n"
+    for card_id, text in TEXTS.items()
+)
+PROMPT = re.compile(r'<div class="prompt">(.*?)</div>', re.DOTALL)
+ANKI_ATTRIBUTES = re.compile(r' data-(?:cloze|ordinal)="[^"]*"')
+
+
+def words(rendered: str) -> str:
+    """Rendered HTML as the text a reader sees."""
+    return html.unescape(re.sub(r"<[^>]*>", "", rendered)).strip()
+
+
+@pytest.fixture
+def anki(tmp_path: Path) -> Iterator[AnkiCollection]:
+    (tmp_path / "anki").mkdir()
+    collection = AnkiCollection(str(tmp_path / "anki" / "collection.anki2"))
+    yield collection
+    collection.close()
+
+
+@pytest.fixture
+def nested(decks_dir: Path, tmp_path: Path, open_collection: Callable[..., Collection]) -> Collection:
+    (decks_dir / "nested.yaml").write_text(DECK)
+    col = open_collection(f"sqlite:///{tmp_path / 'trainer.db'}")
+    col.sync_decks([decks_dir], now=NOW)
+    return col
+
+
+def anki_prompt(rendered: str) -> str:
+    """The cloze field as Anki rendered it, without the data attributes this trainer does not write."""
+    found = PROMPT.search(rendered)
+    assert found, rendered
+    return ANKI_ATTRIBUTES.sub("", found.group(1)).strip()
+
+
+def test_one_card_per_number_as_anki_makes_them(nested: Collection) -> None:
+    numbers = {note: sorted(c.card.cloze for c in nested.cards() if c.card.note_id == note) for note in TEXTS}
+    assert numbers == {
+        "n-nested": [1, 2],
+        "n-deep": [1, 2, 3],
+        "n-shared": [1, 2, 3],
+        "n-same": [1],
+        "n-hint-after": [1, 2],
+    }
+
+
+def test_fronts_and_backs_are_the_ones_anki_renders(
+    nested: Collection, anki: AnkiCollection, tmp_path: Path
+) -> None:
+    export_anki(nested, tmp_path / "nested.apkg", decks=["nested"], now=NOW)
+    anki.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(tmp_path / "nested.apkg"), options=ImportAnkiPackageOptions()
+        )
+    )
+    ours = {(c.card.note_id, c.card.cloze): c.card for c in nested.cards(decks=["nested"])}
+    theirs = {}
+    for card_id in anki.find_cards(""):
+        card = anki.get_card(card_id)
+        theirs[(card.note()["Card ID"], card.ord + 1)] = card
+    assert sorted(theirs) == sorted(ours)  # one Anki card per trainer card
+    for key, card in ours.items():
+        question, answer = anki_prompt(theirs[key].question()), anki_prompt(theirs[key].answer())
+        assert front_html(card).strip() == question, key
+        assert back_html(card).strip() == answer, key
+        if "**" not in card.text and "`" not in card.text:
+            # The terminal shows the same words: the front exactly, the back with its gaps bracketed.
+            terminal_front = plain_text(cloze_front(card.text, card.cloze, html_output=False))
+            terminal_back = plain_text(cloze_back(card.text, card.cloze, html_output=False))
+            assert terminal_front == words(question), key
+            assert words(answer) == re.sub(r"[\[\]]", "", terminal_back), key
+
+
+def test_the_hidden_gap_hides_everything_inside_it(nested: Collection) -> None:
+    first = nested.card("n-nested").card
+    assert front_html(first).count("plots TPR") == 0 and "[a curve]" in front_html(first)
+    second = nested.card("n-nested-c2").card
+    assert '<span class="cloze-inactive">ROC curve <span class="cloze">[...]</span> against FPR</span>' in (
+        front_html(second)
+    )
+    assert cloze_front(second.text, 2, html_output=False) == (
+        "The ROC curve [...] against FPR for **every** threshold."
+    )
+    assert cloze_back(second.text, 2, html_output=False) == (
+        "The ROC curve [plots TPR] against FPR for **every** threshold."
+    )
+
+
+def test_nested_clozes_come_back_from_anki(nested: Collection, tmp_path: Path) -> None:
+    export_anki(nested, tmp_path / "nested.apkg", decks=["nested"], now=NOW)
+    folder = tmp_path / "imported"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "decks" / "concepts.yaml", folder)
+    report = import_anki(tmp_path / "nested.apkg", "back", folder)
+    back = {card.note_id: card for card in load_decks([folder]).cards}
+    assert {note: back[note].text for note in TEXTS} == TEXTS
+    assert report.cards == len(nested.cards(decks=["nested"])) == 11
