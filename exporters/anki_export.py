@@ -27,7 +27,6 @@ from .notetypes import (
     MODELS,
     PARENT_DECK_ID,
     PARENT_DESCRIPTION,
-    card_ords,
     deck_description,
     deck_id,
     deck_name,
@@ -50,14 +49,15 @@ class AnkiExportReport:
 
 class PackageNote(NamedTuple):
     """One note as it goes into the package: the Anki deck it lands in, its note type, when its
-    content last changed (epoch seconds) and the trainer card of each of its card ordinals."""
+    content last changed (epoch seconds) and the trainer card of each of its card ordinals (a
+    cloze's card of number N is ordinal N - 1, so its cards are the ordinals Anki's engine
+    finds in its text, nested gaps included)."""
 
     deck_id: int
     model: genanki.Model
     guid: str
     fields: list[str]
     tags: list[str]
-    ords: tuple[int, ...]
     modified: int
     card_ids: dict[int, str]
 
@@ -110,7 +110,6 @@ def package_notes(
             note_guid(card.note_id),
             fields,
             tags,
-            card_ords(card),
             modified,
             {ordinal: card.id},
         )
@@ -167,7 +166,7 @@ def insert_notes(conn: sqlite3.Connection, notes: Iterable[PackageNote], ids: It
                 "",
             )
         )
-        for ordinal in note.ords:
+        for ordinal in sorted(note.card_ids):  # one Anki card per trainer card
             card_rows.append(
                 (next(ids), note_id, note.deck_id, ordinal, note.modified, -1, 0, 0, position, *_NEW)
             )

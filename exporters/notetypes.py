@@ -12,7 +12,6 @@ from typing import Any
 
 import genanki
 
-from trainer.decks.cloze import cloze_numbers
 from trainer.decks.render import markdown_html, render_card
 from trainer.model import Card, CardKind
 
@@ -239,14 +238,6 @@ def drill_fields(card: Card, rendered: dict[str, Any]) -> list[str]:
         f"<dl>{asked}</dl>" if asked else "",
         html.escape(drill_style_text(card), quote=False),
     ]
-
-
-def card_ords(card: Card) -> tuple[int, ...]:
-    """The template ordinals of the Anki cards a note for `card` makes, as Anki's engine counts
-    them: one for a fact or drill note, one per cloze number for a cloze (nested gaps included)."""
-    if card.kind != CardKind.CLOZE:
-        return (0,)
-    return tuple(n - 1 for n in cloze_numbers(card.text) if n > 0) or (0,)
 
 
 def make_note(card: Card, domain: str, extra_tags: tuple[str, ...] = ()) -> genanki.Note:
