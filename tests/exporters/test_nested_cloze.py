@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection as AnkiCollection
-from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.collection import ExportAnkiPackageOptions, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.scheduler.v3 import CardAnswer
+from click.testing import CliRunner
 
 from exporters.anki_export import export_anki
 from exporters.anki_import import import_anki
-from tests.conftest import NOW
+from tests.conftest import NOW, REPO_DECKS
 from trainer import Collection
+from trainer.cli import cli
 from trainer.decks.deckfile import load_decks
 from trainer.decks.render import back_html, cloze_back, cloze_front, front_html, plain_text
 
@@ -126,3 +129,61 @@ def test_nested_clozes_come_back_from_anki(nested: Collection, tmp_path: Path) -
     back = {card.note_id: card for card in load_decks([folder]).cards}
     assert {note: back[note].text for note in TEXTS} == TEXTS
     assert report.cards == len(nested.cards(decks=["nested"])) == 11
+
+
+def test_the_terminal_review_shows_each_card_as_anki_does(tmp_path: Path) -> None:
+    folder = tmp_path / "review"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "decks" / "concepts.yaml", folder)
+    (folder / "nested.yaml").write_text(DECK.split("  - id: n-deep")[0])  # n-nested only
+    result = CliRunner().invoke(
+        cli,
+        ["--db", f"sqlite:///{tmp_path / 't.db'}", "review", "--decks", str(folder)],
+        input=" 3  q",
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # Anki's fronts of the two cards, "The [a curve] for every threshold." and "The ROC curve
+    # [...] against FPR for every threshold." (emphasis aside), and the second card's back.
+    assert "The [a curve] for every threshold." in lines
+    assert "The ROC curve [...] against FPR for every threshold." in lines
+    assert "The ROC curve [plots TPR] against FPR for every threshold." in lines
+    assert not any("{{" in line for line in lines)
+
+
+def test_a_nested_cloze_built_by_anki_imports_with_its_cards_history(
+    tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    (tmp_path / "source").mkdir()
+    source = AnkiCollection(str(tmp_path / "source" / "collection.anki2"))
+    try:
+        note = source.new_note(source.models.by_name("Cloze"))
+        note["Text"] = "{{c1::Bagging {{c2::averages}} many trees::a method}} and {{c3::boosting}}"
+        source.add_note(note, source.decks.id("Ensembles"))
+        source.set_config("fsrs", True)
+        second = next(card for card in note.cards() if card.ord == 1)
+        second.start_timer()
+        states = source._backend.get_scheduling_states(second.id)
+        source.sched.answer_card(
+            source.sched.build_answer(card=second, states=states, rating=CardAnswer.GOOD)
+        )
+        out = tmp_path / "anki.apkg"
+        source.export_anki_package(
+            out_path=str(out),
+            options=ExportAnkiPackageOptions(with_scheduling=True, with_deck_configs=False, with_media=False),
+            limit=None,
+        )
+    finally:
+        source.close()
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    shutil.copy(REPO_DECKS / "concepts.yaml", folder)
+    col = open_collection(f"sqlite:///{tmp_path / 'trainer.db'}")
+
+    report = import_anki(out, "ensembles", folder, collection=col)
+
+    (entry,) = {card.note_id for card in load_decks([folder]).cards}
+    assert [c.card.cloze for c in col.cards()] == [1, 2, 3]
+    assert report.answers == 1 and [e.card_id for e in col.history()] == [f"{entry}-c2"]
+    assert front_html(col.card(f"{entry}-c2").card).count('<span class="cloze">[...]</span>') == 1
