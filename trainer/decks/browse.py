@@ -183,7 +183,8 @@ def search_cards(
         if words:
             match = match_words(words, source, sqlite=conn.dialect.name == "sqlite")
             source, order = match.source, [match.rank]
-            conditions.append(match.condition)
+            if match.condition is not None:
+                conditions.append(match.condition)
         found = (
             select(*store.CARD_COLUMNS, *store.MEMORY_COLUMNS)
             .select_from(source)

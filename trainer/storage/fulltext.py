@@ -13,7 +13,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnClause, FromClause, Integer, MetaData, Table, func, literal_column
+from sqlalchemy import (
+    Column,
+    ColumnClause,
+    FromClause,
+    Integer,
+    MetaData,
+    Table,
+    func,
+    literal_column,
+    select,
+)
 
 MAX_WORDS = 32
 MAX_WORD_LENGTH = 64
@@ -52,7 +62,7 @@ def search_words(text: str | None) -> list[str]:
 @dataclass(frozen=True)
 class WordMatch:
     """How to select the cards matching every word: join `source` in place of `cards`'s join,
-    filter on `condition`, and order by `rank` (best first)."""
+    filter on `condition` (if any), and order by `rank` (best first)."""
 
     source: FromClause
     condition: Any
@@ -67,10 +77,17 @@ def match_words(words: list[str], joined: FromClause, *, sqlite: bool) -> WordMa
     if sqlite:
         table: ColumnClause[Any] = literal_column("cards_search")
         # Each word quoted as an FTS5 string (its letters and digits need no escaping) and marked
-        # as a prefix; strings side by side must all match.
+        # as a prefix; strings side by side must all match. The matches are found once, in a
+        # materialised CTE: joined the other way round, SQLite would run the match once per card.
         query = " ".join(f'"{word}"*' for word in words)
-        source = joined.join(_search, _search.c.rowid == literal_column("cards.rowid"))
-        return WordMatch(source, table.op("MATCH")(query), func.bm25(table, *_WEIGHTS))
+        matched = (
+            select(_search.c.rowid, func.bm25(table, *_WEIGHTS).label("rank"))
+            .where(table.op("MATCH")(query))
+            .cte("matched")
+            .prefix_with("MATERIALIZED")
+        )
+        source = joined.join(matched, matched.c.rowid == literal_column("cards.rowid"))
+        return WordMatch(source, None, matched.c.rank)
     tsquery = func.to_tsquery(literal_column("'simple'"), " & ".join(f"'{word}':*" for word in words))
     # Normalisation 1 divides by the log of the card's length, as bm25 favours shorter cards.
     return WordMatch(joined, _VECTOR.op("@@")(tsquery), -func.ts_rank(_VECTOR, tsquery, 1))
