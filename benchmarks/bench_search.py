@@ -1,10 +1,11 @@
 """Browse search over the full-text index against the LIKE scan it replaced, on 10,000 cards.
 
 A new collection (a SQLite file, or the empty database at `--db`, such as a PostgreSQL one)
-holds the bundled decks' facts and clozes copied until it has `--cards` cards. Each search asks for the first page (50 cards) and the count of all matches, as Browse
-does: `trainer.decks.browse.search_cards` (FTS5, every word a prefix, ranked) beside the same
-words found with LIKE (every word a substring of the id, prompt, cloze text, answer or why, in
-deck order: the old search, made to take words in any order). Median of `--runs` per search.
+holds the bundled decks' facts and clozes copied until it has `--cards` cards. Each search asks
+for the first page (50 cards) and the count of all matches, as Browse does:
+`trainer.decks.browse.search_cards` (the full-text index, every word a prefix, ranked) beside
+the same words found with LIKE (every word a substring of the id, prompt, cloze text, answer or
+why, in deck order: the old search, made to take words in any order). Median of `--runs` each.
 
     python benchmarks/bench_search.py [--cards 10000] [--runs 15] [--quick] [--db URL]
 """
@@ -105,9 +106,8 @@ def main(
         made = write_decks(Path(folder) / "decks", cards)
         with Collection.open(db or f"sqlite:///{folder}/trainer.db") as col:
             col.sync_decks([Path(folder) / "decks"])
-            print(
-                f"{made} cards on {col.engine.dialect.name}; first page of {PAGE} and the count, median of {runs} runs:"
-            )
+            where = col.engine.dialect.name
+            print(f"{made} cards on {where}; first page of {PAGE} and the count, median of {runs} runs:")
             trainer: dict[str, float] = {}
             like: dict[str, float] = {}
             for words in SEARCHES:

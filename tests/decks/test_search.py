@@ -314,3 +314,18 @@ def test_an_upgraded_collection_is_searchable(
     assert sorted(found(col, "fraud")) == ["a-drill", "a-fact"]
     assert found(col, "milliseconds tens") == ["a-cloze"]
     _assert_index_matches_cards(col)
+
+
+def test_the_index_is_filled_from_the_cards_a_database_already_holds(searchable: Collection) -> None:
+    from alembic import command
+
+    from trainer.storage.database import alembic_config, migrate, write_transaction
+
+    config = alembic_config()
+    with write_transaction(searchable.engine) as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0012")
+    migrate(searchable.engine)
+    assert found(searchable, "precision recall") == ["recall-over-precision"]
+    assert found(searchable, "milliseconds scoring") == ["scoring-latency"]
+    _assert_index_matches_cards(searchable)

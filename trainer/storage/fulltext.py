@@ -1,7 +1,7 @@
 """Full-text matching of cards: a learner's words made into a safe FTS5 or PostgreSQL query.
 
-The index (migration 0013) holds each card's id, prompt, cloze text, answer and why as words:
-runs of letters and digits, lower-cased. The words of a search are cut out the same way here, so
+The index (migrations 0013 and 0014) holds each card's id, prompt, cloze text, answer and why
+as words: runs of letters and digits, lower-cased. The words of a search are cut out the same way here, so
 quotes, `*`, `-`, `:` or `AND` in what a learner types are separators, never query syntax. Each
 word must match the start of a word of the card (`recall` finds `recalls`); a card must match
 every word, in any field and any order.
@@ -19,32 +19,26 @@ from sqlalchemy import (
     FromClause,
     Integer,
     MetaData,
+    String,
     Table,
     func,
     literal_column,
     select,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 MAX_WORDS = 32
 MAX_WORD_LENGTH = 64
 _WORD = re.compile(r"[^\W_]+")
 
-_search = Table("cards_search", MetaData(), Column("rowid", Integer, primary_key=True))
+# The same name on both: an FTS5 table on SQLite, a table of stored tsvectors on PostgreSQL.
+_fts5 = Table("cards_search", MetaData(), Column("rowid", Integer, primary_key=True))
+_vectors = Table(
+    "cards_search", MetaData(), Column("card_id", String, primary_key=True), Column("words", TSVECTOR)
+)
 # bm25 weights in the FTS5 table's column order (id, prompt, text, answer, why): the words a card
 # asks with count most, its answer less, the explanation least; PostgreSQL's A, B and C.
 _WEIGHTS = (4.0, 4.0, 4.0, 2.0, 1.0)
-
-
-def _words_of(column: str) -> str:
-    return f"to_tsvector('simple', regexp_replace(cards.{column}, '[^[:alnum:]]+', ' ', 'g'))"
-
-
-# The expression of the GIN index ix_cards_search, which PostgreSQL uses only for this very text.
-_VECTOR: ColumnClause[Any] = literal_column(
-    f"(setweight({_words_of('id')}, 'A') || setweight({_words_of('prompt')}, 'A')"
-    f" || setweight({_words_of('text')}, 'A') || setweight({_words_of('answer')}, 'B')"
-    f" || setweight({_words_of('why')}, 'C'))"
-)
 
 
 def search_words(text: str | None) -> list[str]:
@@ -81,7 +75,7 @@ def match_words(words: list[str], joined: FromClause, *, sqlite: bool) -> WordMa
         # materialised CTE: joined the other way round, SQLite would run the match once per card.
         query = " ".join(f'"{word}"*' for word in words)
         matched = (
-            select(_search.c.rowid, func.bm25(table, *_WEIGHTS).label("rank"))
+            select(_fts5.c.rowid, func.bm25(table, *_WEIGHTS).label("rank"))
             .where(table.op("MATCH")(query))
             .cte("matched")
             .prefix_with("MATERIALIZED")
@@ -89,5 +83,6 @@ def match_words(words: list[str], joined: FromClause, *, sqlite: bool) -> WordMa
         source = joined.join(matched, matched.c.rowid == literal_column("cards.rowid"))
         return WordMatch(source, None, matched.c.rank)
     tsquery = func.to_tsquery(literal_column("'simple'"), " & ".join(f"'{word}':*" for word in words))
+    source = joined.join(_vectors, _vectors.c.card_id == literal_column("cards.id"))
     # Normalisation 1 divides by the log of the card's length, as bm25 favours shorter cards.
-    return WordMatch(joined, _VECTOR.op("@@")(tsquery), -func.ts_rank(_VECTOR, tsquery, 1))
+    return WordMatch(source, _vectors.c.words.op("@@")(tsquery), -func.ts_rank(_vectors.c.words, tsquery, 1))
