@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.decks.cloze import cloze_card_id, cloze_numbers
+from trainer.decks.cloze import cloze_card_id, cloze_numbers, cloze_syntax_problems
 from trainer.decks.deckfile import (
     CONCEPTS_FILE,
     MAX_POINTS,
@@ -189,6 +189,8 @@ def _entries(
         cloze = dataclasses.replace(base, text=text("Text"))
         if not cloze.text:
             ctx.problems.append(Problem(f"{where}: the field for `text` is empty"))
+        elif syntax := cloze_syntax_problems(cloze.text):
+            ctx.problems.extend(Problem(f"{where}: {message}") for message in syntax)
         elif not cloze_numbers(cloze.text):
             ctx.problems.append(Problem(f"{where}: the cloze text has no {{{{c1::...}}}} gap"))
         return [] if len(ctx.problems) > before else [(cloze, cards)]

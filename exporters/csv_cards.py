@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from trainer import Collection
-from trainer.decks.cloze import cloze_numbers
+from trainer.decks.cloze import cloze_numbers, cloze_syntax_problems
 from trainer.decks.deckfile import CONCEPTS_FILE, MAX_POINTS, MIN_POINTS, SLUG, load_concepts
 from trainer.decks.writer import write_deck_file
 from trainer.errors import Problem, ProblemsError, TrainerError
@@ -119,8 +119,11 @@ def _row_card(row: dict[str, str], slug: str, concepts: dict[str, str], problem:
     if kind == CardKind.DRILL and points and not MIN_POINTS <= len(points) <= MAX_POINTS:
         problem.append(f"a drill needs {MIN_POINTS} to {MAX_POINTS} points, found {len(points)}")
     text = row.get("text", "").strip()
-    if kind == CardKind.CLOZE and text and not cloze_numbers(text):
-        problem.append("a cloze needs at least one {{c1::...}} gap")
+    if kind == CardKind.CLOZE and text:
+        syntax = cloze_syntax_problems(text)
+        problem.extend(syntax)
+        if not syntax and not cloze_numbers(text):
+            problem.append("a cloze needs at least one {{c1::...}} gap")
     card_concepts = _split(row.get("concepts", ""), None)
     if not card_concepts:
         problem.append("needs at least one concept")

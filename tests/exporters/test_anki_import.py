@@ -205,6 +205,18 @@ def test_bad_packages_are_refused_and_nothing_is_written(
     assert str(bad) in result.output
 
 
+def test_an_unclosed_nested_cloze_names_the_note(tmp_path: Path, empty_decks: Path) -> None:
+    deck = genanki.Deck(2_000_000_002, "Mine")
+    text = "{{c1::Bagging {{c2::averages}} many trees"
+    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, fields=[text, ""], guid="unclosed"))
+    genanki.Package(deck).write_to_file(str(tmp_path / "bad.apkg"), timestamp=NOW.timestamp())
+    with pytest.raises(ImportProblems) as raised:
+        import_anki(tmp_path / "bad.apkg", "mine", empty_decks)
+    (problem,) = raised.value.problems
+    assert "(Cloze (genanki)): gap '{{c1::Bagging {{c2::averag'... is never closed" in str(problem)
+    assert sorted(p.name for p in empty_decks.iterdir()) == ["concepts.yaml"]
+
+
 def test_a_drill_without_points_names_the_note(package: Path, tmp_path: Path, empty_decks: Path) -> None:
     with zipfile.ZipFile(package) as archive:
         db_bytes = archive.read("collection.anki2")

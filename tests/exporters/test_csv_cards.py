@@ -122,6 +122,11 @@ HEADER = "id,kind,prompt,answer,why,text,points,concepts,tags\n"
         ),
         (HEADER + "c-1,cloze,,,,no gap here,,latency-budget,\n", ":2: a cloze needs"),
         (
+            HEADER
+            + "c-0,cloze,,,,{{c1::fine}},,latency-budget,\nc-1,cloze,,,,{{c1::a {{c2::b}},,latency-budget,\n",
+            ":3: gap '{{c1::a {{c2::b}}'... is never closed",
+        ),
+        (
             HEADER + 'd-1,drill,"Multi\nline",A,,,one | two,cost-asymmetry,\nd-2,poem,Q,A,,,,x,\n',
             ":4: unknown kind",
         ),
