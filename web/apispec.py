@@ -10,12 +10,12 @@ declarations. Response models are documented; they are checked at run time only 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, make_response
+from flask import current_app, make_response, request
 from pydantic import BaseModel, ValidationError
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
-from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
 from spectree.utils import get_multidict_items
 
@@ -70,34 +70,54 @@ def _refuse(request: Any, response: Any, error: Exception | None, instance: Any,
         raise RequestError.from_validation(error)
 
 
+def _declared_parts(query: type[BaseModel] | None, json: type[BaseModel] | None) -> dict[str, BaseModel]:
+    """The request's query and JSON body validated by their models (the body straight from its
+    bytes, without building Python objects first); `RequestError` lists every problem."""
+    parts: dict[str, BaseModel] = {}
+    try:
+        if query is not None:
+            parts["query"] = query.model_validate(get_multidict_items(request.args, query))
+        if json is not None and request.method not in ("GET", "DELETE"):
+            parts["json"] = json.model_validate_json(request.get_data() or b"{}")
+    except ValidationError as exc:
+        raise RequestError.from_validation(exc) from None
+    return parts
+
+
 class _Plugin(FlaskPlugin):
-    """spectree's Flask plugin, reading only the parts of a request a route declares (no route
-    here declares headers or cookies) and checking responses only under CHECK_RESPONSES."""
+    """spectree's Flask plugin, cut down to what the routes here declare (a query and a JSON
+    body, never form fields, headers or cookies): each request part is validated by its model
+    and handed to the view, and the response is checked against its model only under
+    CHECK_RESPONSES (the tests set it), else made as Flask would make it."""
 
-    def request_validation(
-        self, request: Any, query: Any, json: Any, form: Any, headers: Any, cookies: Any
-    ) -> None:
-        if form or headers or cookies:
-            super().request_validation(request, query, json, form, headers, cookies)
-            return
-        adapter = self.model_adapter
-        has_body = json is not None and request.method not in ("GET", "DELETE")
-        request.context = Context(
-            adapter.validate_obj(query, get_multidict_items(request.args, query)) if query else None,
-            adapter.validate_obj(json, request.get_json(silent=True) or {}) if has_body else None,
-            None,
-            None,
-            None,
-        )
-
-    def validate_response(
-        self, resp: Any, resp_model: Response | None, skip_validation: bool, force_resp_serialize: bool
+    def validate(
+        self,
+        func: Callable[..., Any],
+        query: type[BaseModel] | None,
+        json: type[BaseModel] | None,
+        form: Any,
+        headers: Any,
+        cookies: Any,
+        resp: Response | None,
+        before: Any,
+        after: Any,
+        validation_error_status: int,
+        skip_validation: bool,
+        force_resp_serialize: bool,
+        *args: Any,
+        **kwargs: Any,
     ) -> Any:
-        if skip_validation or not current_app.config["CHECK_RESPONSES"]:
-            # Unchecked, the view's return value is made a response as Flask would, without the
-            # plugin's walk through the whole payload looking for model instances.
-            return make_response(resp), None
-        return super().validate_response(resp, resp_model, skip_validation, force_resp_serialize)
+        if form or headers or cookies or skip_validation:
+            return super().validate(
+                func, query, json, form, headers, cookies, resp, before, after,
+                validation_error_status, skip_validation, force_resp_serialize, *args, **kwargs,
+            )  # fmt: skip
+        result = func(*args, **kwargs, **_declared_parts(query, json))
+        if not current_app.config["CHECK_RESPONSES"]:
+            return make_response(result)
+        response, error = super().validate_response(result, resp, False, force_resp_serialize)
+        after(request, response, error, None, self.model_adapter)
+        return response
 
 
 spec = SpecTree(

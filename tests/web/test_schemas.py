@@ -136,3 +136,20 @@ def test_the_card_pages_suspend_and_the_review_pages_bury_use_the_apis_models(cl
     assert unknown.status_code == 400 and "card_id: " in unknown.get_data(as_text=True)
     done = client.post("/cards/a-drill/suspend", data={"csrf_token": csrf_token(client), "suspended": "1"})
     assert done.status_code == 303
+
+
+def test_responses_are_checked_against_their_models_when_the_app_asks(
+    app: Flask, client: FlaskClient, monkeypatch: Any
+) -> None:
+    """The tests' apps check every response (CHECK_RESPONSES): one that does not fit its model is
+    a 500. A served app leaves responses as the views made them."""
+    import web.api
+
+    monkeypatch.setattr(web.api, "memory_json", lambda memory: {"state": "not a number"})
+    headers = {"X-CSRFToken": csrf_token(client)}
+    card = client.get("/api/next").get_json()["card"]
+    body = {"card_id": card["id"], "rating": 3}
+    assert client.post("/api/answer", json=body, headers=headers).status_code == 500
+    app.config["CHECK_RESPONSES"] = False
+    served = client.post("/api/answer", json=body, headers=headers)
+    assert served.status_code == 200 and served.get_json()["memory"] == {"state": "not a number"}
