@@ -45,6 +45,7 @@ from trainer.storage.database import (
     write_transaction,
 )
 from trainer.storage.driver import Driver, integrity_errors
+from trainer.storage.generations import decks_generation, studied_decks
 from trainer.storage.paths import bundled_decks, data_dir, default_database_url
 from trainer.storage.schema import DeckRow
 from trainer.storage.tallies import tally_answer
@@ -158,7 +159,8 @@ class Collection:
         self._undone: str | None = None
         with read_transaction(engine) as conn:
             self._settings = learners.load_settings(conn, learner_id)
-        self._decks = self._load_deck_order()
+        # The decks the learner studies, in order, and the decks generation they were read at.
+        self._known_decks: tuple[int | None, list[str]] = (None, [])
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -226,7 +228,6 @@ class Collection:
         with write_transaction(self.engine) as conn, backup.before_changes(conn, "pre-sync", moment):
             report = apply_decks(conn, deck_set, moment, sources=sources, retire_limit=retire_limit)
             remember_sources(conn, sources, moment)
-        self._decks = self._load_deck_order()
         return report
 
     def sync_paths(self) -> list[Path]:
@@ -247,10 +248,18 @@ class Collection:
         owner = decks_table.c.owner_id
         return or_(owner.is_(None), owner == self.learner_id)
 
-    def _load_deck_order(self) -> list[str]:
-        query = select(decks_table.c.slug).where(self._own_or_shared()).order_by(decks_table.c.position)
-        with read_transaction(self.engine) as conn:
-            return list(conn.execute(query).scalars())
+    def _deck_order(self, conn: Connection | Driver) -> list[str]:
+        """The slugs of the decks the learner studies, in order, as `conn`'s transaction sees
+        them: the list kept from before while the decks generation has not moved on (no sync,
+        here or in any other process, since it was read), else read again."""
+        generation = decks_generation(conn)
+        known, slugs = self._known_decks
+        if generation != known:
+            # Read after the generation: a sync committed between the two reads leaves a newer
+            # list under an older generation, read again next time, never an older list kept.
+            slugs = studied_decks(conn, self.learner_id)
+            self._known_decks = (generation, slugs)
+        return slugs
 
     # -- cards written in a front end ---------------------------------------------------------
 
@@ -287,7 +296,6 @@ class Collection:
             if saved is not None:
                 saved.written.restore()  # the file went in but the transaction did not commit
             raise
-        self._decks = self._load_deck_order()
         return saved.card_ids
 
     def can_edit(self, card_id: str, *, study_group: bool = False) -> bool:
@@ -343,18 +351,20 @@ class Collection:
     def _limits(self) -> tuple[int, int]:
         return self._settings.new_per_day, self._settings.reviews_per_day
 
-    def _domains(self, domain: str | None) -> list[str]:
+    def _domains(self, conn: Connection | Driver, domain: str | None) -> list[str]:
+        """The decks to study: all the learner's, or `domain` alone; NotFound if it is not one."""
+        decks = self._deck_order(conn)
         if domain is None:
-            return self._decks
-        if domain not in self._decks:
-            raise NotFound(f"no deck named {domain!r}; the decks are: {', '.join(self._decks) or 'none yet'}")
+            return decks
+        if domain not in decks:
+            raise NotFound(f"no deck named {domain!r}; the decks are: {', '.join(decks) or 'none yet'}")
         return [domain]
 
     def next_card(self, now: datetime | None = None, domain: str | None = None) -> StudyCard | None:
         """The next card to study now (in `domain` only, if given), or None if none is due."""
         day = self.day(now)
-        decks = self._domains(domain)
         with driver_transaction(self.engine, write=False) as driver:
+            decks = self._domains(driver, domain)
             return self._undone_card(driver, day.now, decks) or queue.next_card(
                 driver,
                 self.learner_id,
@@ -384,14 +394,15 @@ class Collection:
         """Per domain, the new, learning and review cards waiting today."""
         day = self.day(now)
         with read_transaction(self.engine) as conn:
-            return queue.due_counts(conn, self.learner_id, day, limits=self._limits(), order=self._decks)
+            order = self._deck_order(conn)
+            return queue.due_counts(conn, self.learner_id, day, limits=self._limits(), order=order)
 
     def today_counts(self, now: datetime | None = None) -> queue.Counts:
         """The new, learning and review cards waiting today over all domains."""
         day = self.day(now)
         with read_transaction(self.engine) as conn:
             per_domain = queue.due_counts(
-                conn, self.learner_id, day, limits=self._limits(), order=self._decks
+                conn, self.learner_id, day, limits=self._limits(), order=self._deck_order(conn)
             )
             return queue.total_counts(per_domain, conn, self.learner_id, day, limits=self._limits())
 
@@ -445,7 +456,7 @@ class Collection:
             _drill(points_ticked, drill),
             request_id,
             expected_reps,
-            next_from=None,
+            serve_next=False,
         )
         return memory
 
@@ -465,9 +476,8 @@ class Collection:
         """`answer`, then the next card to study now (in `domain`, if given) as `next_card` picks
         it, read in the same transaction: what a review screen needs after each answer.
 
-        An unknown `domain` raises NotFound before anything is recorded.
+        An unknown `domain` raises NotFound and nothing is recorded.
         """
-        decks = self._domains(domain)
         return self._answer(
             card_id,
             rating,
@@ -476,7 +486,8 @@ class Collection:
             _drill(points_ticked, drill),
             request_id,
             expected_reps,
-            next_from=decks,
+            serve_next=True,
+            domain=domain,
         )
 
     def _answer(
@@ -489,10 +500,11 @@ class Collection:
         request_id: str | None,
         expected_reps: int | None,
         *,
-        next_from: list[str] | None,
+        serve_next: bool,
+        domain: str | None = None,
     ) -> tuple[Memory, StudyCard | None]:
-        """Record the answer; with `next_from` (domains), also read the next card from them in
-        the same transaction. The deck rotation moves on only once the answer is committed."""
+        """Record the answer; with `serve_next`, also read the next card (in `domain`, if given)
+        in the same transaction. The deck rotation moves on only once the answer is committed."""
         moment = require_utc(now)
         self.backup_if_due(moment)
         try:
@@ -504,7 +516,7 @@ class Collection:
         following = None
         try:
             memory, deck, following = self._answer_transaction(
-                card_id, checked, moment, duration_ms, drill, request_id, expected_reps, next_from
+                card_id, checked, moment, duration_ms, drill, request_id, expected_reps, serve_next, domain
             )
         except integrity_errors():
             # Two answers with one request_id for different cards, each holding its own card's
@@ -536,11 +548,13 @@ class Collection:
         drill: DrillAnswer | None,
         request_id: str | None,
         expected_reps: int | None,
-        next_from: list[str] | None,
+        serve_next: bool,
+        domain: str | None,
     ) -> tuple[Memory, str | None, StudyCard | None]:
         """The answer's own write transaction: the memory, the deck whose turn it was, the next card."""
         following = None
         with driver_transaction(self.engine, write=True) as driver:
+            next_from = self._domains(driver, domain) if serve_next else None
             memory, deck = self._record_answer(
                 driver,
                 card_id=card_id,
@@ -615,7 +629,6 @@ class Collection:
         except BaseException:
             written.undo()
             raise
-        self._decks = self._load_deck_order()
         return DecksImported(written.paths, report, len(ordered), len(to_suspend))
 
     def _replay(
@@ -949,7 +962,7 @@ class Collection:
 
         moment = require_utc(now)
         with driver_transaction(self.engine, write=False) as driver:
-            undone = self._undone_card(driver, moment, self._decks)
+            undone = self._undone_card(driver, moment, self._deck_order(driver))
         if undone is not None:
             return undone
         ids = focus_queue(self, moment, mode=mode, limit=1)

@@ -22,6 +22,7 @@ from trainer.decks.deckfile import DeckSet
 from trainer.decks.render import render_card
 from trainer.errors import NeedsConfirmation
 from trainer.model import Card, CardKind, Queue, SyncReport
+from trainer.storage.generations import bump_decks_generation
 from trainer.storage.learners import add_states_for_cards
 from trainer.storage.schema import Concept, DeckRow, DeckSource
 from trainer.storage.store import QUEUE_FROM_STATE, cards, states
@@ -77,6 +78,7 @@ def _sync_vocabulary(
             )
     stored = {row.slug: row for row in conn.execute(select(decks_table)).all()}
     last = max((row.position for row in stored.values()), default=-1)
+    changed = False
     for position, deck in enumerate(deck_set.decks):
         row = stored.get(deck.slug)
         if keep_places:
@@ -89,10 +91,14 @@ def _sync_vocabulary(
         }
         if row is None:
             conn.execute(insert(decks_table).values(slug=deck.slug, owner_id=owner, **values))
+            changed = True
         elif any(getattr(row, key) != value for key, value in values.items()):
             conn.execute(update(decks_table).where(decks_table.c.slug == deck.slug).values(**values))
+            changed = True
             if row.title != deck.title:  # every card shows its deck's title (Anki's Domain field)
                 conn.execute(update(cards).where(cards.c.deck == deck.slug).values(updated_at=now))
+    if changed:
+        bump_decks_generation(conn)
 
 
 def _is_current(row: Any, card: Card, position: int) -> bool:
@@ -132,7 +138,8 @@ def apply_decks(
     `retire_limit` cards would be retired. A deck new to the database belongs to `owner` (a
     learner's own deck), or to every learner when None. With `keep_places` a stored deck keeps its
     place in the deck order and a new one goes last, instead of following the order of
-    `deck_set`."""
+    `deck_set`. A change to the decks table moves the decks generation on, so that every process
+    reads its decks again."""
     report = SyncReport(decks=[deck.slug for deck in deck_set.decks])
     scope = _decks_in_scope(conn, deck_set, sources) if sources is not None else None
     stored = {

@@ -372,3 +372,13 @@ class TallyBasis(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
     basis: Mapped[str] = mapped_column(String(200))
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Generation(Base):
+    """A counter that moves on with every change of one kind (`name`), for processes that keep
+    what it covers between calls: "decks" moves on with every change to the decks table."""
+
+    __tablename__ = "generations"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
