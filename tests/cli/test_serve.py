@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -13,11 +14,12 @@ import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import NOW
-from trainer import Collection
+from trainer import CardDraft, Collection
 
 BANNERS: dict[int, list[str]] = {}  # the first lines each server printed, by process id
 
@@ -135,6 +137,57 @@ def test_two_workers_share_the_port_and_stop_together(synced: str, tmp_path: Pat
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
     with Collection.open(synced) as col:
         assert len(col.history()) == 12
+
+
+def _sockets(pid: int) -> int:
+    """How many sockets process `pid` holds open."""
+    folder = Path(f"/proc/{pid}/fd")
+    found = 0
+    for fd in folder.iterdir():
+        with contextlib.suppress(OSError):
+            found += os.readlink(fd).startswith("socket:")
+    return found
+
+
+def _get_json(connection: http.client.HTTPConnection, path: str) -> Any:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status == 200, body
+    return json.loads(body)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads worker processes from /proc")
+def test_every_worker_serves_a_card_added_by_another_process(
+    db_url: str, decks_dir: Path, tmp_path: Path
+) -> None:
+    """A learner's first card of their own (a new deck) saved while the workers run is counted
+    and served by each of them, over connections kept open to each worker before the save."""
+    with Collection.open(db_url) as col:
+        col.sync_decks([decks_dir], now=NOW)
+    server, port = start(db_url, tmp_path / "home", "--workers", "2", "--threads", "1")
+    connections: list[http.client.HTTPConnection] = []
+    try:
+        workers = children_of(server.pid, 2)
+        assert len(workers) == 2
+        # A kept-alive connection stays with the worker that accepted it: open connections until
+        # each worker holds one, each having read its deck list.
+        baseline = {pid: _sockets(pid) for pid in workers}
+        while any(_sockets(pid) == baseline[pid] for pid in workers) and len(connections) < 40:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connections.append(connection)
+            assert list(_get_json(connection, "/api/today")["domains"]) == ["alpha", "beta"]
+        assert all(_sockets(pid) > baseline[pid] for pid in workers), "a worker took no connection"
+        with Collection.open(db_url) as col:
+            draft = CardDraft.from_text("fact", prompt="Mine?", answer="Yes.", concepts="class-imbalance")
+            (added,) = col.save_card(draft, folder=tmp_path / "data", now=NOW)
+        for connection in connections:
+            assert list(_get_json(connection, "/api/today")["domains"]) == ["alpha", "beta", "my-cards"]
+            assert _get_json(connection, "/api/next?domain=my-cards")["card"]["id"] == added
+    finally:
+        for connection in connections:
+            connection.close()
+        stop(server)
 
 
 def test_workers_report_a_port_already_in_use(synced: str, tmp_path: Path) -> None:
