@@ -17,7 +17,7 @@ from trainer.model import CardKind, CardState, Queue, StudyCard
 from trainer.storage import store
 from trainer.storage.database import read_transaction
 from trainer.storage.driver import Driver
-from trainer.storage.fulltext import match_words, search_words
+from trainer.storage.fulltext import match_words, plan_for_these_words, search_words
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -181,6 +181,7 @@ def search_cards(
     words = query.words
     with read_transaction(col.engine) as conn:
         if words:
+            plan_for_these_words(conn)
             match = match_words(words, source, sqlite=conn.dialect.name == "sqlite")
             source, order = match.source, [match.rank]
             if match.condition is not None:

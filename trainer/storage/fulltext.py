@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnClause,
+    Connection,
     FromClause,
     Integer,
     MetaData,
@@ -86,3 +87,13 @@ def match_words(words: list[str], joined: FromClause, *, sqlite: bool) -> WordMa
     source = joined.join(_vectors, _vectors.c.card_id == literal_column("cards.id"))
     # Normalisation 1 divides by the log of the card's length, as bm25 favours shorter cards.
     return WordMatch(source, _vectors.c.words.op("@@")(tsquery), -func.ts_rank(_vectors.c.words, tsquery, 1))
+
+
+def plan_for_these_words(conn: Connection) -> None:
+    """On PostgreSQL, have the rest of this transaction planned for its own parameters.
+
+    A statement the driver has prepared is otherwise soon run with a generic plan, made without
+    the words; that plan cannot tell a rare word from a common one and reads every card (about
+    0.5 s on 10,000 cards, against 10-40 ms planned for the words). SQLite needs nothing."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
