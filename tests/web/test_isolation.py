@@ -32,6 +32,8 @@ REVIEWED, SUSPENDED = "a-fact", "b-one"
 # Settings suggests every time zone name; that public list holds B's zone too.
 ZONE_SUGGESTIONS = re.compile(r'<datalist id="zone-names">.*?</datalist>', re.DOTALL)
 B_REQUEST = "b-second-answer"
+# B's own card: its answer holds B's zone, so any page that shows it to A fails the walk.
+B_OWN = "copper-secret-plan"
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def b_collection(app: Flask) -> Collection:
 def snapshot(col: Collection) -> tuple[Any, ...]:
     return (
         [(e.card_id, e.rating, e.after) for e in col.history()],
-        [(s.id, s.memory) for s in col.cards(include_retired=True)],
+        [(s.id, s.memory, s.card) for s in col.cards(include_retired=True)],
         col.settings.to_dict(),
     )
 
@@ -68,6 +70,9 @@ def b_studies(client: FlaskClient) -> None:
         assert client.post("/api/answer", json=body, headers={"X-CSRFToken": token}).status_code == 200
     suspend = client.post("/api/suspend", json={"card_id": SUSPENDED}, headers={"X-CSRFToken": token})
     assert suspend.status_code == 200
+    own = {"kind": "fact", "prompt": "Copper secret plan", "answer": B_ZONE, "concepts": "class-imbalance"}
+    added = client.post("/new-card", data={**own, "csrf_token": token})
+    assert (added.status_code, added.headers["Location"]) == (303, f"/cards/{B_OWN}")
     form = form_values(b_collection(client.application).settings)
     form.update(csrf_token=token, timezone=B_ZONE, desired_retention="0.87")
     assert client.post("/settings", data=form).status_code == 303
@@ -105,6 +110,21 @@ WALK: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("library.toggle_suspend", "POST", f"/cards/{SUSPENDED}/suspend", {"suspended": "0"}),
     ("library.decks", "GET", "/decks", None),
     ("library.sync", "POST", "/decks/sync", {}),
+    ("authoring.new_card", "GET", "/new-card?kind=fact", None),
+    (
+        "authoring.add_card",
+        "POST",
+        "/new-card",
+        {"kind": "fact", "prompt": "Alice's own", "answer": "Mine.", "concepts": "class-imbalance"},
+    ),
+    ("authoring.edit_card", "GET", f"/cards/{B_OWN}/edit", None),
+    (
+        "authoring.save_card",
+        "POST",
+        f"/cards/{B_OWN}/edit",
+        {"kind": "fact", "prompt": "Alice was here", "answer": "x", "concepts": "class-imbalance"},
+    ),
+    ("authoring.preview", "POST", "/api/cards/preview", {"kind": "fact", "prompt": "p", "answer": "a"}),
     ("preferences.settings", "GET", "/settings", None),
     ("preferences.save_settings", "POST", "/settings", {**form_values(Settings()), "timezone": A_ZONE}),
     ("preferences.reset_parameters", "POST", "/settings/parameters/reset", {}),
@@ -192,6 +212,10 @@ def test_every_route_as_another_learner_leaves_b_untouched_and_unseen(app: Flask
             assert response.status_code == 200 and len(text.strip().splitlines()) == 1, text
         if endpoint == "library.sync":
             assert response.status_code == 403
+        if endpoint in ("authoring.edit_card", "authoring.save_card"):
+            assert response.status_code == 404, "A reached B's own card"
+        if endpoint == "authoring.add_card":
+            assert response.status_code == 303, "A's own card was refused, so nothing was tried"
         if endpoint == "preferences.save_settings":
             assert response.status_code == 303, "A's own settings were refused, so nothing was tried"
             assert learner_collection(app, A[0]).settings.timezone == A_ZONE
