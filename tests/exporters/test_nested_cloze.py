@@ -15,14 +15,17 @@ from anki.collection import Collection as AnkiCollection
 from anki.collection import ExportAnkiPackageOptions, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from exporters.anki_export import export_anki
 from exporters.anki_import import import_anki
 from tests.conftest import NOW, REPO_DECKS
 from trainer import Collection
 from trainer.cli import cli
+from trainer.decks.cloze import cloze_numbers, cloze_syntax_problems
 from trainer.decks.deckfile import load_decks
-from trainer.decks.render import back_html, cloze_back, cloze_front, front_html, plain_text
+from trainer.decks.render import back_html, cloze_back, cloze_front, cloze_marked_html, front_html, plain_text
 
 TEXTS = {
     "n-nested": "The {{c1::ROC curve {{c2::plots TPR}} against FPR::a curve}} for **every** threshold.",
@@ -187,3 +190,53 @@ def test_a_nested_cloze_built_by_anki_imports_with_its_cards_history(
     assert [c.card.cloze for c in col.cards()] == [1, 2, 3]
     assert report.answers == 1 and [e.card_id for e in col.history()] == [f"{entry}-c2"]
     assert front_html(col.card(f"{entry}-c2").card).count('<span class="cloze">[...]</span>') == 1
+
+
+WORDS = st.sampled_from(["a", "b c", " ", "<", "&", "*", "`", "x_y"])
+STYLE = re.compile(r"<style>.*?</style>", re.DOTALL)
+
+
+def gap(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """One gap: one or several numbers, text and gaps inside, maybe a hint."""
+    return st.builds(
+        lambda numbers, parts, hint: f"{{{{c{numbers}::{''.join(parts)}{hint}}}}}",
+        st.sampled_from(["1", "2", "3", "1,2", "2,3"]),
+        st.lists(st.one_of(WORDS, inner), min_size=1, max_size=3),
+        st.sampled_from(["", "", "::h", "::a hint", "::<i>", "::x::y", "::"]),
+    )
+
+
+CLOZE_TEXTS = st.lists(
+    st.one_of(WORDS, st.just("}}"), st.just("::"), st.recursive(gap(WORDS), gap, max_leaves=6)),
+    min_size=1,
+    max_size=6,
+).map("".join)
+
+
+def test_any_cloze_the_validator_accepts_reads_and_renders_as_in_anki(tmp_path: Path) -> None:
+    """Texts of nested gaps with several numbers, hints, stray `}}` and `::`, and Markdown: whenever
+    the deck validator accepts one, Anki's engine makes the same cards from the exported field
+    and renders each card's front and back as this trainer does."""
+    anki = AnkiCollection(str(tmp_path / "collection.anki2"))
+    model = anki.models.by_name("Cloze")
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(CLOZE_TEXTS)
+    def check(text: str) -> None:
+        numbers = cloze_numbers(text)
+        assume(not cloze_syntax_problems(text) and numbers and numbers[0] >= 1 and text.strip())
+        note = anki.new_note(model)
+        note["Text"] = cloze_marked_html(text)
+        anki.add_note(note, 1)
+        cards = {card.ord + 1: card for card in note.cards()}
+        assert sorted(cards) == numbers, text
+        for number, card in cards.items():
+            question = ANKI_ATTRIBUTES.sub("", STYLE.sub("", card.question()))
+            answer = ANKI_ATTRIBUTES.sub("", STYLE.sub("", card.answer())).removesuffix("<br>\n")
+            assert cloze_front(text, number).strip() == question.strip(), (text, number)
+            assert cloze_back(text, number).strip() == answer.strip(), (text, number)
+
+    try:
+        check()
+    finally:
+        anki.close()
