@@ -39,7 +39,7 @@ def browse() -> str:
         abort(400, "page must be a whole number")
     col = collection()
     result = search_cards(col, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now())
-    concepts = sorted({c for study in col.cards() for c in study.card.concepts})
+    concepts = sorted(col.concepts())
     return render_template(
         "browse.html",
         result=result,
