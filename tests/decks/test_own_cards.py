@@ -20,6 +20,7 @@ from trainer import CardDraft, CardKind, Collection, DeckError, Forbidden, NotFo
 from trainer import collection as collection_module
 from trainer.accounts.users import Accounts
 from trainer.check import check_database
+from trainer.decks import writer
 from trainer.decks.deckfile import load_decks
 
 CLOZE = "Recall is {{c1::TP / (TP + FN)}}; precision is {{c2::TP / (TP + FP)}}."
@@ -171,6 +172,27 @@ def test_a_failed_sync_leaves_the_file_as_it_was(
     assert own_file(data).read_text() == kept
     assert [card.prompt for card in col.card_contents(decks=["my-cards"])] == ["Kept?"]
     assert [path.name for path in own_file(data).parent.iterdir()] == ["my-cards.yaml"]
+
+
+@pytest.mark.parametrize("card_id", [None, "a-fact"], ids=["new", "edit"])
+def test_a_deck_file_that_cannot_be_written_changes_nothing(
+    col: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, card_id: str | None
+) -> None:
+    """Own cards go through the one atomic writer deck files and images use."""
+    data = tmp_path / "data"
+    alpha = tmp_path / "decks" / "alpha.yaml"
+    before = alpha.read_text()
+
+    def disk_full(path: Path, _data: str | bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "write_atomically", disk_full)
+    draft = CardDraft.from_text("fact", prompt="Unwritten", answer="No.", concepts="class-imbalance")
+    with pytest.raises(OSError, match="No space left"):
+        col.save_card(draft, card_id, folder=data, now=NOW)
+    assert alpha.read_text() == before and not data.exists()
+    assert "my-cards" not in [deck.slug for deck in col.decks()]
+    assert col.card("a-fact").card.prompt == "How rare is fraud?"
 
 
 def test_html_in_the_fields_is_shown_as_text(col: Collection, tmp_path: Path) -> None:

@@ -86,14 +86,14 @@ def test_a_failing_image_write_changes_nothing(
 ) -> None:
     package, decks, col = setup
     before = snapshot(db_url, decks)
-    real = trainer.decks.writer._write_atomically
+    real = trainer.decks.writer.write_atomically
 
     def failing(path: Path, data: bytes) -> None:
         if path.suffix == ".png":
             raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(trainer.decks.writer, "_write_atomically", failing)
+    monkeypatch.setattr(trainer.decks.writer, "write_atomically", failing)
     with pytest.raises(TrainerError, match="No space left on device; nothing was written"):
         import_anki(package, "mine", decks, collection=col)
     assert snapshot(db_url, decks) == before

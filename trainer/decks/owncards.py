@@ -11,8 +11,6 @@ card that fails validation, or a sync that fails, leaves the file and the databa
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 from sqlalchemy import Connection, Table, select
 
+from trainer.decks import writer
 from trainer.decks.cardform import KIND_FIELDS, CardDraft, field_problems, new_card_id
 from trainer.decks.deckfile import DeckSet, load_deck
 from trainer.decks.sync import apply_decks, concepts_table, decks_table, remember_sources
@@ -63,7 +62,7 @@ class Written:
         if self.before is None:
             self.path.unlink(missing_ok=True)
         else:
-            write_atomically(self.path, self.before)
+            writer.write_atomically(self.path, self.before)
 
 
 @dataclass(frozen=True)
@@ -143,12 +142,12 @@ def _target(conn: Connection, author: Author, card_id: str | None, folder: Path)
 
 
 def _yaml() -> YAML:
-    """A round-trip YAML writer laid out like the bundled decks, so a rewrite changes one entry."""
-    writer = YAML()
-    writer.indent(mapping=2, sequence=4, offset=2)
-    writer.preserve_quotes = True
-    writer.width = 4096
-    return writer
+    """A round-trip YAML reader and writer laid out like the bundled decks, so a rewrite changes one entry."""
+    round_trip = YAML()
+    round_trip.indent(mapping=2, sequence=4, offset=2)
+    round_trip.preserve_quotes = True
+    round_trip.width = 4096
+    return round_trip
 
 
 def _scalar(value: Any) -> Any:
@@ -194,9 +193,9 @@ def _is_default(name: str, value: Any, fields: dict[str, Any]) -> bool:
 
 def _updated_text(before: str | None, target: _Target, draft: CardDraft, entry_id: str) -> str:
     """The deck file's text with the entry `entry_id` set to `draft` (added when new)."""
-    writer = _yaml()
+    round_trip = _yaml()
     try:
-        doc = writer.load(before) if before else None
+        doc = round_trip.load(before) if before else None
     except YAMLError as exc:
         problem = Problem(f"bad YAML: {exc}", file=str(target.path))
         raise DeckError("the card was not saved", [problem]) from None
@@ -221,23 +220,8 @@ def _updated_text(before: str | None, target: _Target, draft: CardDraft, entry_i
         if name in entry or not _is_default(name, value, fields):
             entry[name] = _yaml_value(name, value)
     out = io.StringIO()
-    writer.dump(doc, out)
+    round_trip.dump(doc, out)
     return out.getvalue()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: a reader sees the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _kind_problems(draft: CardDraft, target: _Target) -> list[Problem]:
@@ -277,7 +261,7 @@ def save_card(
     deck_set = DeckSet((deck,), concepts)
     apply_decks(conn, deck_set, now, sources=[target.path], owner=target.owner, keep_places=True)
     remember_sources(conn, [target.path], now)
-    write_atomically(target.path, text)
+    writer.write_atomically(target.path, text)
     made = [card.id for card in deck.cards if card.note_id == entry_id]
     return Saved(made, deck.slug, Written(target.path, before))
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import secrets
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -106,7 +108,7 @@ class WrittenDecks:
         for path in self.paths:
             try:
                 if path in self.replaced:
-                    _write_atomically(path, self.replaced[path])
+                    write_atomically(path, self.replaced[path])
                 else:
                     path.unlink(missing_ok=True)
             except OSError as exc:
@@ -124,15 +126,29 @@ class WrittenDecks:
             raise TrainerError("could not put the deck folder back: " + "; ".join(failed))
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """`data` as the file `path`, staged beside it and moved into place (never half-written)."""
-    staged = path.with_name(f".{path.name}.partial")
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Replace `path` (making its folder if need be) with `data`, text written as UTF-8, in one
+    step: staged in a file of its own beside it, flushed to disk and moved into place, so a
+    reader sees the old file or the new, never half of one. A replaced file keeps its
+    permissions; a new one gets those any new file gets (the umask's). Raises OSError, leaving
+    `path` as it was and no staged file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        staged.write_bytes(data)
+        kept = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        kept = None
+    try:
+        with open(staged, "xb") as file:
+            if kept is not None:
+                os.chmod(staged, kept)
+            file.write(data.encode("utf-8") if isinstance(data, str) else data)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(staged, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            staged.unlink()
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
 
 
 def write_deck_file(
@@ -246,4 +262,4 @@ def _write_media(folder: Path, media: Mapping[str, bytes], written: WrittenDecks
                 raise TrainerError(f"{path} already exists with other contents")
             continue
         written.media.append(path)
-        _write_atomically(path, data)
+        write_atomically(path, data)
