@@ -3,9 +3,9 @@
 Checks: SQLite's own integrity check; every card state against its review log (each row's
 `before` is the previous row's `after`, the state equals the last `after`, and each `after`
 equals a replay of the rating with `trainer.study.scheduling.review`); orphans; impossible values; and
-the derived `queue`, `deck` and `position` columns. Repairs only rewrite derived or logged data
-(the queue from the state, the state from the last logged `after`, a missing state), after a
-backup of a SQLite file.
+the derived `queue`, `deck` and `position` columns; the search index against the cards. Repairs
+only rewrite derived or logged data (the queue from the state, the state from the last logged
+`after`, a missing state, the search index from the cards), after a backup of a SQLite file.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.exc import DatabaseError
 
 from trainer.errors import SettingsError
 from trainer.model import CardState, Memory, Queue
-from trainer.storage import backup, learners, store
+from trainer.storage import backup, fulltext, learners, store
 from trainer.storage.database import is_sqlite, read_transaction, write_transaction
 from trainer.study import scheduling
 
@@ -76,6 +76,10 @@ class _Repairs:
     queues: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     states: list[tuple[int, str, Memory]] = field(default_factory=list)
     missing: list[tuple[int, str, Memory | None]] = field(default_factory=list)
+    search_index: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.states or self.queues or self.missing or self.search_index)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -195,6 +199,11 @@ def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport
         report.problems += [Problem("integrity", message) for message in found]
     else:
         report.integrity = "left to the PostgreSQL server"
+    if not fulltext.index_is_current(conn):
+        report.problems.append(
+            Problem("search", "the search index does not match the cards", repairable=True)
+        )
+        repairs.search_index = True
     cards = {
         row.id: row
         for row in conn.execute(
@@ -304,6 +313,9 @@ def _apply(conn: Connection, repairs: _Repairs, report: CheckReport) -> None:
             .values(**values)
         )
         report.repairs.append(f"learner {learner_id}, card {card_id}: queue, deck and position recomputed")
+    if repairs.search_index:
+        fulltext.rebuild_index(conn)
+        report.repairs.append("search index rebuilt from the cards")
     for learner_id, card_id, logged in repairs.missing:
         card = cards[card_id]
         values = store.memory_values(logged or Memory(), retired=bool(card.retired))
@@ -328,7 +340,7 @@ def check_database(engine: Engine, *, repair: bool = False, now: datetime | None
     except DatabaseError as exc:
         problem = Problem("integrity", f"the database cannot be read: {exc.orig}")
         return CheckReport(problems=[problem], integrity="failed")
-    if not repair or not (repairs.states or repairs.queues or repairs.missing):
+    if not repair or not repairs:
         return report
     if report.integrity == "failed":
         report.repairs.append("nothing repaired: restore a backup, the file itself is damaged")

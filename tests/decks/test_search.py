@@ -339,3 +339,22 @@ def test_the_index_is_filled_from_the_cards_a_database_already_holds(searchable:
     assert found(searchable, "precision recall") == ["recall-over-precision"]
     assert found(searchable, "milliseconds scoring") == ["scoring-latency"]
     _assert_index_matches_cards(searchable)
+
+
+def test_check_finds_and_repairs_a_stale_index(sqlite_url: str, tmp_path: Path, open_collection: Any) -> None:
+    from trainer.check import check_database
+
+    col = open_collection(sqlite_url)
+    col.sync_decks([_write(tmp_path / "search-decks", CARDS)], now=NOW)
+    with col.engine.begin() as conn:  # as if a VACUUM had renumbered a card's rowid
+        conn.exec_driver_sql(
+            "INSERT INTO cards_search(cards_search, rowid, id, prompt, text, answer, why) SELECT 'delete',"
+            " rowid, id, prompt, text, answer, why FROM cards WHERE id = 'calibration-meaning'"
+        )
+    assert found(col, "calibration") == ["reliability-diagram"]
+    report = check_database(col.engine)
+    assert [problem.kind for problem in report.problems] == ["search"]
+    repaired = check_database(col.engine, repair=True, now=NOW)
+    assert repaired.repairs == ["search index rebuilt from the cards"]
+    assert check_database(col.engine).ok
+    assert found(col, "calibration") == ["calibration-meaning", "reliability-diagram"]

@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.exc import DatabaseError
 
 MAX_WORDS = 32
 MAX_WORD_LENGTH = 64
@@ -97,3 +98,22 @@ def plan_for_these_words(conn: Connection) -> None:
     0.5 s on 10,000 cards, against 10-40 ms planned for the words). SQLite needs nothing."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+def index_is_current(conn: Connection) -> bool:
+    """Whether the search index holds exactly the words of the cards. On SQLite the FTS5 table
+    finds its cards by rowid, which a VACUUM or a table rebuilt by a migration may renumber; on
+    PostgreSQL the rows are keyed by card id and written by their trigger, so always True."""
+    if conn.dialect.name != "sqlite":
+        return True
+    try:
+        conn.exec_driver_sql("INSERT INTO cards_search(cards_search, rank) VALUES ('integrity-check', 1)")
+    except DatabaseError:
+        return False
+    return True
+
+
+def rebuild_index(conn: Connection) -> None:
+    """Write SQLite's search index afresh from the cards (nothing to do on PostgreSQL)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("INSERT INTO cards_search(cards_search) VALUES ('rebuild')")
