@@ -49,7 +49,7 @@ def browse() -> str:
         concepts=concepts,
         kinds=[(k.value, k.value.capitalize()) for k in CardKind],
         states=[(s.value, s.value.capitalize()) for s in StateFilter],
-        dues=[(DueFilter.TODAY.value, "By the end of today"), (DueFilter.OVERDUE.value, "Overdue")],
+        dues=[(DueFilter.TODAY.value, "Today"), (DueFilter.OVERDUE.value, "Overdue")],
         kept={name: args[name] for name in ("q", *FILTERS) if args.get(name)},
         args=args,
         state_names=STATE_NAMES,

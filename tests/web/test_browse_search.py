@@ -31,7 +31,8 @@ def test_words_in_any_order_with_filters(app: Flask, client: FlaskClient) -> Non
     assert ids(client, "leech=yes") == []
     assert ids(client, "due=today") == []
     page = text_of(client.get("/browse?q=question+beta&suspended=no"))
-    assert "1 card found, best matches first." in page
+    assert "1 card found." in page
+    assert "2 cards found, best matches first." in text_of(client.get("/browse?q=question+beta"))
     assert '<option value="no" selected>Not suspended</option>' in page and 'value="question beta"' in page
 
 
