@@ -1,15 +1,19 @@
 """Mutation testing of the modules that hold the rules, with mutmut; writes MUTATION.md.
 
-The modules and the test selection are in pyproject.toml ([tool.mutmut]). mutmut copies the code
-to mutants/, runs the selected tests once to learn which tests reach which function, then runs,
-for each mutant, only those tests (in forked workers). A mutant is killed when a test fails.
+Each module in MODULES is mutated on its own, in a copy of the tree (mutants/modules/<module>),
+with only the tests that state its rules: mutmut runs those tests once to learn which of them
+reach which function, then runs, for each mutant, only those (in forked workers). A mutant is
+killed when a test fails. The settings every module shares are in pyproject.toml ([tool.mutmut]).
 
     pip install -e '.[test,mutation]'
-    nice python benchmarks/mutation.py              # run (about 30 minutes on 2 cores), then report
+    python benchmarks/mutation.py                   # every module, then the report
+    python benchmarks/mutation.py queue backup      # only these modules (matched by name)
+    python benchmarks/mutation.py --survivors       # run the survivors again against today's tests
     python benchmarks/mutation.py --report-only     # rewrite MUTATION.md from the last run
 
-Surviving mutants that cannot change behaviour are listed in EQUIVALENT below with the reason;
-the score of a module counts killed mutants among the others.
+Set TRAINER_TEST_POSTGRES_URL to run the modules marked `postgresql` on PostgreSQL as well (with
+one worker, since the tests wipe that database); without it their PostgreSQL-only code goes
+untested and its mutants count as survivors.
 """
 
 from __future__ import annotations
@@ -17,17 +21,59 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import resource
+import shutil
 import subprocess
 import sys
+import threading
 import time
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "mutants" / "modules"
 MUTMUT = [sys.executable, "-m", "mutmut"]
 TARGET = 0.85
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module to mutate, the tests that state its rules, and whether they need PostgreSQL."""
+
+    path: str
+    tests: tuple[str, ...]
+    postgresql: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.removeprefix("trainer/").removesuffix(".py").replace("/", ".")
+
+
+MODULES = [
+    Target("trainer/study/rubric.py", ("tests/study/test_rubric_table.py",)),
+    Target("trainer/insights/forecast.py", ("tests/insights/test_forecast_oracle.py",)),
+    Target("trainer/accounts/throttle.py", ("tests/accounts/test_throttle.py",), postgresql=True),
+    Target("trainer/settings.py", ("tests/test_settings.py",)),
+    Target("trainer/decks/sync.py", ("tests/decks/test_sync.py",)),
+    Target("trainer/storage/backup.py", ("tests/storage/test_backup.py",)),
+    Target(
+        "trainer/study/queue.py",
+        ("tests/study/test_study.py", "tests/study/test_today_counts.py", "tests/study/test_undo.py"),
+    ),
+    Target(
+        "trainer/study/scheduling.py",
+        ("tests/study/test_fsrs_oracle.py", "tests/study/test_intervals.py", "tests/study/test_study.py"),
+    ),
+    Target(
+        "trainer/insights/weakness.py",
+        ("tests/insights/test_stats_gaps.py", "tests/insights/test_weakness_ranking.py"),
+    ),
+]
+# The parts of the tree a module's copy needs (web and exporters are imported from the checkout;
+# they import `trainer` from the mutated copy, which comes first on sys.path).
+COPIED = ("trainer", "tests", "decks")
 
 
 # Survivors that no test can kill, by mutant name, and why.
@@ -55,13 +101,6 @@ EQUIVALENT: dict[str, str] = {
         " easy initial difficulty is below w4, so their mean never exceeds 10 and the upper clip never acts"
     ),
 }
-
-# Mutants of code that runs only on PostgreSQL: the mutation run uses SQLite (its two workers
-# cannot share one PostgreSQL database), so these are listed apart, neither killed nor equivalent.
-POSTGRESQL_ONLY = (
-    "trainer.accounts.throttle.x__lock__",
-    "trainer.accounts.throttle.x_begin_attempt__mutmut_2",
-)
 
 # mutmut mutates function bodies only, so the module-level constants that state rules are
 # changed here one at a time, in a copy of the tree: (module, constant as written, changed, tests).
@@ -155,48 +194,144 @@ CONSTANTS: list[tuple[str, str, str, list[str]]] = [
 ]
 
 
+# What each mutmut exit status counts as. A mutant that makes the tests hang or crash is caught;
+# one whose tests do not reach it ("no tests") is a survivor, not an equivalent.
+KILLED = {"killed", "timeout", "segfault"}
+NOT_KILLED = {"survived", "no tests", "suspicious"}
+
+
 @dataclass
 class Module:
-    path: str
+    target: Target
     counts: Counter[str] = field(default_factory=Counter)
     survivors: list[str] = field(default_factory=list)
     late_kills: list[str] = field(default_factory=list)
+    minutes: float | None = None
+
+    @property
+    def killed(self) -> int:
+        return sum(self.counts[status] for status in KILLED)
 
     @property
     def equivalent(self) -> int:
         return sum(1 for name in self.survivors if name in EQUIVALENT)
 
     def score(self) -> float | None:
-        """Killed among the mutants that were run, less the equivalent ones (None if none ran)."""
-        counted = self.counts["killed"] + len(self.survivors) - self.equivalent
-        return self.counts["killed"] / counted if counted else None
+        """killed / (killed + survived + no tests - equivalent); None if nothing ran."""
+        counted = self.killed + len(self.survivors) - self.equivalent
+        return self.killed / counted if counted else None
 
 
-def configured_modules() -> list[str]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
-    return list(config["only_mutate"])
+def workdir(target: Target) -> Path:
+    return WORK / target.name
 
 
-def results(modules: list[str]) -> dict[str, Module]:
-    """Each module's mutant outcomes, from the .meta files mutmut leaves beside the mutants."""
+def mutmut_config(target: Target) -> str:
+    """The pyproject.toml of a module's copy: the checkout's, with this module's [tool.mutmut]."""
+    text = (ROOT / "pyproject.toml").read_text()
+    shared = re.search(r"^\[tool\.mutmut\]\n((?:(?!\[).*\n)*)", text, re.MULTILINE)
+    if shared is None:
+        raise SystemExit("pyproject.toml has no [tool.mutmut] table")
+    pytest_args = re.search(r"^pytest_add_cli_args = (.*)$", shared.group(1), re.MULTILINE)
+    args = json.loads(pytest_args.group(1)) if pytest_args else []
+    if not target.postgresql:
+        args += ["-k", "not postgresql"]
+    table = "\n".join(
+        [
+            "[tool.mutmut]",
+            'source_paths = ["trainer"]',
+            f"only_mutate = {json.dumps([target.path])}",
+            f"pytest_add_cli_args = {json.dumps(args)}",
+            f"pytest_add_cli_args_test_selection = {json.dumps(list(target.tests))}",
+            "",
+        ]
+    )
+    return text[: shared.start()] + table + text[shared.end() :]
+
+
+def prepare(target: Target, fresh: bool) -> Path:
+    """The module's copy of the tree: made anew (`fresh`), or with today's tests and selection."""
+    folder = workdir(target)
+    if fresh and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in COPIED:
+        if part == "trainer" and (folder / part).exists():
+            continue
+        shutil.rmtree(folder / part, ignore_errors=True)
+        shutil.copytree(ROOT / part, folder / part, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "pyproject.toml").write_text(mutmut_config(target))
+    return folder
+
+
+class LoadSampler:
+    """The machine's one-minute load average, sampled every 30 seconds while a run lasts."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(30):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> tuple[float, float, float]:
+        """(lowest, mean, highest) load seen."""
+        self._stop.set()
+        self.samples.append(os.getloadavg()[0])
+        return min(self.samples), sum(self.samples) / len(self.samples), max(self.samples)
+
+
+def run_module(target: Target, max_children: int, names: list[str] | None = None) -> tuple[float, float]:
+    """Run mutmut over one module (all its mutants, or only `names` again); returns the minutes it
+    took and the CPU minutes (user and system) it and its test workers used."""
+    folder = prepare(target, fresh=names is None)
+    children = 1 if target.postgresql and os.environ.get("TRAINER_TEST_POSTGRES_URL") else max_children
+    # Fewer Hypothesis examples per oracle test: a broken formula fails within a few.
+    env = {**os.environ, "TRAINER_ORACLE_EXAMPLES": "25"}
+    began, used = time.perf_counter(), _children_cpu()
+    command = [*MUTMUT, "run", "--max-children", str(children), *(names or [])]
+    subprocess.run(command, cwd=folder, check=False, env=env)
+    return (time.perf_counter() - began) / 60, (_children_cpu() - used) / 60
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def results(target: Target) -> Module:
+    """A module's mutant outcomes, from the .meta file mutmut leaves beside its mutants."""
     from mutmut.stats import status_by_exit_code
 
-    out = {path: Module(path) for path in modules}
-    for path, module in out.items():
-        meta = ROOT / "mutants" / (path + ".meta")
-        if not meta.exists():
-            continue
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
-        for name, code in sorted(codes.items()):
-            status = status_by_exit_code[code]
-            if status == "survived" and name.startswith(POSTGRESQL_ONLY):
-                status = "PostgreSQL only"
-            if status == "timeout":
-                status = "killed"  # a mutant that makes the tests hang is caught, if slowly
-            module.counts[status] += 1
-            if status == "survived":
-                module.survivors.append(name)
-    return out
+    module = Module(target)
+    meta = workdir(target) / "mutants" / (target.path + ".meta")
+    if not meta.exists():
+        return module
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    for name, code in sorted(codes.items()):
+        status = status_by_exit_code[code]
+        module.counts[status] += 1
+        if status in NOT_KILLED:
+            module.survivors.append(name)
+    return module
+
+
+def rerun_survivors(target: Target, max_children: int) -> list[str]:
+    """Run a module's survivors again against today's tests; returns those now killed (they are
+    also saved, so the report can name the survivors that tests added after the run kill)."""
+    before = [name for name in results(target).survivors if name not in EQUIVALENT]
+    if not before:
+        return []
+    run_module(target, max_children, before)
+    after = set(results(target).survivors)
+    killed = [name for name in before if name not in after]
+    saved = workdir(target) / "late-kills.json"
+    earlier = json.loads(saved.read_text()) if saved.exists() else []
+    saved.write_text(json.dumps(sorted(set(earlier) | set(killed))))
+    return killed
 
 
 def constant_mutants() -> list[tuple[str, str, str, bool]]:
@@ -237,76 +372,51 @@ def constant_mutants() -> list[tuple[str, str, str, bool]]:
     return out
 
 
-def recheck(modules: dict[str, Module]) -> dict[str, bool]:
-    """Run each survivor again (not the equivalent or PostgreSQL-only ones) against the tests as
-    they are now, through mutmut's own switch (MUTANT_UNDER_TEST), on the test files that reached
-    its function: a test added after the run kills it or not. Saved beside the mutants."""
-    import shutil
-
-    stats = json.loads((ROOT / "mutants" / "mutmut-stats.json").read_text())["tests_by_mangled_function_name"]
-    shutil.copytree(ROOT / "tests", ROOT / "mutants" / "tests", dirs_exist_ok=True)
-    saved = ROOT / "mutants" / "rechecked.json"
-    out: dict[str, bool] = json.loads(saved.read_text()) if saved.exists() else {}
-    for module in modules.values():
-        for name in module.survivors:
-            if name in EQUIVALENT or name in out:
-                continue
-            function = name.rpartition("__mutmut_")[0]
-            files = sorted({test.split("::")[0] for test in stats.get(function, [])})
-            command = [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-x",
-                "-q",
-                "-p",
-                "no:randomly",
-                "-p",
-                "no:cacheprovider",
-            ]
-            env = {**os.environ, "MUTANT_UNDER_TEST": name, "TRAINER_ORACLE_EXAMPLES": "25"}
-            run = subprocess.run(
-                [*command, "-k", "not postgresql", *files], cwd=ROOT / "mutants", env=env, capture_output=True
-            )
-            out[name] = run.returncode == 1
-            print(f"{name}: {'killed' if out[name] else 'survived'} on recheck", flush=True)
-            saved.write_text(json.dumps(out))
-    return out
-
-
-def diff(name: str) -> str:
-    shown = subprocess.run([*MUTMUT, "show", name], cwd=ROOT, capture_output=True, text=True).stdout
+def diff(target: Target, name: str) -> str:
+    shown = subprocess.run(
+        [*MUTMUT, "show", name], cwd=workdir(target), capture_output=True, text=True
+    ).stdout
     lines = [line for line in shown.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     return "\n".join(lines)
 
 
 def report(
-    modules: dict[str, Module], seconds: float | None, constants: list[tuple[str, str, str, bool]]
+    modules: list[Module], timing: dict[str, object], constants: list[tuple[str, str, str, bool]]
 ) -> str:
     lines = [
         "# Mutation testing",
         "",
-        "`python benchmarks/mutation.py` runs [mutmut](https://github.com/boxed/mutmut) over the modules",
-        "that hold the rules, with the test selection in `pyproject.toml` (`[tool.mutmut]`), and writes",
-        "this file. Score = killed / (mutants with tests - equivalent survivors); target"
-        f" {TARGET:.0%} per module.",
+        "`python benchmarks/mutation.py` runs [mutmut](https://github.com/boxed/mutmut) over each module",
+        "that holds rules, on its own, with the tests that state those rules (`MODULES` in the script),",
+        "and writes this file.",
+        "",
+        "Score = killed / (killed + survived + no tests - equivalent), target"
+        f" {TARGET:.0%} per module. A mutant that",
+        "makes the tests time out or crash counts as killed. A mutant that no selected test reaches",
+        '("no tests") counts as a survivor: it is not dropped. Equivalent mutants are survivors that',
+        "no test can kill, each listed below with the reason.",
     ]
-    if seconds is not None:
-        lines += ["", f"Last run: {seconds / 60:.1f} minutes with 2 workers."]
+    if timing:
+        lines += ["", str(timing["text"])]
     lines += [
         "",
-        "| module | mutants | killed | survived | equivalent | no tests | PostgreSQL only | not run"
-        " | score |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| module | tests | mutants | killed | survived | no tests | equivalent | not run | score"
+        " | minutes | CPU minutes |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for module in modules.values():
+    minutes = timing.get("minutes", {}) if timing else {}
+    cpu = timing.get("cpu", {}) if timing else {}
+    assert isinstance(minutes, dict) and isinstance(cpu, dict)
+    for module in modules:
         score = module.score()
         total = sum(module.counts.values())
         shown = "not run" if score is None else f"{score:.1%}"
+        tests = ", ".join(f"`{Path(test).stem}`" for test in module.target.tests)
+        taken, busy = minutes.get(module.target.name), cpu.get(module.target.name)
         lines.append(
-            f"| `{module.path}` | {total} | {module.counts['killed']} | {len(module.survivors)} |"
-            f" {module.equivalent} | {module.counts['no tests']} | {module.counts['PostgreSQL only']} |"
-            f" {module.counts['not checked']} | {shown} |"
+            f"| `{module.target.path}` | {tests} | {total} | {module.killed} | {module.counts['survived']} |"
+            f" {module.counts['no tests']} | {module.equivalent} | {module.counts['not checked']} | {shown} |"
+            f" {'' if taken is None else f'{taken:.1f}'} | {'' if busy is None else f'{busy:.1f}'} |"
         )
     lines += [
         "",
@@ -318,73 +428,90 @@ def report(
         "| module | change | outcome |",
         "| --- | --- | --- |",
     ]
-    for module, old, new, killed in constants:
-        lines.append(f"| `{module}` | `{old}` → `{new}` | {'killed' if killed else 'SURVIVED'} |")
-    late = [name for module in modules.values() for name in module.late_kills]
+    for path, old, new, killed in constants:
+        lines.append(f"| `{path}` | `{old}` → `{new}` | {'killed' if killed else 'SURVIVED'} |")
+    late = [name for module in modules for name in module.late_kills]
     if late:
         lines += [
             "",
-            "## Killed on recheck",
+            "## Killed by tests added after the run",
             "",
-            "Survivors of the run that the tests added afterwards kill (`--recheck` runs each of them",
-            "again through mutmut's MUTANT_UNDER_TEST switch); they count as killed above.",
+            "Survivors of the run that tests written afterwards kill (`--survivors` runs each of them",
+            "again through mutmut with today's tests); they count as killed above.",
             "",
             *[f"- `{name}`" for name in late],
         ]
     lines += ["", "## Surviving mutants", ""]
-    for module in modules.values():
+    for module in modules:
         if not module.survivors:
             continue
-        lines += [f"### `{module.path}`", ""]
+        lines += [f"### `{module.target.path}`", ""]
         for name in module.survivors:
-            reason = EQUIVALENT.get(name, "not killed yet")
+            reason = EQUIVALENT.get(name, "NOT KILLED")
             lines += [f"- `{name.split('.')[-1]}`: {reason}", "", "  ```diff"]
-            lines += [f"  {line}" for line in diff(name).splitlines()]
+            lines += [f"  {line}" for line in diff(module.target, name).splitlines()]
             lines += ["  ```", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def load_modules(targets: list[Target]) -> list[Module]:
+    modules = []
+    for target in targets:
+        module = results(target)
+        saved = workdir(target) / "late-kills.json"
+        late = set(json.loads(saved.read_text())) if saved.exists() else set()
+        module.late_kills = sorted(name for name in late if name not in module.survivors)
+        modules.append(module)
+    return modules
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report-only", action="store_true", help="write MUTATION.md from the last run")
     parser.add_argument("--constants-only", action="store_true", help="only change the constants")
-    parser.add_argument(
-        "--recheck", action="store_true", help="run the survivors again against today's tests"
-    )
+    parser.add_argument("--survivors", action="store_true", help="run the survivors again with today's tests")
     parser.add_argument("--max-children", type=int, default=2)
-    parser.add_argument("names", nargs="*", help="mutant name globs (default: every configured module)")
+    parser.add_argument("modules", nargs="*", help="part of a module's name (default: every module)")
     args = parser.parse_args()
-    saved = ROOT / "mutants" / "constants.json"
-    timing = ROOT / "mutants" / "minutes.json"
+    chosen = [t for t in MODULES if not args.modules or any(part in t.name for part in args.modules)]
+    WORK.mkdir(parents=True, exist_ok=True)
+    timing_file = WORK / "timing.json"
+    timing: dict[str, object] = json.loads(timing_file.read_text()) if timing_file.exists() else {}
     if not (args.report_only or args.constants_only):
-        began = time.perf_counter()
-        run = [*MUTMUT, "run", "--max-children", str(args.max_children), *args.names]
-        # Fewer Hypothesis examples per oracle test: a broken formula fails within a few.
-        env = {**os.environ, "TRAINER_ORACLE_EXAMPLES": "25"}
-        subprocess.run(run, cwd=ROOT, check=False, env=env)
-        timing.write_text(json.dumps((time.perf_counter() - began) / 60))
+        sampler = LoadSampler()
+        minutes = dict(timing.get("minutes", {}))  # type: ignore[call-overload]
+        cpu = dict(timing.get("cpu", {}))  # type: ignore[call-overload]
+        for target in chosen:
+            if args.survivors:
+                killed = rerun_survivors(target, args.max_children)
+                print(f"{target.name}: {len(killed)} survivors killed on the rerun", flush=True)
+            else:
+                minutes[target.name], cpu[target.name] = run_module(target, args.max_children)
+        low, mean, high = sampler.stop()
+        if not args.survivors:
+            wall, busy = sum(minutes.values()), sum(cpu.values())
+            timing = {
+                "minutes": minutes,
+                "cpu": cpu,
+                "text": (
+                    f"Last run: {wall:.0f} minutes in all, with {args.max_children} workers on 2 cores shared"
+                    f" with other jobs (one-minute load average {low:.1f} to {high:.1f}, mean {mean:.1f},"
+                    f" while {', '.join(t.name for t in chosen)} ran). mutmut and its test workers used"
+                    f" {busy:.0f} CPU minutes, about {busy / 2:.0f} minutes on 2 otherwise idle cores."
+                ),
+            }
+            timing_file.write_text(json.dumps(timing))
+    saved = WORK / "constants.json"
     if args.constants_only or not saved.exists():
-        saved.parent.mkdir(exist_ok=True)
         saved.write_text(json.dumps(constant_mutants()))
     if args.constants_only:
         return
     constants = [tuple(row) for row in json.loads(saved.read_text())]
-    seconds = 60 * json.loads(timing.read_text()) if timing.exists() else None
-    modules = results(configured_modules())
-    if args.recheck:
-        recheck(modules)
-    rechecked_file = ROOT / "mutants" / "rechecked.json"
-    rechecked = json.loads(rechecked_file.read_text()) if rechecked_file.exists() else {}
-    for module in modules.values():
-        for name in [n for n in module.survivors if rechecked.get(n)]:
-            module.survivors.remove(name)
-            module.counts["killed"] += 1
-            module.counts["survived"] -= 1
-            module.late_kills.append(name)
-    (ROOT / "MUTATION.md").write_text(report(modules, seconds, constants))  # type: ignore[arg-type]
-    for module in modules.values():
+    modules = load_modules(MODULES)
+    (ROOT / "MUTATION.md").write_text(report(modules, timing, constants))  # type: ignore[arg-type]
+    for module in modules:
         score = module.score()
-        print(f"{module.path}: {'not run' if score is None else f'{score:.1%}'}")
+        print(f"{module.target.path}: {'not run' if score is None else f'{score:.1%}'}")
 
 
 if __name__ == "__main__":

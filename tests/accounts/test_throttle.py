@@ -143,6 +143,20 @@ def test_long_keys_are_cut_to_a_fixed_length(engine: Engine) -> None:
     assert stored(engine, PAIR, long_name) == 0
 
 
+def test_keys_keep_every_character_their_column_holds(engine: Engine) -> None:
+    length = throttle.failures.c.key.type.length
+    assert length == 128
+    # Names that differ only in the column's last character are counted apart ...
+    first, second = "x" * (length - 1) + "a", "x" * (length - 1) + "b"
+    for minute in range(3):
+        attempt(engine, {PAIR: first + "-tail"}, minute)
+    assert stored(engine, PAIR, first) == 3
+    assert until(engine, {PAIR: first}, 3) == at(10)
+    assert until(engine, {PAIR: second}, 3) is None
+    # ... and a name longer than the column is counted by what the column holds.
+    assert until(engine, {PAIR: first + "-other-tail"}, 3) == at(10)
+
+
 def record(engine: Engine, scope: str, key: str, *minutes: float) -> None:
     """Failures written straight into the table (an attempt would also clear old ones)."""
     with engine.begin() as conn:

@@ -11,7 +11,9 @@ from sqlalchemy import event
 
 from tests.conftest import NOW
 from trainer import Collection, DeckError, Rating
+from trainer.decks.sync import merge_sources, remember_sources, remembered_sources
 from trainer.model import CardState
+from trainer.storage.paths import bundled_decks
 
 
 def test_first_sync_adds_and_resync_changes_nothing(col: Collection, decks_dir: Path) -> None:
@@ -89,3 +91,46 @@ def test_new_card_is_added_for_every_learner(
     assert bob.card("a-fact").memory.reps == 0
     carol = open_collection(db_url, user="carol")
     assert len(carol.cards()) == 6
+
+
+def test_sources_given_again_are_remembered_once_and_read_oldest_first(
+    col: Collection, decks_dir: Path, tmp_path: Path
+) -> None:
+    early, late, gone = tmp_path / "early", tmp_path / "late", tmp_path / "gone"
+    early.mkdir()
+    late.mkdir()
+    inside = late / "more.yaml"
+    inside.touch()
+    with col.engine.begin() as conn:
+        remember_sources(conn, [early, early / "."], NOW + timedelta(hours=1))
+        remember_sources(conn, [late, gone, inside], NOW + timedelta(hours=2))
+        remember_sources(conn, [decks_dir, early], NOW + timedelta(hours=3))
+    with col.engine.connect() as conn:
+        remembered = remembered_sources(conn)
+    # The fixture synced decks_dir at NOW; a path given again keeps its first time; paths of
+    # the same time come in name order.
+    assert remembered == [
+        decks_dir.resolve(),
+        early.resolve(),
+        gone.resolve(),
+        late.resolve(),
+        inside.resolve(),
+    ]
+    assert col.sync_paths() == [
+        bundled_decks().resolve(),
+        decks_dir.resolve(),
+        early.resolve(),
+        late.resolve(),
+    ]
+
+
+def test_merged_sources_keep_their_first_order_without_repeats_or_files_inside_a_folder(
+    tmp_path: Path,
+) -> None:
+    folder, other = tmp_path / "folder", tmp_path / "other.yaml"
+    folder.mkdir()
+    inside = folder / "deck.yaml"
+    inside.touch()
+    other.touch()
+    given = [other, inside, folder, tmp_path / "folder" / ".", tmp_path / "missing", other]
+    assert merge_sources(given) == [other.resolve(), folder.resolve()]

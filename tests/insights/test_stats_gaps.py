@@ -7,10 +7,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.insights.test_stats import NOW, graduate, review_days, write_decks
 from trainer import Collection, Rating
+from trainer.insights.stats import MIN_EVIDENCE
 from trainer.insights.weakness import (
     concept_gaps,
     domain_concept_retrievability,
@@ -20,19 +22,32 @@ from trainer.insights.weakness import (
 )
 
 DOMAINS = ["d1", "d2", "d3"]
+# A cell is weak when its failure rate is this far above the mean (weakness.GAP_MARGIN).
+GAP_MARGIN_STATED = 0.15
 CONCEPTS = ["alpha", "beta", "gamma"]
 
 
 def grid_collection(
     url: str, tmp_path: Path, opener: Callable[..., Collection], failing: Callable[[str, str], bool]
 ):
+    """Two cards per (domain, concept) cell, five days of answers: all failed in `failing` cells."""
+    return counted_grid(url, tmp_path, opener, lambda d, c, _card: 5 if failing(d, c) else 0)
+
+
+def counted_grid(
+    url: str, tmp_path: Path, opener: Callable[..., Collection], failures: Callable[[str, str, int], int]
+):
+    """The same grid; card i of cell (d, c) fails the first `failures(d, c, i)` of its five days."""
     decks = {d: [(f"{d}-{c}-{i}", [c]) for c in CONCEPTS for i in range(2)] for d in DOMAINS}
     col = opener(url)
     col.sync_decks([write_decks(tmp_path / "decks", decks)], now=NOW)
     col.configure(new_per_day=9999, reviews_per_day=99999, enable_fuzzing=False)
     ids = [card for cards in decks.values() for card, _ in cards]
     graduate(col, ids, NOW)
-    plan = {card: [not failing(card.split("-")[0], card.split("-")[1])] * 5 for card in ids}
+    plan = {}
+    for card in ids:
+        failed = failures(*card.split("-")[:2], int(card.split("-")[2]))
+        plan[card] = [False] * failed + [True] * (5 - failed)
     return col, review_days(col, plan, NOW)
 
 
@@ -57,6 +72,23 @@ def test_a_domain_failed_across_its_concepts_is_a_domain_gap(
     attribution = gap_attribution(col)
     assert domain_gaps(attribution) == ["d2"]
     assert concept_gaps(attribution) == []
+
+
+def test_a_cell_is_weak_only_a_full_margin_above_the_mean_rate(
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    failures = {("d2", "beta"): (2, 2), ("d3", "gamma"): (4, 5)}
+    col, _ = counted_grid(db_url, tmp_path, open_collection, lambda d, c, i: failures.get((d, c), (0, 0))[i])
+    attribution = gap_attribution(col).set_index(["domain", "concept"])
+    # The fit's grand mean: the mean shrunk failure rate, weighted by reviews.
+    mean = np.average(attribution["rate"], weights=attribution["reviews"])
+    near, far = attribution.loc[("d2", "beta")], attribution.loc[("d3", "gamma")]
+    assert near["reviews"] >= MIN_EVIDENCE
+    assert 0.05 < near["rate"] - mean < GAP_MARGIN_STATED
+    assert near["gap"] == ""
+    assert far["rate"] - mean > GAP_MARGIN_STATED
+    assert far["gap"] != ""
+    assert list(attribution.index[attribution["gap"] != ""]) == [("d3", "gamma")]
 
 
 def test_domain_concept_retrievability_is_lower_where_cards_fail(

@@ -73,13 +73,13 @@ def test_daily_backup_is_skipped_for_an_empty_database(sqlite_url: str, open_col
     assert backup.list_backups(_db(sqlite_url)) == []
 
 
-def test_only_the_newest_backups_are_kept(studied: Collection, sqlite_url: str) -> None:
+def test_only_the_newest_ten_backups_are_kept(studied: Collection, sqlite_url: str) -> None:
     database = _db(sqlite_url)
-    for i in range(backup.DEFAULT_KEEP + 4):
+    for i in range(14):
         backup.backup_database(database, "manual", NOW + timedelta(hours=1, seconds=i))
     kept = backup.list_backups(database)
-    assert len(kept) == backup.DEFAULT_KEEP
-    assert kept[-1].taken_at == NOW + timedelta(hours=1, seconds=backup.DEFAULT_KEEP + 3)
+    assert len(kept) == 10
+    assert kept[-1].taken_at == NOW + timedelta(hours=1, seconds=13)
     assert kept[0].taken_at == NOW + timedelta(hours=1, seconds=4)
 
 

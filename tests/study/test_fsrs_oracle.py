@@ -108,3 +108,39 @@ def test_a_card_never_reviewed_has_no_retrievability() -> None:
     assert scheduling.retrievability(Settings(), half, NOW) == 0.0
     card = Card(state=State.Review, stability=None, difficulty=5.0, last_review=NOW)
     assert Scheduler().get_card_retrievability(card, NOW) == 0
+
+
+@ORACLE
+@given(
+    state=st.sampled_from([CardState.NEW, CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING]),
+    stability=st.floats(0.5, 5000.0),
+    difficulty=st.floats(1.0, 10.0),
+    elapsed=st.integers(0, 400),
+    reps=st.integers(0, 30),
+    learner=st.integers(1, 5),
+    card=st.text("abcdefghij-", min_size=1, max_size=12),
+)
+def test_each_preview_is_what_an_answer_with_that_rating_saves(
+    state: CardState, stability: float, difficulty: float, elapsed: int, reps: int, learner: int, card: str
+) -> None:
+    if state == CardState.NEW:
+        memory = Memory()
+    else:
+        step = 0 if state != CardState.REVIEW else None
+        last = NOW - timedelta(days=elapsed)
+        memory = Memory(
+            state=state,
+            step=step,
+            stability=stability,
+            difficulty=difficulty,
+            due=NOW,
+            last_review=last,
+            reps=reps,
+        )
+    chosen = Settings().updated(enable_fuzzing=True)
+    previews = scheduling.previews(chosen, memory, NOW, card_id=card, learner_id=learner)
+    assert [preview.rating for preview in previews] == list(Rating)
+    for preview in previews:
+        saved = scheduling.review(chosen, memory, preview.rating, NOW, card_id=card, learner_id=learner)
+        assert preview.due == saved.due
+        assert preview.interval_seconds == (preview.due - NOW).total_seconds()
