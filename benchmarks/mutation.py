@@ -240,6 +240,8 @@ def mutmut_config(target: Target) -> str:
         [
             "[tool.mutmut]",
             'source_paths = ["trainer"]',
+            # The bundled decks sit beside the package (trainer.storage.paths.bundled_decks).
+            'also_copy = ["decks"]',
             f"only_mutate = {json.dumps([target.path])}",
             f"pytest_add_cli_args = {json.dumps(args)}",
             f"pytest_add_cli_args_test_selection = {json.dumps(list(target.tests))}",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, datetime
 from typing import Any
 
 import pytest
+from fsrs import Scheduler
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -134,6 +136,15 @@ RANGES: list[tuple[str, Any, Any, Any, Any, str]] = [
     ("reviews_per_day", 0, 99999, -1, 100000, "must be between 0 and 99999"),
     ("rollover_hour", 0, 23, -1, 24, "must be an hour from 0 to 23"),
     ("leech_threshold", 1, 99, 0, 100, "must be between 1 and 99 lapses"),
+    ("new_drill_every", 0, 100, -1, 101, "must be between 0 (file order) and 100"),
+    (
+        "interview_date",
+        date(2000, 1, 1),
+        date(2099, 12, 31),
+        date(1999, 12, 31),
+        date(2100, 1, 1),
+        "must be between 2000-01-01 and 2099-12-31",
+    ),
     (
         "learning_steps",
         [0.001],
@@ -235,3 +246,59 @@ def test_settings_saved_before_the_prompt_count_a_zone_other_than_utc_as_chosen(
     reopened = open_collection(db_url).settings
     assert reopened.timezone == zone and reopened.timezone_confirmed is confirmed
     assert Settings.from_dict(old).timezone_confirmed is confirmed
+
+
+def test_unknown_names_are_each_reported_with_the_other_problems() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(colour="red", new_per_day=-1, shade="dark")
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("colour", "is not a setting"),
+        ("shade", "is not a setting"),
+        ("new_per_day", "must be between 0 and 9999"),
+    ]
+
+
+def test_check_reports_every_value_out_of_range() -> None:
+    Settings().check()
+    parameters = (math.nan, *Settings().parameters[1:])
+    with pytest.raises(SettingsError) as caught:
+        Settings(desired_retention=1.5, parameters=parameters).check()
+    assert caught.value.summary == "invalid settings; nothing was changed"
+    assert [(p.field, p.message) for p in caught.value.problems][:2] == [
+        ("desired_retention", "must be between 0.70 and 0.99"),
+        ("parameters", "must all be finite numbers"),
+    ]
+
+
+def test_parameters_fsrs_refuses_are_reported_on_one_line() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(parameters=[100.0] * 21)
+    try:
+        Scheduler(parameters=[100.0] * 21)
+    except ValueError as exc:
+        expected = str(exc)
+    assert "\n" in expected  # fsrs's own message runs over several lines
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("parameters", expected.replace("\n", "; "))
+    ]
+
+
+def test_yes_or_no_and_whole_numbers_name_what_they_got() -> None:
+    cases = {
+        "enable_fuzzing": (2, "expected true or false, got 2"),
+        "new_per_day": (True, "expected a number, got True"),
+        "maximum_interval": ("lots", "expected a whole number, got 'lots'"),
+    }
+    with pytest.raises(SettingsError) as caught:
+        Settings().updated(**{name: value for name, (value, _) in cases.items()})
+    assert {p.field: p.message for p in caught.value.problems} == {
+        name: message for name, (_, message) in cases.items()
+    }
+
+
+def test_an_interview_date_given_with_a_time_is_taken_as_its_day() -> None:
+    moment = datetime(2027, 1, 15, 10, 30)
+    chosen = Settings().updated(interview_date=moment)
+    assert type(chosen.interview_date) is date
+    assert chosen.interview_date == date(2027, 1, 15)
+    assert Settings.from_dict(chosen.to_dict()) == chosen

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -103,6 +103,8 @@ def _coerce(name: str, raw: Any, current: Any) -> Any:
     if name == "interview_date":
         if raw in (None, ""):
             return None
+        if isinstance(raw, datetime):
+            return raw.date()
         return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
     if isinstance(current, bool):
         if isinstance(raw, str):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from tests.conftest import NOW
 from trainer import Collection
@@ -155,6 +157,36 @@ def test_keys_keep_every_character_their_column_holds(engine: Engine) -> None:
     assert until(engine, {PAIR: second}, 3) is None
     # ... and a name longer than the column is counted by what the column holds.
     assert until(engine, {PAIR: first + "-other-tail"}, 3) == at(10)
+
+
+def test_an_attempt_waits_while_another_on_the_same_keys_is_being_counted(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite the write transaction itself keeps every other writer out")
+    keys = login_keys("alice", "10.0.0.1")
+    second: list[tuple[datetime | None, list[int]]] = []
+
+    def attempt_again() -> None:
+        with engine.begin() as conn:
+            second.append(begin_attempt(conn, POLICY, keys, at(1)))
+
+    waiting_rows = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    with engine.begin() as first:
+        begin_attempt(first, POLICY, keys, at(0))
+        thread = threading.Thread(target=attempt_again)
+        thread.start()
+        waited = False
+        with engine.connect() as watcher:
+            deadline = time.monotonic() + 30
+            while not waited and thread.is_alive() and time.monotonic() < deadline:
+                waited = watcher.execute(waiting_rows).scalar_one() > 0
+                time.sleep(0.02)
+        assert waited, "the second attempt went ahead while the first was still being counted"
+    thread.join(30)
+    assert second and second[0][0] is None
+    assert stored(engine, PAIR, keys[PAIR]) == 2
 
 
 def record(engine: Engine, scope: str, key: str, *minutes: float) -> None:
