@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "mutants" / "modules"
@@ -382,9 +383,25 @@ def diff(target: Target, name: str) -> str:
     return "\n".join(lines)
 
 
-def report(
-    modules: list[Module], timing: dict[str, object], constants: list[tuple[str, str, str, bool]]
-) -> str:
+def timings() -> dict[str, dict[str, Any]]:
+    """Each module's last full run: minutes, CPU minutes, workers and (lowest, mean, highest) load."""
+    out = {}
+    # An earlier layout kept one file for a whole run, with its load range in words.
+    whole = WORK / "timing.json"
+    if whole.exists():
+        earlier = json.loads(whole.read_text())
+        found = re.search(r"load average ([\d.]+) to ([\d.]+), mean ([\d.]+)", earlier.get("text", ""))
+        load = [float(found[1]), float(found[3]), float(found[2])] if found else [0.0, 0.0, 0.0]
+        for name, minutes in earlier.get("minutes", {}).items():
+            out[name] = {"minutes": minutes, "cpu": earlier["cpu"][name], "load": load, "workers": 2}
+    for target in MODULES:
+        saved = workdir(target) / "timing.json"
+        if saved.exists():
+            out[target.name] = json.loads(saved.read_text())
+    return out
+
+
+def report(modules: list[Module], constants: list[tuple[str, str, str, bool]]) -> str:
     lines = [
         "# Mutation testing",
         "",
@@ -398,27 +415,38 @@ def report(
         '("no tests") counts as a survivor: it is not dropped. Equivalent mutants are survivors that',
         "no test can kill, each listed below with the reason.",
     ]
+    timing = timings()
     if timing:
-        lines += ["", str(timing["text"])]
+        wall = sum(t["minutes"] for t in timing.values())
+        busy = sum(t["cpu"] for t in timing.values())
+        lines += [
+            "",
+            f"Last full run of each module: {wall:.0f} minutes in all, on 2 cores shared with other jobs (the"
+            " one-minute load average during each module's run is in the table). mutmut and its test"
+            f" workers used {busy:.0f} CPU minutes, about {busy / 2:.0f} minutes on 2 otherwise idle cores.",
+        ]
     lines += [
         "",
         "| module | tests | mutants | killed | survived | no tests | equivalent | not run | score"
-        " | minutes | CPU minutes |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " | minutes | CPU minutes | workers | load (low-mean-high) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    minutes = timing.get("minutes", {}) if timing else {}
-    cpu = timing.get("cpu", {}) if timing else {}
-    assert isinstance(minutes, dict) and isinstance(cpu, dict)
     for module in modules:
         score = module.score()
         total = sum(module.counts.values())
         shown = "not run" if score is None else f"{score:.1%}"
         tests = ", ".join(f"`{Path(test).stem}`" for test in module.target.tests)
-        taken, busy = minutes.get(module.target.name), cpu.get(module.target.name)
+        run = timing.get(module.target.name)
+        measured = (
+            f" {run['minutes']:.1f} | {run['cpu']:.1f} | {run['workers']} |"
+            f" {'-'.join(f'{x:.0f}' for x in run['load'])} |"
+            if run
+            else " | | | |"
+        )
         lines.append(
             f"| `{module.target.path}` | {tests} | {total} | {module.killed} | {module.counts['survived']} |"
             f" {module.counts['no tests']} | {module.equivalent} | {module.counts['not checked']} | {shown} |"
-            f" {'' if taken is None else f'{taken:.1f}'} | {'' if busy is None else f'{busy:.1f}'} |"
+            + measured
         )
     lines += [
         "",
@@ -477,32 +505,21 @@ def main() -> None:
     args = parser.parse_args()
     chosen = [t for t in MODULES if not args.modules or any(part in t.name for part in args.modules)]
     WORK.mkdir(parents=True, exist_ok=True)
-    timing_file = WORK / "timing.json"
-    timing: dict[str, object] = json.loads(timing_file.read_text()) if timing_file.exists() else {}
     if not (args.report_only or args.constants_only):
-        sampler = LoadSampler()
-        minutes = dict(timing.get("minutes", {}))  # type: ignore[call-overload]
-        cpu = dict(timing.get("cpu", {}))  # type: ignore[call-overload]
         for target in chosen:
+            sampler = LoadSampler()
             if args.survivors:
                 killed = rerun_survivors(target, args.max_children)
                 print(f"{target.name}: {len(killed)} survivors killed on the rerun", flush=True)
-            else:
-                minutes[target.name], cpu[target.name] = run_module(target, args.max_children)
-        low, mean, high = sampler.stop()
-        if not args.survivors:
-            wall, busy = sum(minutes.values()), sum(cpu.values())
-            timing = {
-                "minutes": minutes,
-                "cpu": cpu,
-                "text": (
-                    f"Last run: {wall:.0f} minutes in all, with {args.max_children} workers on 2 cores shared"
-                    f" with other jobs (one-minute load average {low:.1f} to {high:.1f}, mean {mean:.1f},"
-                    f" while {', '.join(t.name for t in chosen)} ran). mutmut and its test workers used"
-                    f" {busy:.0f} CPU minutes, about {busy / 2:.0f} minutes on 2 otherwise idle cores."
-                ),
-            }
-            timing_file.write_text(json.dumps(timing))
+                sampler.stop()
+                continue
+            minutes, cpu = run_module(target, args.max_children)
+            low, mean, high = sampler.stop()
+            workers = (
+                1 if target.postgresql and os.environ.get("TRAINER_TEST_POSTGRES_URL") else args.max_children
+            )
+            record = {"minutes": minutes, "cpu": cpu, "load": [low, mean, high], "workers": workers}
+            (workdir(target) / "timing.json").write_text(json.dumps(record))
     saved = WORK / "constants.json"
     if args.constants_only or not saved.exists():
         saved.write_text(json.dumps(constant_mutants()))
@@ -510,7 +527,7 @@ def main() -> None:
         return
     constants = [tuple(row) for row in json.loads(saved.read_text())]
     modules = load_modules(MODULES)
-    (ROOT / "MUTATION.md").write_text(report(modules, timing, constants))  # type: ignore[arg-type]
+    (ROOT / "MUTATION.md").write_text(report(modules, constants))  # type: ignore[arg-type]
     for module in modules:
         score = module.score()
         print(f"{module.target.path}: {'not run' if score is None else f'{score:.1%}'}")

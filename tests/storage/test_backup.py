@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -13,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine
 
 from tests.conftest import NOW, assert_clean_error
 from trainer import Collection, Rating
 from trainer.cli import cli
-from trainer.storage import backup
+from trainer.storage import backup, inuse
 from trainer.storage.database import head_revision
+from trainer.storage.inuse import InUse
 
 
 def _db(url: str) -> Path:
@@ -208,10 +213,9 @@ def test_restore_refuses_a_bad_file_and_changes_nothing(
 
 
 def test_backups_are_refused_for_postgresql() -> None:
-    from sqlalchemy import create_engine
-
     engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    with pytest.raises(backup.BackupError, match="pg_dump"):
+    message = "backups here are for a SQLite file; back up PostgreSQL with the server's tools (pg_dump)"
+    with pytest.raises(backup.BackupError, match=f"^{re.escape(message)}$"):
         backup.backup_engine(engine)
     assert backup.daily_backup(engine, ZoneInfo("UTC"), 4, NOW) is None
 
@@ -263,7 +267,7 @@ def test_each_refusal_says_what_is_wrong(studied: Collection, sqlite_url: str, t
     with pytest.raises(backup.BackupError, match="made by a newer or unknown version"):
         backup.verify(newer)
     studied.close()
-    with pytest.raises(backup.BackupError, match="cannot restore a database onto itself"):
+    with pytest.raises(backup.BackupError, match=r"^cannot restore a database onto itself$"):
         backup.restore(database, database, now=NOW + timedelta(hours=2))
 
 
@@ -288,8 +292,6 @@ def test_backups_are_listed_oldest_first_with_their_reasons(tmp_path: Path, sqli
 
 
 def test_only_a_sqlite_file_has_a_backup_path(tmp_path: Path) -> None:
-    from sqlalchemy import create_engine
-
     file_url = f"sqlite:///{tmp_path / 'x.db'}"
     assert backup.sqlite_file(create_engine(file_url)) == (tmp_path / "x.db").resolve()
     assert backup.sqlite_file(create_engine("sqlite://")) is None
@@ -297,3 +299,201 @@ def test_only_a_sqlite_file_has_a_backup_path(tmp_path: Path) -> None:
     assert backup.sqlite_file(create_engine("sqlite:///file:x.db?uri=true")) is None
     with pytest.raises(backup.BackupError, match="pg_dump"):
         backup.require_sqlite_file(create_engine("sqlite://"))
+
+
+def test_an_engine_backup_is_named_by_its_time_and_reason(studied: Collection, sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        made = backup.backup_engine(engine, "pre-repair", NOW + timedelta(hours=3))
+    finally:
+        engine.dispose()
+    newest = backup.list_backups(_db(sqlite_url))[-1]
+    assert (newest.path, newest.taken_at, newest.reason) == (made, NOW + timedelta(hours=3), "pre-repair")
+
+
+def test_a_backup_is_written_beside_its_final_name_then_renamed(
+    studied: Collection, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renamed: list[tuple[Path, Path]] = []
+    real_replace = os.replace
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        renamed.append((Path(source), Path(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(backup.os, "replace", replace)
+    made = backup.backup_database(_db(sqlite_url), "manual", NOW + timedelta(hours=1))
+    [(partial, target)] = renamed
+    assert target == made
+    # In the same folder (so the rename is atomic), under a name no listing takes for a backup.
+    assert partial.parent == made.parent
+    assert partial.name.startswith(made.name + ".") and partial.name.endswith(".partial")
+
+
+def test_restore_keeps_a_safety_backup_taken_at_its_time(studied: Collection, sqlite_url: str) -> None:
+    database = _db(sqlite_url)
+    good = backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+    studied.close()
+    safety = backup.restore(database, good, now=NOW + timedelta(hours=5))
+    assert [(b.taken_at, b.reason) for b in backup.list_backups(database) if b.path == safety] == [
+        (NOW + timedelta(hours=5), "pre-restore")
+    ]
+
+
+def test_restore_onto_a_new_database_needs_no_safety_backup(
+    studied: Collection, sqlite_url: str, tmp_path: Path
+) -> None:
+    good = backup.backup_database(_db(sqlite_url), "manual", NOW + timedelta(hours=1))
+    target = tmp_path / "trainer-restored.db"
+    assert backup.restore(target, good, now=NOW + timedelta(hours=2)) is None
+    assert backup.verify(target) == head_revision()
+
+
+def test_restore_clears_a_stale_write_ahead_log_left_beside_the_database(
+    studied: Collection, sqlite_url: str, tmp_path: Path
+) -> None:
+    good = backup.backup_database(_db(sqlite_url), "manual", NOW + timedelta(hours=1))
+    target = tmp_path / "fresh" / "trainer.db"
+    target.parent.mkdir()
+    for suffix in ("-wal", "-shm"):
+        target.with_name(target.name + suffix).write_bytes(b"left over from an older database")
+    backup.restore(target, good, now=NOW + timedelta(hours=2))
+    assert sorted(p.name for p in target.parent.iterdir() if "inuse" not in p.name) == ["trainer.db"]
+    assert _review_count(target) == _review_count(good)
+
+
+def test_a_copy_that_fails_while_staging_is_a_backup_error_and_leaves_nothing(
+    studied: Collection, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = _db(sqlite_url)
+    good = backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+    studied.close()
+    before = _file_digest(database)
+
+    def failing_copy(source: Path, target: Path) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(backup, "_copy", failing_copy)
+    with pytest.raises(backup.BackupError, match=f"^could not stage {re.escape(str(good))}: disk I/O error$"):
+        backup.restore(database, good, now=NOW + timedelta(hours=2))
+    assert _file_digest(database) == before
+    assert not list(database.parent.glob("*.restoring"))
+
+
+def test_restore_while_another_process_holds_the_collection_names_the_restore(
+    studied: Collection, sqlite_url: str
+) -> None:
+    database = _db(sqlite_url)
+    good = backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+    studied.close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.lockf(fd, fcntl.LOCK_SH)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(60)\n",
+            str(inuse.lock_path(database.resolve())),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(InUse, match=r"stop it before restoring$"):
+            backup.restore(database, good, now=NOW + timedelta(hours=2))
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+
+
+def test_the_integrity_refusal_quotes_sqlites_findings(
+    studied: Collection, sqlite_url: str, tmp_path: Path
+) -> None:
+    good = backup.backup_database(_db(sqlite_url), "manual", NOW + timedelta(hours=1))
+    bad = _damage_an_index(good, tmp_path / "index.db")
+    with closing(sqlite3.connect(bad)) as conn:
+        findings = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    assert len(findings) > 1
+    with pytest.raises(backup.BackupError) as refused:
+        backup.verify(bad)
+    assert str(refused.value) == f"{bad} failed the integrity check: {'; '.join(findings[:5])}"
+
+
+def test_the_daily_backup_follows_the_learners_own_day(studied: Collection, sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    database = _db(sqlite_url)
+    zone = ZoneInfo("Pacific/Auckland")  # UTC+13 in March: its days start hours apart from UTC's
+    before = len(backup.list_backups(database))
+    try:
+        # 16:00 UTC is 05:00 in Auckland, an hour into a learner day that began after NOW's backup.
+        first = backup.daily_backup(engine, zone, 4, NOW + timedelta(hours=4))
+        assert first is not None
+        assert backup.daily_backup(engine, zone, 4, NOW + timedelta(hours=5)) is None
+        assert backup.daily_backup(engine, zone, 4, NOW + timedelta(hours=26)) is None
+        assert backup.daily_backup(engine, zone, 4, NOW + timedelta(hours=28)) is not None
+    finally:
+        engine.dispose()
+    assert len(backup.list_backups(database)) == before + 2
+
+
+def test_a_backup_without_a_reason_is_manual_and_prunes_to_its_own_keep(
+    studied: Collection, sqlite_url: str
+) -> None:
+    database = _db(sqlite_url)
+    for i in range(4):
+        made = backup.backup_database(database, now=NOW + timedelta(hours=1, seconds=i), keep=2)
+    listed = backup.list_backups(database)
+    assert [(b.path, b.reason) for b in listed][-1] == (made, "manual")
+    assert len(listed) == 2
+
+
+def test_a_backup_file_named_without_a_reason_is_listed_with_none(
+    studied: Collection, sqlite_url: str
+) -> None:
+    database = _db(sqlite_url)
+    made = backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+    bare = made.with_name(made.name.removesuffix("-manual.db") + ".db")
+    made.rename(bare)
+    assert [(b.path, b.reason) for b in backup.list_backups(database) if b.path == bare] == [(bare, "")]
+
+
+def test_keeping_no_backup_is_refused(studied: Collection, sqlite_url: str) -> None:
+    with pytest.raises(backup.BackupError, match=r"^keep at least one backup$"):
+        backup.prune(_db(sqlite_url), 0)
+
+
+def test_a_copy_that_fails_is_a_backup_error_naming_the_database(
+    studied: Collection, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_copy(source: Path, target: Path) -> None:
+        raise sqlite3.OperationalError("disk is full")
+
+    monkeypatch.setattr(backup, "_copy", failing_copy)
+    database = _db(sqlite_url)
+    with pytest.raises(
+        backup.BackupError, match=f"^could not back up {re.escape(str(database))}: disk is full$"
+    ):
+        backup.backup_database(database, "manual", NOW + timedelta(hours=1))
+
+
+def test_content_worth_keeping_needs_both_tables_and_a_row(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.db"
+    with closing(sqlite3.connect(bare)) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        conn.execute("INSERT INTO notes VALUES (1)")
+        conn.commit()
+    assert not backup._has_content(bare)
+    minimal = tmp_path / "minimal.db"
+    with closing(sqlite3.connect(minimal)) as conn:
+        conn.execute("CREATE TABLE cards (id TEXT PRIMARY KEY)")
+        conn.execute("CREATE TABLE review_logs (id INTEGER PRIMARY KEY)")
+        conn.commit()
+        assert not backup._has_content(minimal)
+        conn.execute("INSERT INTO cards VALUES ('a')")
+        conn.commit()
+    assert backup._has_content(minimal)
