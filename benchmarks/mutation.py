@@ -83,6 +83,21 @@ EQUIVALENT: dict[str, str] = {
         "equivalent: `suggest` never reads the red-flag count in `sizes` (only the flags raised count),"
         " and `suggested_rating` raises none"
     ),
+    "trainer.settings.x__coerce__mutmut_6": (
+        "equivalent: a datetime is taken as its day just above, so `raw` here is a date or text, and for"
+        " a date `date.fromisoformat(str(raw))` gives back the same date"
+    ),
+    "trainer.settings.x__coerce__mutmut_61": (
+        "equivalent: `int()` itself ignores whitespace around a number, so stripping it first changes nothing"
+    ),
+    "trainer.settings.x__finite__mutmut_3": (
+        "equivalent: both callers catch this ValueError and raise their own message instead, so its text"
+        " is never shown"
+    ),
+    "trainer.accounts.throttle.x__lock__mutmut_14": "equivalent: SQL keywords are case-insensitive",
+    "trainer.accounts.throttle.x__lock__mutmut_22": (
+        "equivalent: `int.from_bytes` reads big-endian by default since Python 3.11, the oldest supported"
+    ),
     "trainer.accounts.throttle.x_blocked_until__mutmut_33": (
         "equivalent: when two keys' blocks end at the same moment, keeping either gives the same time"
     ),
@@ -376,9 +391,15 @@ def constant_mutants() -> list[tuple[str, str, str, bool]]:
 
 
 def diff(target: Target, name: str) -> str:
-    shown = subprocess.run(
-        [*MUTMUT, "show", name], cwd=workdir(target), capture_output=True, text=True
-    ).stdout
+    """The changed lines of a mutant (what `mutmut show` prints), read in its module's copy."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = Path.cwd()
+    os.chdir(workdir(target))
+    try:
+        shown = get_diff_for_mutant(name, path=target.path)
+    finally:
+        os.chdir(here)
     lines = [line for line in shown.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     return "\n".join(lines)
 
@@ -418,18 +439,17 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]]) -
     timing = timings()
     if timing:
         wall = sum(t["minutes"] for t in timing.values())
-        busy = sum(t["cpu"] for t in timing.values())
         lines += [
             "",
-            f"Last full run of each module: {wall:.0f} minutes in all, on 2 cores shared with other jobs (the"
-            " one-minute load average during each module's run is in the table). mutmut and its test"
-            f" workers used {busy:.0f} CPU minutes, about {busy / 2:.0f} minutes on 2 otherwise idle cores.",
+            f"Last full run of each module: {wall:.0f} minutes in all (the sum of the modules' own runs), on"
+            " 2 cores shared with other jobs; the workers and the one-minute load average during each"
+            " module's run are in the table.",
         ]
     lines += [
         "",
         "| module | tests | mutants | killed | survived | no tests | equivalent | not run | score"
-        " | minutes | CPU minutes | workers | load (low-mean-high) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        " | minutes | workers | load (low-mean-high) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for module in modules:
         score = module.score()
@@ -438,10 +458,9 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]]) -
         tests = ", ".join(f"`{Path(test).stem}`" for test in module.target.tests)
         run = timing.get(module.target.name)
         measured = (
-            f" {run['minutes']:.1f} | {run['cpu']:.1f} | {run['workers']} |"
-            f" {'-'.join(f'{x:.0f}' for x in run['load'])} |"
+            f" {run['minutes']:.1f} | {run['workers']} | {'-'.join(f'{x:.0f}' for x in run['load'])} |"
             if run
-            else " | | | |"
+            else " | | |"
         )
         lines.append(
             f"| `{module.target.path}` | {tests} | {total} | {module.killed} | {module.counts['survived']} |"
