@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 import nh3
+from markdown_it import MarkdownIt as ReferenceMarkdownIt
 from markdown_it_pyrs import MarkdownIt
 
 from trainer.decks.cloze import Gap, parse_cloze
@@ -16,29 +17,31 @@ from trainer.decks.media import MEDIA_URL_PREFIX, image_placeholders, media_name
 from trainer.model import Card, CardKind
 
 # CommonMark without its raw-HTML rules: HTML in a deck is shown as text, never passed through.
-_markdown = MarkdownIt("zero").enable_many(
-    [
-        "blockquote",
-        "code",
-        "fence",
-        "heading",
-        "hr",
-        "lheading",
-        "list",
-        "paragraph",
-        "reference",
-        "autolink",
-        "backticks",
-        "emphasis",
-        "entity",
-        "escape",
-        "link",
-        "newline",
-        "table",
-        "strikethrough",
-        "image",
-    ]
-)
+_RULES = [
+    "blockquote",
+    "code",
+    "fence",
+    "heading",
+    "hr",
+    "lheading",
+    "list",
+    "paragraph",
+    "reference",
+    "autolink",
+    "backticks",
+    "emphasis",
+    "entity",
+    "escape",
+    "link",
+    "newline",
+    "table",
+    "strikethrough",
+    "image",
+]
+_markdown = MarkdownIt("zero").enable_many(_RULES)
+# markdown-it-py, the reference implementation the Rust port follows, with the same rules: used
+# for the rare text on which the port panics (for example "[`" in markdown-it-pyrs 0.4).
+_reference_markdown = ReferenceMarkdownIt("zero").enable(_RULES)
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -75,10 +78,20 @@ def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
+def _render(source: str) -> str:
+    """CommonMark HTML of `source` (not yet sanitised), from any text."""
+    try:
+        return _markdown.render(source)
+    except BaseException as error:  # pyo3's PanicException derives from BaseException
+        if type(error).__name__ != "PanicException":
+            raise
+        return _reference_markdown.render(source)
+
+
 @lru_cache(maxsize=4096)
 def markdown_html(text: str) -> str:
     """Markdown as HTML with no script, event handler, style or raw HTML from the source."""
-    return _sanitised(_markdown.render(text or ""))
+    return _sanitised(_render(text or ""))
 
 
 def _sanitised(rendered: str) -> str:
@@ -174,7 +187,7 @@ def _render_cloze(text: str, show: Callable[[Gap], tuple[str, str]]) -> str:
 
         return _PLACEHOLDER.sub(put, segment)
 
-    rendered = _markdown.render("".join(source))
+    rendered = _render("".join(source))
     return _sanitised("".join(fill(segment) for segment in _TAG.split(rendered)))
 
 
