@@ -17,7 +17,7 @@ from trainer.decks.media import MEDIA_URL_PREFIX, image_placeholders, media_name
 from trainer.model import Card, CardKind
 
 # CommonMark without its raw-HTML rules: HTML in a deck is shown as text, never passed through.
-_RULES = [
+_RULES: list[Any] = [
     "blockquote",
     "code",
     "fence",
