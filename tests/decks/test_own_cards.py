@@ -3,6 +3,8 @@ checked by the deck-file rules, synced at once, all or nothing, their history ke
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +23,7 @@ from trainer import CardDraft, CardKind, Collection, DeckError, Forbidden, NotFo
 from trainer import collection as collection_module
 from trainer.accounts.users import Accounts
 from trainer.check import check_database
-from trainer.decks import writer
+from trainer.decks import owncards, writer
 from trainer.decks.deckfile import load_decks
 
 CLOZE = "Recall is {{c1::TP / (TP + FN)}}; precision is {{c2::TP / (TP + FP)}}."
@@ -302,3 +305,50 @@ def test_any_text_typed_is_stored_as_typed(
     sqlite_col.save_card(draft, "a-fact", now=NOW)
     card = sqlite_col.card("a-fact").card
     assert (card.prompt, card.answer, card.tags) == (prompt.strip(), answer.strip(), (tag,))
+
+
+@pytest.mark.parametrize("earlier", [0, 1], ids=["first-cards", "later-cards"])
+def test_two_saves_at_once_keep_both_cards_in_the_file(
+    db_url: str,
+    col: Collection,
+    tmp_path: Path,
+    open_collection: Callable[..., Collection],
+    monkeypatch: Any,
+    earlier: int,
+) -> None:
+    """Two saves to one deck file (two tabs, two workers) each read the file, add their entry and
+    write it: the second must read the file the first wrote, or the first card leaves the file
+    while the database still holds it (and the next save or sync retires it)."""
+    data = tmp_path / "data"
+    for _ in range(earlier):
+        draft = CardDraft.from_text("fact", prompt="Earlier?", answer="Yes.", concepts="class-imbalance")
+        col.save_card(draft, folder=data, now=NOW)
+    both_read = threading.Barrier(2)
+    real_load = owncards.load_deck
+
+    def load_after_the_other_read(*args: Any, **kwargs: Any) -> Any:
+        # Where saves run one at a time, the first waits here alone, then goes on.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait(timeout=2)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(owncards, "load_deck", load_after_the_other_read)
+    others = [col, open_collection(db_url)]
+    failures: list[BaseException] = []
+
+    def save(which: int) -> None:
+        draft = CardDraft.from_text("fact", prompt=f"Card {which}?", answer="Yes.", concepts="cost-asymmetry")
+        try:
+            others[which].save_card(draft, folder=data, now=NOW)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=save, args=(which,)) for which in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    in_file = sorted(entry["id"] for entry in yaml.safe_load(own_file(data).read_text())["cards"])
+    in_database = sorted(card.id for card in col.card_contents(decks=["my-cards"]))
+    assert in_file == in_database == sorted(["card-0", "card-1", *["earlier"] * earlier])

@@ -28,6 +28,7 @@ from trainer.decks.deckfile import DeckSet, load_deck
 from trainer.decks.sync import apply_decks, concepts_table, decks_table, remember_sources
 from trainer.errors import Conflict, DeckError, Forbidden, NotFound, Problem
 from trainer.model import CardKind, DrillStyle
+from trainer.storage.database import hold_lock
 from trainer.storage.schema import Learner as LearnerRow
 from trainer.storage.store import cards
 
@@ -245,6 +246,9 @@ def save_card(
     deck the author may not change, or `Conflict` for a retired card; nothing is written then.
     """
     target = _target(conn, author, card_id, folder)
+    # The file is read, changed and written inside the transaction: a second save of the same
+    # file must wait to read what the first one wrote, or it would write the first card out.
+    hold_lock(conn, f"deck file {target.path.resolve()}")
     problems = _kind_problems(draft, target)
     if problems:
         raise DeckError("the card was not saved", problems)

@@ -8,6 +8,7 @@ of failing with "database is locked" when a deferred transaction tries to upgrad
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import weakref
@@ -25,7 +26,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from trainer.storage.driver import Driver
@@ -168,6 +169,16 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         with connection.begin():
             yield connection
+
+
+def hold_lock(conn: Connection, name: str) -> None:
+    """Within a write transaction, wait until no other transaction holds the lock `name`, then
+    hold it until this one ends. A SQLite write transaction already excludes every other writer;
+    PostgreSQL takes a transaction-level advisory lock on a hash of the name."""
+    if conn.dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 @contextmanager
