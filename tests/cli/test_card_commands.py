@@ -58,3 +58,27 @@ def test_an_invalid_card_is_refused_naming_each_field(
         "answer: This is required" in result.output and "points: A drill needs 3 to 7 points" in result.output
     )
     assert not (tmp_path / "home" / "my-cards").exists()
+
+
+def test_an_option_the_kind_has_no_field_for_is_refused(
+    decks_dir: Path, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A fact has no time target or rubric: given one, the command says so instead of saving
+    the card without it (an edit of a fact, too)."""
+    runner = CliRunner(env={"TRAINER_HOME": str(tmp_path / "home")})
+    runner.invoke(cli, ["--db", sqlite_url, "sync", str(decks_dir)])
+    fact = ["--prompt", "What is AUC?", "--answer", "Ranking quality.", "--concept", "class-imbalance"]
+    added = runner.invoke(
+        cli, ["--db", sqlite_url, "cards", "add", "fact", *fact, "--point", "one", "--text", "x"]
+    )
+    assert_clean_error(added, exit_code=2)
+    assert "a fact card has no --point, --text" in added.output
+    assert not (tmp_path / "home" / "my-cards").exists()
+    edited = runner.invoke(cli, ["--db", sqlite_url, "cards", "edit", "a-fact", "--time-target", "60"])
+    assert_clean_error(edited, exit_code=2)
+    assert "a fact card has no --time-target" in edited.output
+    drill = runner.invoke(
+        cli, ["--db", sqlite_url, "cards", "add", "cloze", "--text", "{{c1::x}}", "--style", "framing"]
+    )
+    assert_clean_error(drill, exit_code=2)
+    assert "a cloze card has no --style" in drill.output

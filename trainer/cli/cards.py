@@ -10,6 +10,7 @@ import click
 
 from trainer import CardDraft
 from trainer.cli.base import Context, cli, friendly_errors
+from trainer.decks.cardform import fields_not_of
 from trainer.model import CardKind, DrillStyle
 
 _OPTIONS = (
@@ -33,9 +34,16 @@ def _card_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _given(fields: dict[str, Any]) -> dict[str, Any]:
-    """The options given on the command line (an option left out is None or empty)."""
-    return {name: value for name, value in fields.items() if value not in (None, ())}
+def _given(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The options given on the command line (an option left out is None or empty); an option
+    that is not a field of a `kind` card is a usage error, not silently left out."""
+    given = {name: value for name, value in fields.items() if value not in (None, ())}
+    stray = fields_not_of(CardKind(kind), given)
+    if stray:
+        flags = {param.name: param.opts[0] for param in click.get_current_context().command.params}
+        options = ", ".join(flags[name] for name in stray)
+        raise click.UsageError(f"a {kind} card has no {options}")
+    return given
 
 
 @cli.group()
@@ -58,7 +66,7 @@ def add(obj: Context, kind: str, **fields: Any) -> None:
         trainer cards add cloze --text "Recall is {{c1::TP / (TP + FN)}}." --concept precision-recall
         trainer cards add fact --prompt "What is AUC?" --answer "Ranking quality." --concept ranking-metrics
     """
-    draft = CardDraft.from_text(kind, **_given(fields))
+    draft = CardDraft.from_text(kind, **_given(kind, fields))
     with obj.collection() as col:
         ids = col.save_card(draft)
     click.echo(f"Added {', '.join(ids)} to My cards.")
@@ -78,7 +86,8 @@ def edit(obj: Context, card_id: str, **fields: Any) -> None:
         trainer cards edit fin-fraud-base-rate --answer "Well under 1% of transactions."
     """
     with obj.collection() as col:
-        given = CardDraft.from_text(col.card_draft(card_id).kind, **_given(fields))
-        changes = {name: getattr(given, name) for name in _given(fields)}
+        kind = col.card_draft(card_id).kind
+        given = CardDraft.from_text(kind, **_given(kind, fields))
+        changes = {name: getattr(given, name) for name in _given(kind, fields)}
         ids = col.save_card(dataclasses.replace(col.card_draft(card_id), **changes), card_id)
     click.echo(f"Saved {card_id}" + (f" (cards {', '.join(ids)})." if len(ids) > 1 else "."))

@@ -126,6 +126,12 @@ class CardDraft:
         return filled_in(source)
 
 
+def fields_not_of(kind: CardKind, names: Iterable[str]) -> list[str]:
+    """The names among `names` that are not fields of a `kind` card (a form keeps such fields as
+    typed while its kind changes; saving leaves them out of the card)."""
+    return [name for name in names if name not in KIND_FIELDS[kind]]
+
+
 def new_card_id(draft: CardDraft, taken: Iterable[str]) -> str:
     """A new card's id: the first words of its prompt as a slug (`card` if it has none), with a
     number added when the id, or for a cloze the id of any of its gaps' cards, is taken."""
