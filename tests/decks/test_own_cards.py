@@ -269,6 +269,44 @@ def test_a_learners_own_cards_are_theirs_alone(group: dict[str, Collection], tmp
     assert check_database(late.engine).ok
 
 
+def _shared_deck_named(slug: str, decks_dir: Path) -> None:
+    (decks_dir / "imported.yaml").write_text(
+        f"deck: {slug}\ntitle: Imported\ndescription: From Anki.\ncards:\n  - id: shared-one\n"
+        "    kind: fact\n    prompt: Shared?\n    answer: Yes.\n    concepts: [class-imbalance]\n"
+    )
+
+
+def test_a_shared_deck_named_like_a_learners_own_deck_takes_nothing_of_theirs(
+    group: dict[str, Collection], tmp_path: Path, decks_dir: Path
+) -> None:
+    """Own decks are `my-cards-<id>`; a shared deck file given that slug (an import named so)
+    must neither take over Bo's deck nor receive Bo's private cards."""
+    data, bo = tmp_path / "data", group["bo"]
+    slug = f"my-cards-{bo.learner_id}"
+    draft = CardDraft.from_text("fact", prompt="Bo's own", answer="Private.", concepts="class-imbalance")
+    _shared_deck_named(slug, decks_dir)
+    group["ada"].sync_decks([decks_dir], now=NOW)
+    with pytest.raises(DeckError, match="a shared deck is named"):
+        bo.save_card(draft, folder=data, study_group=True, now=NOW)
+    assert "Bo's own" not in (decks_dir / "imported.yaml").read_text()
+    assert "shared-one" in {card.id for card in group["ada"].cards()} and not data.exists()
+
+
+def test_a_sync_cannot_give_a_learners_own_deck_to_a_shared_file(
+    group: dict[str, Collection], tmp_path: Path, decks_dir: Path
+) -> None:
+    data, bo = tmp_path / "data", group["bo"]
+    draft = CardDraft.from_text("fact", prompt="Bo's own", answer="Private.", concepts="class-imbalance")
+    (mine,) = bo.save_card(draft, folder=data, study_group=True, now=NOW)
+    _shared_deck_named(f"my-cards-{bo.learner_id}", decks_dir)
+    with pytest.raises(DeckError, match="is a learner's own deck"):
+        group["ada"].sync_decks([decks_dir], now=NOW)
+    assert bo.card(mine).card.prompt == "Bo's own" and "shared-one" not in {c.id for c in bo.cards()}
+    (decks_dir / "imported.yaml").unlink()
+    report = group["ada"].sync_decks([decks_dir, data / "my-cards"], now=NOW)  # its own file syncs as ever
+    assert report.retired == 0 and bo.card(mine).card.prompt == "Bo's own"
+
+
 def _new_learner(col: Collection, name: str) -> tuple[int, str]:
     account = Accounts(col.engine).create(name, ALICE[1] + "!", now=NOW)
     return account.id, account.name

@@ -128,7 +128,15 @@ def can_edit(conn: Connection, author: Author, card_id: str) -> bool:
 def _target(conn: Connection, author: Author, card_id: str | None, folder: Path) -> _Target:
     if card_id is None:
         slug = own_deck_slug(author)
-        path = conn.execute(select(decks_table.c.path).where(decks_table.c.slug == slug)).scalar()
+        query = select(decks_table.c.path, decks_table.c.owner_id).where(decks_table.c.slug == slug)
+        deck = conn.execute(query).one_or_none()
+        if deck is not None and deck.owner_id != author.id and author.study_group:
+            # A shared deck synced under this slug: writing there would show the card to everyone.
+            problem = Problem(
+                f"a shared deck is named {slug!r}, the name of your own deck; ask an admin to rename it"
+            )
+            raise DeckError("the card was not saved", [problem])
+        path = deck.path if deck is not None else None
         return _Target(slug, Path(path) if path else own_deck_file(folder, author), None, None, author.id)
     row = _card_row(conn, card_id)
     if row is None or (row.owner_id is not None and row.owner_id != author.id):

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from trainer.decks.deckfile import DeckSet
 from trainer.decks.render import render_card
-from trainer.errors import NeedsConfirmation
+from trainer.errors import DeckError, NeedsConfirmation, Problem
 from trainer.model import Card, CardKind, Queue, SyncReport
 from trainer.storage.generations import bump_decks_generation
 from trainer.storage.learners import add_states_for_cards
@@ -122,6 +122,24 @@ def _decks_in_scope(conn: Connection, deck_set: DeckSet, sources: Sequence[Path]
     return scope
 
 
+def _refuse_learners_decks(conn: Connection, deck_set: DeckSet) -> None:
+    """Raise DeckError if a shared deck file takes the slug of a learner's own deck: synced, its
+    cards would become that learner's alone and their own cards would be retired. The learner's
+    own file itself (a remembered source) syncs as usual."""
+    query = select(decks_table.c.slug, decks_table.c.path).where(decks_table.c.owner_id.is_not(None))
+    owned = dict(conn.execute(query).all())
+    problems = [
+        Problem(
+            f"deck {deck.slug!r} is a learner's own deck (from {owned[deck.slug]}); give it another slug",
+            file=str(deck.path),
+        )
+        for deck in deck_set.decks
+        if deck.slug in owned and owned[deck.slug] != str(Path(deck.path).resolve())
+    ]
+    if problems:
+        raise DeckError(f"{len(problems)} problem(s) in the decks; nothing was applied", problems)
+
+
 def apply_decks(
     conn: Connection,
     deck_set: DeckSet,
@@ -141,6 +159,8 @@ def apply_decks(
     `deck_set`. A change to the decks table moves the decks generation on, so that every process
     reads its decks again."""
     report = SyncReport(decks=[deck.slug for deck in deck_set.decks])
+    if owner is None:
+        _refuse_learners_decks(conn, deck_set)
     scope = _decks_in_scope(conn, deck_set, sources) if sources is not None else None
     stored = {
         row.id: row
