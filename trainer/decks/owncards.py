@@ -200,11 +200,11 @@ def _is_default(name: str, value: Any, fields: dict[str, Any]) -> bool:
     return False
 
 
-def _updated_text(before: str | None, target: _Target, draft: CardDraft, entry_id: str) -> str:
-    """The deck file's text with the entry `entry_id` set to `draft` (added when new)."""
-    round_trip = _yaml()
+def _entries(before: str | None, target: _Target) -> tuple[Any, list[Any]]:
+    """The deck file's text read for a rewrite (parsed once: a round-trip read of a large file
+    takes seconds), and its list of entries; a new file's document when there is none."""
     try:
-        doc = round_trip.load(before) if before else None
+        doc = _yaml().load(before) if before else None
     except YAMLError as exc:
         problem = Problem(f"bad YAML: {exc}", file=str(target.path))
         raise DeckError("the card was not saved", [problem]) from None
@@ -213,6 +213,11 @@ def _updated_text(before: str | None, target: _Target, draft: CardDraft, entry_i
     entries = doc.get("cards") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise DeckError("the card was not saved", [Problem("no `cards:` list", file=str(target.path))])
+    return doc, entries
+
+
+def _updated_text(doc: Any, entries: list[Any], target: _Target, draft: CardDraft, entry_id: str) -> str:
+    """The deck file's text with the entry `entry_id` set to `draft` (added when new)."""
     entry = next((e for e in entries if isinstance(e, dict) and e.get("id") == entry_id), None)
     if entry is None and target.entry is not None:
         raise Conflict(f"the entry {entry_id!r} is no longer in {target.path}; sync the decks first")
@@ -229,7 +234,7 @@ def _updated_text(before: str | None, target: _Target, draft: CardDraft, entry_i
         if name in entry or not _is_default(name, value, fields):
             entry[name] = _yaml_value(name, value)
     out = io.StringIO()
-    round_trip.dump(doc, out)
+    _yaml().dump(doc, out)
     return out.getvalue()
 
 
@@ -264,8 +269,10 @@ def save_card(
     taken = {other: f"deck {deck!r}" for other, deck in deck_of.items() if deck != target.deck}
     concepts = dict(conn.execute(select(concepts_table.c.id, concepts_table.c.description)).all())
     before = target.path.read_text(encoding="utf-8") if target.path.exists() else None
-    entry_id = target.entry or new_card_id(draft, [*deck_of, *_entry_ids(before)])
-    text = _updated_text(before, target, draft, entry_id)
+    doc, entries = _entries(before, target)
+    in_file = [str(entry.get("id")) for entry in entries if isinstance(entry, dict)]
+    entry_id = target.entry or new_card_id(draft, [*deck_of, *in_file])  # a hand edit may add ids
+    text = _updated_text(doc, entries, target, draft, entry_id)
     try:
         deck = load_deck(target.path, text, concepts, taken)
     except DeckError as exc:
@@ -276,13 +283,3 @@ def save_card(
     writer.write_atomically(target.path, text)
     made = [card.id for card in deck.cards if card.note_id == entry_id]
     return Saved(made, deck.slug, Written(target.path, before))
-
-
-def _entry_ids(text: str | None) -> list[str]:
-    """The ids in a deck file's text (new ids must not take one a hand edit just added)."""
-    try:
-        doc = _yaml().load(text) if text else None
-    except YAMLError:
-        return []
-    entries = doc.get("cards") if isinstance(doc, dict) else None
-    return [str(e.get("id")) for e in entries or [] if isinstance(e, dict)]
