@@ -6,9 +6,11 @@
 Prints the in-process median and p99 of `answer_and_next` + the next card's previews (what
 POST /api/answer does), the HTTP median and p99 with one keep-alive client, and answers a second,
 p99 and errors with C concurrent keep-alive connections on SQLite WAL. Targets: HTTP median
-<= 2 ms; >= 500 answers/s, p99 < 150 ms, no errors at 50 connections. On a virtual machine it
-also prints the share of CPU time the hypervisor took (steal) during each phase, which slows
-every figure of that phase.
+<= 2 ms; >= 500 answers/s, p99 < 150 ms, no errors at 50 connections. It also prints the
+server's CPU time per answer in each phase (from /proc; each connection's two setup requests
+are counted in), which moves far less than the timings when other work shares the machine, and
+on a virtual machine the share of CPU time the hypervisor took (steal) during each phase, which
+slows every figure of that phase.
 
 The server runs in its own processes (`trainer serve --workers W --pin-cpus`; --no-pin leaves
 the workers free to move between CPUs). The clients speak HTTP/1.1
@@ -267,6 +269,28 @@ def cpu_counters() -> tuple[int, int] | None:
     return (values[7], sum(values)) if len(values) == 8 else None
 
 
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) used so far by the server process `pid` and its workers, from
+    /proc, or None where there is none. Unlike wall-clock figures it hardly moves with other
+    work on the machine, so it shows small differences in the server's own cost per answer."""
+    try:
+        pids = [str(pid), *Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        ticks = 0
+        for each in pids:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime and stime
+    except (OSError, IndexError, ValueError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def per_answer_us(before: float | None, after: float | None, answers: int) -> str:
+    """Microseconds of server CPU per answer between two `server_cpu_seconds` readings."""
+    if before is None or after is None or answers == 0:
+        return "n/a"
+    return f"{1e6 * (after - before) / answers:.0f} us"
+
+
 def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> str:
     """The share of CPU time the hypervisor took between two `cpu_counters` readings."""
     if before is None or after is None or after[1] <= before[1]:
@@ -304,10 +328,13 @@ def main() -> None:
         server, port = start_server(url, root / "home", options)
         try:
             marks.append(cpu_counters())
+            spent = [server_cpu_seconds(server.pid)]
             single = one_client(port, args.requests)
             marks.append(cpu_counters())
+            spent.append(server_cpu_seconds(server.pid))
             answers, errors, latencies, elapsed = many_clients(port, args.connections, args.seconds)
             marks.append(cpu_counters())
+            spent.append(server_cpu_seconds(server.pid))
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -325,6 +352,10 @@ def main() -> None:
     print(
         f"{args.connections} connections for {elapsed:.1f} s: {rate:.0f} answers/s, p99 {p99:.1f} ms, "
         f"{errors} errors   (target: >= 500/s, p99 < 150 ms, 0 errors)"
+    )
+    print(
+        f"server CPU per answer: one client {per_answer_us(spent[0], spent[1], args.requests + 50)}, "
+        f"{args.connections} connections {per_answer_us(spent[1], spent[2], answers + errors)}"
     )
     print(
         "CPU time taken by the hypervisor (steal): "
