@@ -307,6 +307,26 @@ def test_a_sync_cannot_give_a_learners_own_deck_to_a_shared_file(
     assert report.retired == 0 and bo.card(mine).card.prompt == "Bo's own"
 
 
+def test_a_shared_card_cannot_take_the_id_of_a_learners_own_card(
+    group: dict[str, Collection], tmp_path: Path, decks_dir: Path
+) -> None:
+    """Bo's own card took an id first; a shared card given it later must not turn into Bo's card
+    (its content replaced for Bo, never shown to anyone else): the sync names the id instead."""
+    data, bo = tmp_path / "data", group["bo"]
+    draft = CardDraft.from_text("fact", prompt="New shared", answer="Bo's.", concepts="class-imbalance")
+    (mine,) = bo.save_card(draft, folder=data, study_group=True, now=NOW)
+    (decks_dir / "extra.yaml").write_text(
+        f"deck: extra\ntitle: Extra\ndescription: More.\ncards:\n  - id: {mine}\n    kind: fact\n"
+        "    prompt: The admin's card\n    answer: Yes.\n    concepts: [class-imbalance]\n"
+    )
+    with pytest.raises(DeckError) as refused:
+        group["ada"].sync_decks([decks_dir], now=NOW)
+    assert f"card {mine!r}: the id is taken" in str(refused.value.problems[0])
+    assert (
+        bo.card(mine).card.deck == f"my-cards-{bo.learner_id}" and bo.card(mine).card.prompt == "New shared"
+    )
+
+
 def _new_learner(col: Collection, name: str) -> tuple[int, str]:
     account = Accounts(col.engine).create(name, ALICE[1] + "!", now=NOW)
     return account.id, account.name

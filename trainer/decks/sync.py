@@ -140,6 +140,28 @@ def _refuse_learners_decks(conn: Connection, deck_set: DeckSet) -> None:
         raise DeckError(f"{len(problems)} problem(s) in the decks; nothing was applied", problems)
 
 
+def _refuse_ids_of_other_owners(
+    conn: Connection, deck_set: DeckSet, owner: int | None, deck_of: dict[str, str]
+) -> None:
+    """Raise DeckError if a card would move between decks of different owners: a shared card
+    taking the id of a learner's own card would otherwise turn into that card (its content
+    replaced, still theirs alone, so nobody else ever sees the shared one), and the reverse."""
+    owners = dict(conn.execute(select(decks_table.c.slug, decks_table.c.owner_id)).all())
+    problems = [
+        Problem(
+            f"card {card.id!r}: the id is taken by a card of another learner's deck; give it another id",
+            file=str(deck.path),
+        )
+        for deck in deck_set.decks
+        for card in deck.cards
+        if card.id in deck_of
+        and deck_of[card.id] != deck.slug
+        and owners.get(deck_of[card.id]) != owners.get(deck.slug, owner)
+    ]
+    if problems:
+        raise DeckError(f"{len(problems)} problem(s) in the decks; nothing was applied", problems)
+
+
 def apply_decks(
     conn: Connection,
     deck_set: DeckSet,
@@ -175,6 +197,7 @@ def apply_decks(
             )
         ).all()
     }
+    _refuse_ids_of_other_owners(conn, deck_set, owner, {card_id: row.deck for card_id, row in stored.items()})
     seen_ids = {card.id for deck in deck_set.decks for card in deck.cards}
     gone = [
         card_id
