@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import NOW
 from tests.web.test_sessions import ALICE, BOB
-from trainer import CardDraft, CardKind, Collection, DeckError, Forbidden, NotFound, Rating
+from trainer import CardDraft, CardKind, Collection, Conflict, DeckError, Forbidden, NotFound, Rating
 from trainer import collection as collection_module
 from trainer.accounts.users import Accounts
 from trainer.check import check_database
@@ -325,6 +325,20 @@ def test_a_shared_card_cannot_take_the_id_of_a_learners_own_card(
     assert (
         bo.card(mine).card.deck == f"my-cards-{bo.learner_id}" and bo.card(mine).card.prompt == "New shared"
     )
+
+
+def test_a_new_card_is_refused_while_its_deck_file_is_missing(col: Collection, tmp_path: Path) -> None:
+    """The own deck file gone (deleted, or the data folder not moved with the database): a file
+    written afresh with the new card alone would retire every card the learner wrote before."""
+    data = tmp_path / "data"
+    first = CardDraft.from_text("fact", prompt="Written before?", answer="Yes.", concepts="class-imbalance")
+    (kept,) = col.save_card(first, folder=data, now=NOW)
+    own_file(data).unlink()
+    later = CardDraft.from_text("fact", prompt="Written later?", answer="No.", concepts="class-imbalance")
+    with pytest.raises(Conflict, match="is missing while 1 of its cards"):
+        col.save_card(later, folder=data, now=NOW)
+    assert [card.id for card in col.card_contents(decks=["my-cards"])] == [kept]
+    assert not own_file(data).exists()
 
 
 def _new_learner(col: Collection, name: str) -> tuple[int, str]:

@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, func, select
 
 from trainer.decks import writer
 from trainer.decks.cardform import KIND_FIELDS, CardDraft, field_problems, new_card_id
@@ -247,6 +247,18 @@ def _kind_problems(draft: CardDraft, target: _Target) -> list[Problem]:
     return []
 
 
+def _refuse_lost_file(conn: Connection, target: _Target) -> None:
+    """Raise Conflict if the deck's file is gone while cards of it are live: a file written
+    afresh would hold only the new card, and the sync would retire every other one."""
+    live = select(func.count()).where(cards.c.deck == target.deck, cards.c.retired.is_(False))
+    count = conn.execute(live).scalar_one()
+    if count:
+        raise Conflict(
+            f"the file of deck {target.deck!r}, {target.path}, is missing while {count} of its cards "
+            "are in the collection; put the file back before saving a card to it"
+        )
+
+
 def save_card(
     conn: Connection, author: Author, draft: CardDraft, card_id: str | None, folder: Path, now: Any
 ) -> Saved:
@@ -269,6 +281,8 @@ def save_card(
     taken = {other: f"deck {deck!r}" for other, deck in deck_of.items() if deck != target.deck}
     concepts = dict(conn.execute(select(concepts_table.c.id, concepts_table.c.description)).all())
     before = target.path.read_text(encoding="utf-8") if target.path.exists() else None
+    if before is None:
+        _refuse_lost_file(conn, target)
     doc, entries = _entries(before, target)
     in_file = [str(entry.get("id")) for entry in entries if isinstance(entry, dict)]
     entry_id = target.entry or new_card_id(draft, [*deck_of, *in_file])  # a hand edit may add ids
