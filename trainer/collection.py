@@ -45,7 +45,7 @@ from trainer.storage.database import (
     write_transaction,
 )
 from trainer.storage.driver import Driver, integrity_errors
-from trainer.storage.generations import decks_generation, studied_decks
+from trainer.storage.generations import learner_generations, studied_decks
 from trainer.storage.paths import bundled_decks, data_dir, default_database_url
 from trainer.storage.schema import DeckRow
 from trainer.storage.tallies import tally_answer
@@ -157,8 +157,10 @@ class Collection:
         self._last_deck: str | None = None
         # The card of the last undo, served first until it is answered, suspended or buried.
         self._undone: str | None = None
+        # The learner's settings and the settings generation they were read at.
         with read_transaction(engine) as conn:
-            self._settings = learners.load_settings(conn, learner_id)
+            settings, generation = learners.settings_and_generation(conn, learner_id)
+        self._known_settings: tuple[int, Settings] = (generation, settings)
         # The decks the learner studies, in order, and the decks generation they were read at.
         self._known_decks: tuple[int | None, list[str]] = (None, [])
 
@@ -250,15 +252,19 @@ class Collection:
 
     def _deck_order(self, conn: Connection | Driver) -> list[str]:
         """The slugs of the decks the learner studies, in order, as `conn`'s transaction sees
-        them: the list kept from before while the decks generation has not moved on (no sync,
-        here or in any other process, since it was read), else read again."""
-        generation = decks_generation(conn)
+        them, after catching up with any change made elsewhere. The list and the settings kept
+        from before stay while their generations have not moved on (no sync, no settings save,
+        here or in any other process, since they were read); what has moved is read again. One
+        statement reads both generations."""
+        decks_generation, settings_generation = learner_generations(conn, self.learner_id)
+        # Each is read after its generation: a change committed between the two reads leaves
+        # newer data under an older generation, read again next time, never older data kept.
+        if settings_generation != self._known_settings[0]:
+            self._adopt_settings(learners.load_settings(conn, self.learner_id), settings_generation)
         known, slugs = self._known_decks
-        if generation != known:
-            # Read after the generation: a sync committed between the two reads leaves a newer
-            # list under an older generation, read again next time, never an older list kept.
+        if decks_generation != known:
             slugs = studied_decks(conn, self.learner_id)
-            self._known_decks = (generation, slugs)
+            self._known_decks = (decks_generation, slugs)
         return slugs
 
     # -- cards written in a front end ---------------------------------------------------------
@@ -322,22 +328,49 @@ class Collection:
 
     @property
     def settings(self) -> Settings:
-        """The learner's current settings."""
+        """The learner's current settings, as last saved by this or any other process."""
+        self._catch_up()
         return self._settings
 
+    def _catch_up(self) -> None:
+        """Read again what another process has changed since this collection last looked."""
+        with driver_transaction(self.engine, write=False) as driver:
+            self._deck_order(driver)
+
+    @property
+    def _settings(self) -> Settings:
+        """The settings as this collection's last transaction saw them."""
+        return self._known_settings[1]
+
+    def _adopt_settings(self, settings: Settings, generation: int) -> None:
+        """Keep `settings`, saved at settings generation `generation`, and forget what was worked
+        out from the ones before."""
+        before = self._settings
+        self._known_settings = (generation, settings)
+        if (settings.zone, settings.rollover_hour) != (before.zone, before.rollover_hour):
+            self._backup_checked_until = None
+
     def configure(self, now: datetime | None = None, **changes: Any) -> Settings:
-        """Change settings; every change is validated first and all problems reported at once."""
-        updated = self._settings.updated(**changes)
+        """Change settings; every change is validated first and all problems reported at once.
+        The changes apply to the settings as last saved by any process, so a change made
+        elsewhere in the meantime is kept."""
         with write_transaction(self.engine) as conn:
+            current, generation = learners.settings_and_generation(conn, self.learner_id, for_update=True)
+            updated = current.updated(**changes)
             learners.save_settings(conn, self.learner_id, updated, require_utc(now))
-        self._settings = updated
+        self._adopt_settings(updated, generation + 1)
         return updated
 
     # -- the study queue ----------------------------------------------------------------------
 
     def day(self, now: datetime | None = None) -> queue.DayWindow:
-        """The current moment and the bounds of the learner's day."""
-        moment = require_utc(now)
+        """The current moment and the bounds of the learner's day, by the time zone and rollover
+        hour last saved by this or any other process."""
+        self._catch_up()
+        return self._day(require_utc(now))
+
+    def _day(self, moment: datetime) -> queue.DayWindow:
+        """`day` by the settings as this collection's last transaction saw them."""
         zone, rollover = self._settings.zone, self._settings.rollover_hour
         known = self._last_day
         if known is not None and known[0] == (zone, rollover) and known[1].start <= moment < known[1].end:
@@ -362,9 +395,10 @@ class Collection:
 
     def next_card(self, now: datetime | None = None, domain: str | None = None) -> StudyCard | None:
         """The next card to study now (in `domain` only, if given), or None if none is due."""
-        day = self.day(now)
+        moment = require_utc(now)
         with driver_transaction(self.engine, write=False) as driver:
             decks = self._domains(driver, domain)
+            day = self._day(moment)
             return self._undone_card(driver, day.now, decks) or queue.next_card(
                 driver,
                 self.learner_id,
@@ -392,18 +426,19 @@ class Collection:
 
     def due_counts(self, now: datetime | None = None) -> dict[str, queue.Counts]:
         """Per domain, the new, learning and review cards waiting today."""
-        day = self.day(now)
+        moment = require_utc(now)
         with read_transaction(self.engine) as conn:
             order = self._deck_order(conn)
+            day = self._day(moment)
             return queue.due_counts(conn, self.learner_id, day, limits=self._limits(), order=order)
 
     def today_counts(self, now: datetime | None = None) -> queue.Counts:
         """The new, learning and review cards waiting today over all domains."""
-        day = self.day(now)
+        moment = require_utc(now)
         with read_transaction(self.engine) as conn:
-            per_domain = queue.due_counts(
-                conn, self.learner_id, day, limits=self._limits(), order=self._deck_order(conn)
-            )
+            order = self._deck_order(conn)
+            day = self._day(moment)
+            per_domain = queue.due_counts(conn, self.learner_id, day, limits=self._limits(), order=order)
             return queue.total_counts(per_domain, conn, self.learner_id, day, limits=self._limits())
 
     def card(self, card_id: str) -> StudyCard:
@@ -554,7 +589,8 @@ class Collection:
         """The answer's own write transaction: the memory, the deck whose turn it was, the next card."""
         following = None
         with driver_transaction(self.engine, write=True) as driver:
-            next_from = self._domains(driver, domain) if serve_next else None
+            decks = self._domains(driver, domain)
+            next_from = decks if serve_next else None
             memory, deck = self._record_answer(
                 driver,
                 card_id=card_id,
@@ -571,7 +607,7 @@ class Collection:
                 following = self._undone_card(driver, moment, next_from) or queue.next_card(
                     driver,
                     self.learner_id,
-                    self.day(moment),
+                    self._day(moment),
                     decks=next_from,
                     last_deck=deck or self._last_deck,
                     limits=self._limits(),
@@ -594,6 +630,7 @@ class Collection:
         """
         ordered = _checked_reviews(reviews)
         with driver_transaction(self.engine, write=True) as driver:
+            self._deck_order(driver)
             self._replay(driver, ordered, suspended)
         return len(ordered)
 
@@ -692,12 +729,13 @@ class Collection:
             self._settings, before, rating, moment, card_id=card_id, learner_id=self.learner_id
         )
         store.save_memory(driver, self.learner_id, card_id, after)
-        day = self.day(moment)
+        day = self._day(moment)
         store.count_answer(driver, self.learner_id, day.date, day.start, before.state, 1)
         tally = answer_tally(
-            self,
             card_id=card_id,
             deck=loaded.deck,
+            day=day.date,
+            parameters=self._settings.parameters,
             before=before,
             rating=rating,
             moment=moment,
@@ -750,10 +788,11 @@ class Collection:
         """`undo`, telling which card and which kind of action was reverted."""
 
         def count_day(when: datetime) -> tuple[Any, datetime]:
-            day = self.day(when)
+            day = self._day(when)
             return day.date, day.start
 
         with write_transaction(self.engine) as conn:
+            self._deck_order(conn)
             undone = undo.undo_last(conn, self.learner_id, count_day, self._untally)
         self._last_deck = None
         self._undone = undone.card_id
@@ -764,9 +803,10 @@ class Collection:
         loaded = store.load_memory(conn, self.learner_id, answer.card_id)
         points = (answer.points_ticked or [], answer.points_total) if answer.points_total else None
         tally = answer_tally(
-            self,
             card_id=answer.card_id,
             deck=loaded.deck if loaded is not None else "",
+            day=self._day(answer.reviewed_at).date,
+            parameters=self._settings.parameters,
             before=Memory.from_dict(answer.before),
             rating=answer.rating,
             moment=answer.reviewed_at,
@@ -785,11 +825,15 @@ class Collection:
 
     def bury(self, card_id: str, now: datetime | None = None) -> None:
         """Hide a card until the learner's next day starts; undoable."""
-        moment = require_utc(now)
-        self._change_flags(card_id, "bury", moment, buried_until=self.day(moment).end)
+        self._change_flags(card_id, "bury", require_utc(now), bury=True)
 
-    def _change_flags(self, card_id: str, action: Action, moment: datetime, **flags: Any) -> None:
+    def _change_flags(
+        self, card_id: str, action: Action, moment: datetime, *, bury: bool = False, **flags: Any
+    ) -> None:
         with write_transaction(self.engine) as conn:
+            if bury:
+                self._deck_order(conn)  # the day's end is the learner's as last saved
+                flags["buried_until"] = self._day(moment).end
             loaded = store.load_memory(conn, self.learner_id, card_id, for_update=True)
             if loaded is None:
                 raise NotFound(f"no card {card_id!r}")
@@ -808,7 +852,7 @@ class Collection:
 
     def retrievability(self, card_id: str, now: datetime | None = None) -> float:
         """The predicted probability of recalling the card now (0 if never reviewed)."""
-        return scheduling.retrievability(self._settings, self.card(card_id).memory, require_utc(now))
+        return scheduling.retrievability(self.settings, self.card(card_id).memory, require_utc(now))
 
     def history(self, card_id: str | None = None) -> list[ReviewEntry]:
         """The learner's review log, oldest first; one card's only if `card_id` is given."""
@@ -945,7 +989,7 @@ class Collection:
         moment = require_utc(now)
         if self._backup_checked_until is not None and moment < self._backup_checked_until:
             return None
-        self._backup_checked_until = self.day(moment).end
+        self._backup_checked_until = self._day(moment).end
         try:
             return backup.daily_backup(self.engine, self._settings.zone, self._settings.rollover_hour, moment)
         except (OSError, TrainerError):

@@ -7,14 +7,10 @@ pandas nor numpy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 
 from trainer.model import CardState, Memory
 from trainer.storage.tallies import AnswerTally
-
-if TYPE_CHECKING:
-    from trainer.collection import Collection
 
 
 def predicted_recall(before: Memory, moment: datetime, w: Sequence[float]) -> float | None:
@@ -29,26 +25,28 @@ def predicted_recall(before: Memory, moment: datetime, w: Sequence[float]) -> fl
 
 
 def answer_tally(
-    col: Collection,
     *,
     card_id: str,
     deck: str,
+    day: date,
+    parameters: Sequence[float],
     before: Memory,
     rating: int,
     moment: datetime,
     duration_ms: int | None,
     points: tuple[Sequence[int], int] | None,
 ) -> AnswerTally:
-    """What an answer given at `moment` to a card remembered as `before` adds to the tallies;
-    `points` are a drill's ticked indexes and rubric length."""
+    """What an answer given at `moment` (in the learner's `day`) to a card remembered as `before`
+    adds to the tallies, its recall predicted by the FSRS `parameters`; `points` are a drill's
+    ticked indexes and rubric length."""
     return AnswerTally(
         card_id=card_id,
         deck=deck,
-        day=col.day(moment).date,
+        day=day,
         rating=int(rating),
         state_before=int(before.state),
         duration_ms=duration_ms,
-        predicted=predicted_recall(before, moment, col.settings.parameters),
+        predicted=predicted_recall(before, moment, parameters),
         ticked=points[0] if points else None,
         total=points[1] if points else None,
     )

@@ -1,8 +1,9 @@
 """The decks generation: a counter every change to the decks table moves on (a sync that adds a
-deck, shared or a learner's own, or changes one's title, file or place), so that a process
-keeping a learner's list of decks between calls notices a change made by another process (a
-worker of the same server, the terminal) at the cost of one primary-key read in a transaction it
-already runs.
+deck, shared or a learner's own, or changes one's title, file or place), and each learner's
+settings generation, moved on by every save of their settings (`learners.save_settings`). A
+process keeping a learner's list of decks and settings between calls notices a change made by
+another process (a worker of the same server, the terminal) at the cost of one statement of two
+primary-key reads in a transaction it already runs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from trainer.storage.schema import Generation
 generations: Table = Generation.__table__  # type: ignore[assignment]
 DECKS = "decks"
 _READ = "SELECT value FROM generations WHERE name = :name"
+_BOTH = (
+    "SELECT (SELECT value FROM generations WHERE name = :name),"
+    " (SELECT generation FROM learner_settings WHERE learner_id = :learner)"
+)
 _STUDIED_DECKS = "SELECT slug FROM decks WHERE owner_id IS NULL OR owner_id = :learner ORDER BY position"
 
 
@@ -22,6 +27,15 @@ def decks_generation(conn: Connection | Driver) -> int:
     """The decks generation as `conn`'s transaction sees it."""
     row = Driver.of(conn).one(_READ, {"name": DECKS})
     return int(row[0]) if row is not None else 0
+
+
+def learner_generations(conn: Connection | Driver, learner_id: int) -> tuple[int, int]:
+    """The decks generation and `learner_id`'s settings generation as `conn`'s transaction sees
+    them, read in one statement."""
+    row = Driver.of(conn).one(_BOTH, {"name": DECKS, "learner": learner_id})
+    if row is None:
+        return 0, 0
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def bump_decks_generation(conn: Connection) -> None:

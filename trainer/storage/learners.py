@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Table,
@@ -17,10 +18,12 @@ from sqlalchemy import (
 
 from trainer.model import Memory, Queue
 from trainer.settings import Settings
+from trainer.storage.driver import Driver
 from trainer.storage.schema import DeckRow, utcnow
 from trainer.storage.store import cards, learner_settings, learners, memory_values, states
 
 decks: Table = DeckRow.__table__  # type: ignore[assignment]
+_SETTINGS = "SELECT data FROM learner_settings WHERE learner_id = :learner"
 
 
 def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> None:
@@ -91,18 +94,35 @@ def ensure_learner(conn: Connection, name: str) -> int:
     return int(learner_id)
 
 
-def load_settings(conn: Connection, learner_id: int) -> Settings:
+def load_settings(conn: Connection | Driver, learner_id: int) -> Settings:
     """The learner's saved settings."""
-    data = conn.execute(
-        select(learner_settings.c.data).where(learner_settings.c.learner_id == learner_id)
-    ).scalar()
+    row = Driver.of(conn).one(_SETTINGS, {"learner": learner_id})
+    data = row[0] if row is not None else None
+    if isinstance(data, str | bytes):
+        data = orjson.loads(data)  # SQLite hands JSON back as text, psycopg already decoded
     return Settings.from_dict(data) if data else Settings()
 
 
+def settings_and_generation(
+    conn: Connection, learner_id: int, *, for_update: bool = False
+) -> tuple[Settings, int]:
+    """The learner's saved settings and their settings generation; `for_update` locks the row
+    until the caller's transaction ends (on PostgreSQL; a SQLite write transaction already
+    excludes other writers)."""
+    query = select(learner_settings.c.data, learner_settings.c.generation).where(
+        learner_settings.c.learner_id == learner_id
+    )
+    row = conn.execute(query.with_for_update() if for_update else query).first()
+    if row is None:
+        return Settings(), 0
+    return (Settings.from_dict(row.data) if row.data else Settings()), int(row.generation)
+
+
 def save_settings(conn: Connection, learner_id: int, settings: Settings, now: datetime) -> None:
-    """Replace the learner's saved settings."""
+    """Replace the learner's saved settings and move their settings generation on, in the
+    caller's transaction: once it commits, every process keeping the settings reads them again."""
     conn.execute(
         update(learner_settings)
         .where(learner_settings.c.learner_id == learner_id)
-        .values(data=settings.to_dict(), updated_at=now)
+        .values(data=settings.to_dict(), updated_at=now, generation=learner_settings.c.generation + 1)
     )

@@ -207,13 +207,15 @@ class LearnerStory(Base):
 
 
 class LearnerSettings(Base):
-    """A learner's settings, as the JSON form of `trainer.settings.Settings`."""
+    """A learner's settings, as the JSON form of `trainer.settings.Settings`; `generation` moves
+    on with every save, so that a process keeping the settings notices a save made by another."""
 
     __tablename__ = "learner_settings"
 
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class LearnerAuth(Base):
