@@ -15,11 +15,13 @@ from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import NOW
-from trainer import CardDraft, Collection
+from trainer import CardDraft, Collection, Settings
+from web.settings_form import form_values
 
 BANNERS: dict[int, list[str]] = {}  # the first lines each server printed, by process id
 
@@ -139,14 +141,23 @@ def test_two_workers_share_the_port_and_stop_together(synced: str, tmp_path: Pat
         assert len(col.history()) == 12
 
 
-def _sockets(pid: int) -> int:
-    """How many sockets process `pid` holds open."""
-    folder = Path(f"/proc/{pid}/fd")
-    found = 0
-    for fd in folder.iterdir():
-        with contextlib.suppress(OSError):
-            found += os.readlink(fd).startswith("socket:")
-    return found
+def _holder(connection: http.client.HTTPConnection, port: int, workers: list[int]) -> int | None:
+    """The worker process holding the server's end of `connection` (one request answered on it):
+    the socket from `port` to the connection's own port in /proc/net/tcp, found among the
+    workers' open files."""
+    assert connection.sock is not None
+    client = connection.sock.getsockname()[1]
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and int(fields[2].split(":")[1], 16) == client:
+            inodes.add(f"socket:[{fields[9]}]")
+    for pid in workers:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in inodes:
+                    return pid
+    return None
 
 
 def _get_json(connection: http.client.HTTPConnection, path: str) -> Any:
@@ -157,12 +168,40 @@ def _get_json(connection: http.client.HTTPConnection, path: str) -> Any:
     return json.loads(body)
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads worker processes from /proc")
-def test_every_worker_serves_a_card_added_by_another_process(
+def _save_settings(connection: http.client.HTTPConnection, **changes: str) -> None:
+    """Submit the Settings page over `connection` (so through the worker holding it): the
+    current settings with `changes`."""
+    connection.request("GET", "/api/csrf")
+    response = connection.getresponse()
+    token = json.loads(response.read())["csrf_token"]
+    cookie = SimpleCookie(response.headers["Set-Cookie"])
+    connection.request("GET", "/settings", headers={"Cookie": _cookies(cookie)})
+    page = connection.getresponse().read().decode()
+    assert 'name="new_per_day"' in page
+    form = {name: value for name, value in form_values(Settings()).items() if value}
+    form.update(changes)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-CSRFToken": token,
+        "Cookie": _cookies(cookie),
+    }
+    connection.request("POST", "/settings", body=urlencode(form), headers=headers)
+    saved = connection.getresponse()
+    body = saved.read()
+    assert saved.status == 303, body
+
+
+def _cookies(cookie: SimpleCookie) -> str:
+    return "; ".join(f"{k}={m.value}" for k, m in cookie.items())
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads worker processes from /proc")
+def test_every_worker_serves_a_card_and_a_limit_changed_by_another_process(
     db_url: str, decks_dir: Path, tmp_path: Path
 ) -> None:
     """A learner's first card of their own (a new deck) saved while the workers run is counted
-    and served by each of them, over connections kept open to each worker before the save."""
+    and served by each of them, over connections kept open to each worker before the save; so is
+    a daily limit then changed on the Settings page through one of the workers."""
     with Collection.open(db_url) as col:
         col.sync_decks([decks_dir], now=NOW)
     server, port = start(db_url, tmp_path / "home", "--workers", "2", "--threads", "1")
@@ -171,19 +210,24 @@ def test_every_worker_serves_a_card_added_by_another_process(
         workers = children_of(server.pid, 2)
         assert len(workers) == 2
         # A kept-alive connection stays with the worker that accepted it: open connections until
-        # each worker holds one, each having read its deck list.
-        baseline = {pid: _sockets(pid) for pid in workers}
-        while any(_sockets(pid) == baseline[pid] for pid in workers) and len(connections) < 40:
+        # each worker holds one, each having read its deck list and settings.
+        holders: set[int | None] = set()
+        while not holders >= set(workers) and len(connections) < 40:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             connections.append(connection)
             assert list(_get_json(connection, "/api/today")["domains"]) == ["alpha", "beta"]
-        assert all(_sockets(pid) > baseline[pid] for pid in workers), "a worker took no connection"
+            holders.add(_holder(connection, port, workers))
+        assert holders >= set(workers), "a worker took no connection"
         with Collection.open(db_url) as col:
             draft = CardDraft.from_text("fact", prompt="Mine?", answer="Yes.", concepts="class-imbalance")
             (added,) = col.save_card(draft, folder=tmp_path / "data", now=NOW)
         for connection in connections:
             assert list(_get_json(connection, "/api/today")["domains"]) == ["alpha", "beta", "my-cards"]
             assert _get_json(connection, "/api/next?domain=my-cards")["card"]["id"] == added
+            assert _get_json(connection, "/api/today")["new"] > 1
+        _save_settings(connections[0], new_per_day="1")
+        for connection in connections:
+            assert _get_json(connection, "/api/today")["new"] == 1
     finally:
         for connection in connections:
             connection.close()
