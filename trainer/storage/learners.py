@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     Connection,
     Table,
@@ -99,7 +99,9 @@ def load_settings(conn: Connection | Driver, learner_id: int) -> Settings:
     row = Driver.of(conn).one(_SETTINGS, {"learner": learner_id})
     data = row[0] if row is not None else None
     if isinstance(data, str | bytes):
-        data = orjson.loads(data)  # SQLite hands JSON back as text, psycopg already decoded
+        # SQLite hands JSON back as text (written by SQLAlchemy's `json.dumps`, NaN included);
+        # psycopg has already decoded it.
+        data = json.loads(data)
     return Settings.from_dict(data) if data else Settings()
 
 
