@@ -1,10 +1,11 @@
-"""What noticing a change of decks made by another process costs an answer.
+"""What noticing a change of decks or settings made by another process costs an answer.
 
-Each answer (`answer_and_next`) reads the decks generation in its transaction, so that a deck
-synced or a card saved through another worker is served at once. Here, in one process and on one
-collection of N review cards over five decks, blocks of answers with that read alternate with
-blocks where it is replaced by the generation already known (no statement); the medians and their
-ratio are printed, with the read alone (inside an open transaction) as a share of an answer.
+Each answer (`answer_and_next`) reads the decks generation and the learner's settings generation
+in one statement in its transaction, so that a deck synced, a card saved or a setting changed
+through another worker is used at once. Here, in one process and on one collection of N review
+cards over five decks, blocks of answers with that read alternate with blocks where it is
+replaced by the generations already known (no statement); the medians and their ratio are
+printed, with the read alone (inside an open transaction) as a share of an answer.
 
     python benchmarks/bench_deck_check.py [--quick] [--db URL]   # URL: an empty database
 """
@@ -86,8 +87,11 @@ def _answers(col: Collection, count: int, into: list[float]) -> None:
 def main(quick: bool = False, db: str | None = None) -> dict[str, Any]:
     """Time both ways on one collection; print and return the medians and the read's share."""
     n, blocks, block = (5_000, 10, 40) if quick else (50_000, 20, 50)
-    real = facade.decks_generation
-    known: Callable[[Any], int] = lambda _conn: col._known_decks[0] or 0  # noqa: E731
+    real = facade.learner_generations
+    known: Callable[[Any, int], tuple[int, int]] = lambda _conn, _learner: (  # noqa: E731
+        col._known_decks[0] or 0,
+        col._known_settings[0],
+    )
     with tempfile.TemporaryDirectory() as folder:
         col = build(db or f"sqlite:///{folder}/trainer.db", n)
         timed: dict[str, list[float]] = {"with": [], "without": []}
@@ -95,9 +99,9 @@ def main(quick: bool = False, db: str | None = None) -> dict[str, Any]:
             _answers(col, block, [])  # warm caches and statements
             for turn in range(blocks):
                 for way in ("with", "without") if turn % 2 else ("without", "with"):
-                    facade.decks_generation = real if way == "with" else known  # type: ignore[assignment]
+                    facade.learner_generations = real if way == "with" else known  # type: ignore[assignment]
                     _answers(col, block, timed[way])
-            facade.decks_generation = real
+            facade.learner_generations = real
             alone = []
             with driver_transaction(col.engine, write=False) as driver:
                 for _ in range(2000):
@@ -106,7 +110,7 @@ def main(quick: bool = False, db: str | None = None) -> dict[str, Any]:
                     alone.append(time.perf_counter() - started)
             where = col.engine.dialect.name
         finally:
-            facade.decks_generation = real
+            facade.learner_generations = real
             col.close()
     with_ms = statistics.median(timed["with"]) * 1e3
     without_ms = statistics.median(timed["without"]) * 1e3
@@ -114,9 +118,7 @@ def main(quick: bool = False, db: str | None = None) -> dict[str, Any]:
     share = alone_us / 1e3 / without_ms * 100
     print(f"answer_and_next on {where}, {n} cards, {blocks * block} answers each way (median):")
     ratio = with_ms / without_ms
-    print(
-        f"  with the decks-generation read {with_ms:.3f} ms, without {without_ms:.3f} ms, ratio {ratio:.3f}"
-    )
+    print(f"  with the generations read {with_ms:.3f} ms, without {without_ms:.3f} ms, ratio {ratio:.3f}")
     print(f"  the read alone, in an open transaction: {alone_us:.1f} us ({share:.2f}% of an answer)")
     return {
         "cards": n,
