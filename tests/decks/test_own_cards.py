@@ -4,6 +4,7 @@ checked by the deck-file rules, synced at once, all or nothing, their history ke
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -327,18 +328,63 @@ def test_a_shared_card_cannot_take_the_id_of_a_learners_own_card(
     )
 
 
-def test_a_new_card_is_refused_while_its_deck_file_is_missing(col: Collection, tmp_path: Path) -> None:
-    """The own deck file gone (deleted, or the data folder not moved with the database): a file
-    written afresh with the new card alone would retire every card the learner wrote before."""
-    data = tmp_path / "data"
-    first = CardDraft.from_text("fact", prompt="Written before?", answer="Yes.", concepts="class-imbalance")
-    (kept,) = col.save_card(first, folder=data, now=NOW)
-    own_file(data).unlink()
+def _own_cards_with_history(col: Collection, data: Path) -> tuple[list[str], list[Any]]:
+    fact = CardDraft.from_text("fact", prompt="Written before?", answer="Yes.", concepts="class-imbalance")
+    ids = col.save_card(fact, folder=data, now=NOW)
+    ids += col.save_card(
+        CardDraft.from_text("cloze", text=CLOZE, concepts="class-imbalance"), folder=data, now=NOW
+    )
+    col.answer(ids[1], Rating.Good, now=NOW)
+    return ids, col.history(ids[1])
+
+
+def _add_later_and_check(col: Collection, data: Path, ids: list[str], history: list[Any]) -> None:
     later = CardDraft.from_text("fact", prompt="Written later?", answer="No.", concepts="class-imbalance")
-    with pytest.raises(Conflict, match="is missing while 1 of its cards"):
-        col.save_card(later, folder=data, now=NOW)
-    assert [card.id for card in col.card_contents(decks=["my-cards"])] == [kept]
-    assert not own_file(data).exists()
+    (new,) = col.save_card(later, folder=data, now=NOW + timedelta(minutes=5))
+    assert [card.id for card in col.card_contents(decks=["my-cards"])] == [*ids, new]
+    assert col.history(ids[1]) == history and len(history) == 1
+    assert col.card(ids[2]).card.text == CLOZE
+    # The file written afresh is an ordinary deck file that reads back to the same cards.
+    reread = load_decks([own_file(data), data.parent / "decks" / "concepts.yaml"])
+    assert [card.id for card in reread.cards] == [*ids, new]
+    assert col.next_card(now=NOW + timedelta(days=30), domain="my-cards") is not None
+
+
+def test_a_lost_own_deck_file_is_written_again_from_the_collection(col: Collection, tmp_path: Path) -> None:
+    """The own deck file gone (deleted, or the data folder not moved with the database): the next
+    save writes the file afresh from the cards the collection holds, keeping every one."""
+    data = tmp_path / "data"
+    ids, history = _own_cards_with_history(col, data)
+    own_file(data).unlink()
+    _add_later_and_check(col, data, ids, history)
+
+
+def test_own_cards_survive_a_backup_restored_without_the_data_folder(
+    sqlite_url: str, decks_dir: Path, open_collection: Callable[..., Collection], tmp_path: Path
+) -> None:
+    from trainer.storage.backup import backup_engine, restore, sqlite_file
+
+    col = open_collection(sqlite_url)
+    col.sync_decks([decks_dir], now=NOW)
+    ids, history = _own_cards_with_history(col, tmp_path / "data")
+    database = sqlite_file(col.engine)
+    assert database is not None
+    saved = backup_engine(col.engine, now=NOW)
+    col.close()
+    shutil.rmtree(tmp_path / "data")
+    database.unlink()
+    restore(database, saved, now=NOW)
+    _add_later_and_check(open_collection(sqlite_url), tmp_path / "elsewhere", ids, history)
+
+
+def test_a_shared_deck_file_that_is_missing_is_not_written_afresh(col: Collection, tmp_path: Path) -> None:
+    """A shared deck's file is the learner's or the admin's to put back: an edit written to a new
+    file would hold that card alone and retire every other card of the deck."""
+    (tmp_path / "decks" / "alpha.yaml").unlink()
+    draft = replace(col.card_draft("a-fact"), answer="Changed.")
+    with pytest.raises(Conflict, match="is missing while"):
+        col.save_card(draft, "a-fact", folder=tmp_path / "data", now=NOW)
+    assert not (tmp_path / "decks" / "alpha.yaml").exists()
 
 
 def _new_learner(col: Collection, name: str) -> tuple[int, str]:

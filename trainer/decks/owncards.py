@@ -30,7 +30,7 @@ from trainer.errors import Conflict, DeckError, Forbidden, NotFound, Problem
 from trainer.model import CardKind, DrillStyle
 from trainer.storage.database import hold_lock
 from trainer.storage.schema import Learner as LearnerRow
-from trainer.storage.store import cards
+from trainer.storage.store import card_contents, cards
 
 OWN_FOLDER = "my-cards"
 OWN_TITLE = "My cards"
@@ -136,8 +136,8 @@ def _target(conn: Connection, author: Author, card_id: str | None, folder: Path)
                 f"a shared deck is named {slug!r}, the name of your own deck; ask an admin to rename it"
             )
             raise DeckError("the card was not saved", [problem])
-        path = deck.path if deck is not None else None
-        return _Target(slug, Path(path) if path else own_deck_file(folder, author), None, None, author.id)
+        path = _own_path(deck.path if deck is not None else None, folder, author)
+        return _Target(slug, path, None, None, author.id)
     row = _card_row(conn, card_id)
     if row is None or (row.owner_id is not None and row.owner_id != author.id):
         raise NotFound(f"no card {card_id!r}")
@@ -147,7 +147,17 @@ def _target(conn: Connection, author: Author, card_id: str | None, folder: Path)
         raise Forbidden("only an admin of the study group may edit the shared decks; add a card of your own")
     if not row.path:
         raise Conflict(f"the deck of card {card_id!r} has no file to write to")
-    return _Target(row.deck, Path(row.path), row.note or card_id, CardKind(row.kind), row.owner_id)
+    path = _own_path(row.path, folder, author) if row.owner_id is not None else Path(row.path)
+    return _Target(row.deck, path, row.note or card_id, CardKind(row.kind), row.owner_id)
+
+
+def _own_path(stored: str | None, folder: Path, author: Author) -> Path:
+    """The file of the learner's own deck: where it was synced from while that file is there,
+    else its place in the data folder `folder` (a database restored on another machine names
+    the old machine's file)."""
+    if stored and Path(stored).exists():
+        return Path(stored)
+    return own_deck_file(folder, author)
 
 
 def _yaml() -> YAML:
@@ -247,16 +257,32 @@ def _kind_problems(draft: CardDraft, target: _Target) -> list[Problem]:
     return []
 
 
-def _refuse_lost_file(conn: Connection, target: _Target) -> None:
-    """Raise Conflict if the deck's file is gone while cards of it are live: a file written
-    afresh would hold only the new card, and the sync would retire every other one."""
+def _lost_file_text(conn: Connection, target: _Target) -> str | None:
+    """The text of a deck file that is gone, for a save to start from: None when the deck has
+    no live card (a new file is then written). A learner's own deck is written afresh from the
+    cards the collection holds (a database restored without its data folder); a file written
+    with the new card alone would retire every other card, so for a shared deck this raises
+    Conflict instead."""
     live = select(func.count()).where(cards.c.deck == target.deck, cards.c.retired.is_(False))
     count = conn.execute(live).scalar_one()
-    if count:
+    if not count:
+        return None
+    if target.owner is None:
         raise Conflict(
             f"the file of deck {target.deck!r}, {target.path}, is missing while {count} of its cards "
             "are in the collection; put the file back before saving a card to it"
         )
+    doc, entries = _entries(None, target)
+    for card in card_contents(conn, target.owner, [target.deck]):
+        if any(entry["id"] == card.note_id for entry in entries):
+            continue  # a cloze's later gaps: its first card carries the whole entry
+        entry = CommentedMap(id=card.note_id)
+        for name, value in CardDraft.of(card).entry_fields().items():
+            entry[name] = _yaml_value(name, value)
+        entries.append(entry)
+    out = io.StringIO()
+    _yaml().dump(doc, out)
+    return out.getvalue()
 
 
 def save_card(
@@ -281,9 +307,7 @@ def save_card(
     taken = {other: f"deck {deck!r}" for other, deck in deck_of.items() if deck != target.deck}
     concepts = dict(conn.execute(select(concepts_table.c.id, concepts_table.c.description)).all())
     before = target.path.read_text(encoding="utf-8") if target.path.exists() else None
-    if before is None:
-        _refuse_lost_file(conn, target)
-    doc, entries = _entries(before, target)
+    doc, entries = _entries(before if before is not None else _lost_file_text(conn, target), target)
     in_file = [str(entry.get("id")) for entry in entries if isinstance(entry, dict)]
     entry_id = target.entry or new_card_id(draft, [*deck_of, *in_file])  # a hand edit may add ids
     text = _updated_text(doc, entries, target, draft, entry_id)
