@@ -98,6 +98,128 @@ EQUIVALENT: dict[str, str] = {
     "trainer.accounts.throttle.x__lock__mutmut_22": (
         "equivalent: `int.from_bytes` reads big-endian by default since Python 3.11, the oldest supported"
     ),
+    **dict.fromkeys(
+        [
+            "trainer.storage.backup.x__checkpoint__mutmut_5",
+            "trainer.storage.backup.x__checkpoint__mutmut_6",
+            "trainer.storage.backup.x__copy__mutmut_26",
+            "trainer.storage.backup.x__copy__mutmut_27",
+            "trainer.storage.backup.x__has_content__mutmut_13",
+            "trainer.storage.backup.x__has_content__mutmut_25",
+            "trainer.storage.backup.x_verify__mutmut_13",
+            "trainer.storage.backup.x_verify__mutmut_14",
+            "trainer.storage.backup.x_verify__mutmut_26",
+            "trainer.storage.backup.x_verify__mutmut_37",
+            "trainer.storage.backup.x_verify__mutmut_38",
+            "trainer.study.queue.x__first__mutmut_8",
+        ],
+        "equivalent: SQL keywords, pragma names and identifiers are case-insensitive",
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.storage.backup.x__copy__mutmut_17",
+            "trainer.storage.backup.x__copy__mutmut_19",
+            "trainer.storage.backup.x__copy__mutmut_20",
+            "trainer.storage.backup.x__has_content__mutmut_5",
+            "trainer.storage.backup.x__has_content__mutmut_7",
+            "trainer.storage.backup.x__has_content__mutmut_8",
+            "trainer.storage.backup.x_verify__mutmut_5",
+            "trainer.storage.backup.x_verify__mutmut_7",
+            "trainer.storage.backup.x_verify__mutmut_8",
+        ],
+        (
+            "equivalent on this build: the SQLite library is compiled with URI file names on "
+            "(SQLITE_USE_URI), so a `file:...?mode=ro` name opens read-only with or without `uri=True`"
+        ),
+    ),
+    **dict.fromkeys(
+        ["trainer.storage.backup.x__copy__mutmut_31"],
+        "equivalent on Linux: `fsync` flushes a file opened read-only as well",
+    ),
+    **dict.fromkeys(
+        ["trainer.storage.backup.x__copy__mutmut_39", "trainer.storage.backup.x__copy__mutmut_40"],
+        (
+            "equivalent: the partial file exists whenever this runs (mkstemp made it, and once renamed "
+            "nothing raises)"
+        ),
+    ),
+    **dict.fromkeys(
+        ["trainer.storage.backup.x__has_content__mutmut_2"],
+        (
+            "equivalent: a missing file fails to open read-only, which `_has_content` catches and answers"
+            " False all the same"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.storage.backup.x__replace__mutmut_1",
+            "trainer.storage.backup.x__replace__mutmut_3",
+            "trainer.storage.backup.x__replace__mutmut_5",
+        ],
+        (
+            "equivalent as the code stands: `restore` takes the in-use lock beside the database before "
+            "this, and that fails first when the folder is missing (a raw FileNotFoundError: restoring "
+            "into a folder that does not exist yet is not handled)"
+        ),
+    ),
+    **dict.fromkeys(
+        ["trainer.storage.backup.x__replace__mutmut_10", "trainer.storage.backup.x__replace__mutmut_11"],
+        "equivalent: the staging file's name is private to `_replace`; any name beside the database works",
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.storage.backup.x_backup_database__mutmut_11",
+            "trainer.storage.backup.x_backup_database__mutmut_13",
+            "trainer.storage.backup.x_backup_database__mutmut_9",
+        ],
+        (
+            "equivalent: the backups folder's parent is the database's own folder, which exists (the "
+            "database was just found there)"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.decks.sync.x_apply_decks__mutmut_134",
+            "trainer.decks.sync.x_apply_decks__mutmut_141",
+            "trainer.decks.sync.x_apply_decks__mutmut_152",
+            "trainer.decks.sync.x_apply_decks__mutmut_154",
+            "trainer.decks.sync.x_apply_decks__mutmut_157",
+        ],
+        (
+            "equivalent: the chunk size only splits the statements (and step 1 repeats idempotent "
+            "updates); the rows written are the same"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.decks.sync.x_content_hash__mutmut_3",
+            "trainer.decks.sync.x_content_hash__mutmut_6",
+            "trainer.decks.sync.x_content_hash__mutmut_5",
+        ],
+        (
+            "equivalent within one version: `Card.to_dict` builds its keys in a fixed order, so the same "
+            "card always dumps to the same text (only hashes stored by a version with another key order "
+            "would differ)"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.study.queue.x__first__mutmut_2",
+            "trainer.study.queue.x__first__mutmut_4",
+            "trainer.study.queue.x__first__mutmut_5",
+        ],
+        (
+            "equivalent: `_first` is only asked for learning and review cards (new cards come from "
+            "`next_new_card`), so the position order is never chosen"
+        ),
+    ),
+    **dict.fromkeys(
+        ["trainer.study.queue.x_share_limit__mutmut_34"],
+        (
+            "equivalent: `per_deck` is at most `left // len(open_decks)` (or 1 while `left` is positive),"
+            " so the steps of one round never exceed `left` and the third bound never binds"
+        ),
+    ),
     "trainer.accounts.throttle.x_blocked_until__mutmut_33": (
         "equivalent: when two keys' blocks end at the same moment, keeping either gives the same time"
     ),
@@ -337,6 +459,41 @@ def results(target: Target) -> Module:
     return module
 
 
+def recheck(target: Target, tests: list[str]) -> list[str]:
+    """Run a module's survivors against `tests` (files in its selection, written after its run),
+    each mutant in a forked child of one process that imported everything once, through mutmut's
+    own switch (MUTANT_UNDER_TEST); returns those now killed and saves them with the late kills."""
+    before = [name for name in results(target).survivors if name not in EQUIVALENT]
+    folder = prepare(target, fresh=False)
+    shutil.copytree(folder / "tests", folder / "mutants" / "tests", dirs_exist_ok=True)
+    here = Path.cwd()
+    os.chdir(folder / "mutants")
+    sys.path.insert(0, str(folder / "mutants"))
+    os.environ["TRAINER_ORACLE_EXAMPLES"] = "25"
+    import pytest
+
+    args = ["-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-k", "not postgresql", *tests]
+    pytest.main(["--collect-only", "-qq", *args])
+    killed = []
+    for name in before:
+        pid = os.fork()
+        if pid == 0:
+            os.environ["MUTANT_UNDER_TEST"] = name
+            with open(os.devnull, "w") as quiet:
+                os.dup2(quiet.fileno(), 1)
+                os.dup2(quiet.fileno(), 2)
+            os._exit(int(pytest.main(args)))
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 1:
+            killed.append(name)
+        print(f"{name}: {'killed' if killed and killed[-1] == name else 'survived'} on recheck", flush=True)
+    os.chdir(here)
+    saved = folder / "late-kills.json"
+    earlier = json.loads(saved.read_text()) if saved.exists() else []
+    saved.write_text(json.dumps(sorted(set(earlier) | set(killed))))
+    return killed
+
+
 def rerun_survivors(target: Target, max_children: int) -> list[str]:
     """Run a module's survivors again against today's tests; returns those now killed (they are
     also saved, so the report can name the survivors that tests added after the run kill)."""
@@ -509,7 +666,12 @@ def load_modules(targets: list[Target]) -> list[Module]:
         module = results(target)
         saved = workdir(target) / "late-kills.json"
         late = set(json.loads(saved.read_text())) if saved.exists() else set()
-        module.late_kills = sorted(name for name in late if name not in module.survivors)
+        for name in [name for name in module.survivors if name in late]:
+            # Killed by `--recheck`, which leaves mutmut's own record as it was.
+            module.survivors.remove(name)
+            module.counts["survived"] -= 1
+            module.counts["killed"] += 1
+        module.late_kills = sorted(late)
         modules.append(module)
     return modules
 
@@ -519,11 +681,22 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="write MUTATION.md from the last run")
     parser.add_argument("--constants-only", action="store_true", help="only change the constants")
     parser.add_argument("--survivors", action="store_true", help="run the survivors again with today's tests")
+    parser.add_argument(
+        "--recheck",
+        nargs="+",
+        metavar="TEST",
+        help="run the survivors of one module against these test files",
+    )
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("modules", nargs="*", help="part of a module's name (default: every module)")
     args = parser.parse_args()
     chosen = [t for t in MODULES if not args.modules or any(part in t.name for part in args.modules)]
     WORK.mkdir(parents=True, exist_ok=True)
+    if args.recheck:
+        [target] = chosen
+        killed = recheck(target, args.recheck)
+        print(f"{target.name}: {len(killed)} survivors killed on the recheck")
+        return
     if not (args.report_only or args.constants_only):
         for target in chosen:
             sampler = LoadSampler()

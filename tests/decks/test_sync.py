@@ -7,13 +7,21 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests.conftest import NOW
 from trainer import Collection, DeckError, Rating
-from trainer.decks.sync import merge_sources, remember_sources, remembered_sources
+from trainer.decks.sync import (
+    concepts_table,
+    decks_table,
+    merge_sources,
+    remember_sources,
+    remembered_sources,
+)
+from trainer.errors import NeedsConfirmation
 from trainer.model import CardState
 from trainer.storage.paths import bundled_decks
+from trainer.storage.store import cards as cards_table
 
 
 def test_first_sync_adds_and_resync_changes_nothing(col: Collection, decks_dir: Path) -> None:
@@ -96,7 +104,8 @@ def test_new_card_is_added_for_every_learner(
 def test_sources_given_again_are_remembered_once_and_read_oldest_first(
     col: Collection, decks_dir: Path, tmp_path: Path
 ) -> None:
-    early, late, gone = tmp_path / "early", tmp_path / "late", tmp_path / "gone"
+    # "x-early" sorts after the later paths, so only the time can put it first.
+    early, late, gone = tmp_path / "x-early", tmp_path / "late", tmp_path / "gone"
     early.mkdir()
     late.mkdir()
     inside = late / "more.yaml"
@@ -134,3 +143,67 @@ def test_merged_sources_keep_their_first_order_without_repeats_or_files_inside_a
     other.touch()
     given = [other, inside, folder, tmp_path / "folder" / ".", tmp_path / "missing", other]
     assert merge_sources(given) == [other.resolve(), folder.resolve()]
+
+
+def _drop_cards(path: Path, *card_ids: str) -> None:
+    text = path.read_text()
+    for card_id in card_ids:
+        start = text.index(f"  - id: {card_id}")
+        following = text.find("  - id: ", start + 1)
+        text = text[:start] + (text[following:] if following != -1 else "")
+    path.write_text(text)
+
+
+def test_a_sync_retiring_more_than_its_limit_asks_first_naming_each_deck(
+    col: Collection, decks_dir: Path
+) -> None:
+    _drop_cards(decks_dir / "alpha.yaml", "a-cloze", "a-drill")
+    _drop_cards(decks_dir / "beta.yaml", "b-three")
+    with pytest.raises(NeedsConfirmation) as asked:
+        col.sync_decks([decks_dir], now=NOW, retire_limit=2)
+    assert str(asked.value) == "this sync would retire 3 cards (alpha: 2, beta: 1)"
+    assert asked.value.count == 3
+    assert len(col.cards()) == 6
+    assert col.sync_decks([decks_dir], now=NOW, retire_limit=3).retired == 3
+
+
+def test_cards_moved_within_their_deck_are_unchanged_and_keep_their_memory(
+    col: Collection, decks_dir: Path
+) -> None:
+    col.answer("b-one", Rating.Good, NOW)
+    memory = col.card("b-one").memory
+    path = decks_dir / "beta.yaml"
+    text = path.read_text()
+    first, second = text.index("  - id: b-one"), text.index("  - id: b-two")
+    path.write_text(text[:first] + text[second:] + text[first:second])
+    report = col.sync_decks([decks_dir], now=NOW)
+    assert (report.added, report.updated, report.retired, report.restored, report.unchanged) == (
+        0,
+        0,
+        0,
+        0,
+        6,
+    )
+    assert col.card("b-one").memory == memory
+    assert [c.id for c in col.cards() if c.card.deck == "beta"][-1] == "b-one"
+
+
+def test_changed_concept_descriptions_and_deck_titles_are_stored(col: Collection, decks_dir: Path) -> None:
+    concepts = decks_dir / "concepts.yaml"
+    concepts.write_text(concepts.read_text().replace("The positive class is rare.", "Positives are rare."))
+    beta = decks_dir / "beta.yaml"
+    beta.write_text(beta.read_text().replace("title: Beta", "title: Beta two"))
+    col.sync_decks([decks_dir], now=NOW + timedelta(hours=1))
+    with col.engine.connect() as conn:
+        described = dict(conn.execute(select(concepts_table.c.id, concepts_table.c.description)).all())
+        titles = dict(conn.execute(select(decks_table.c.slug, decks_table.c.title)).all())
+        touched = dict(conn.execute(select(cards_table.c.id, cards_table.c.updated_at)).all())
+    assert described["class-imbalance"] == "Positives are rare."
+    assert described["cost-asymmetry"] == "Errors cost different amounts."
+    assert titles == {"alpha": "Alpha", "beta": "Beta two"}
+    # Every card shows its deck's title, so only the renamed deck's cards count as changed.
+    assert {card for card, at in touched.items() if at == NOW + timedelta(hours=1)} == {
+        "b-one",
+        "b-two",
+        "b-three",
+    }
