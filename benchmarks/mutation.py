@@ -220,6 +220,19 @@ EQUIVALENT: dict[str, str] = {
             " so the steps of one round never exceed `left` and the third bound never binds"
         ),
     ),
+    **dict.fromkeys(
+        [
+            *(f"trainer.study.scheduling.x_fsrs_card_id__mutmut_{n}" for n in (4, 7, 8, 9)),
+            *(f"trainer.study.scheduling.x_to_fsrs__mutmut_{n}" for n in (2, 6, 12, 19)),
+        ],
+        (
+            "equivalent: fsrs only copies a card's `card_id` into the review log, which the trainer"
+            " discards; scheduling never reads it"
+        ),
+    ),
+    "trainer.study.scheduling.x_fuzz_seed__mutmut_10": (
+        "equivalent: `int.from_bytes` reads big-endian by default since Python 3.11, the oldest supported"
+    ),
     "trainer.accounts.throttle.x_blocked_until__mutmut_33": (
         "equivalent: when two keys' blocks end at the same moment, keeping either gives the same time"
     ),

@@ -167,3 +167,41 @@ def test_the_additive_fit_is_weighted_least_squares(cells: list[tuple[str, str, 
     assert float((domain[by_deck.index] * by_deck).sum()) == pytest.approx(0, abs=1e-9)
     assert float((concept[by_concept.index] * by_concept).sum()) == pytest.approx(0, abs=1e-9)
     assert sorted(domain.index) == decks and sorted(concept.index) == concepts
+
+
+def test_a_cell_weak_by_both_effects_is_both_gaps_and_the_table_is_ranked_by_rate(
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    failures = {
+        **{("d3", c): (2, 2) for c in ("alpha", "beta")},
+        **{(d, "gamma"): (2, 2) for d in ("d1", "d2")},
+        ("d3", "gamma"): (5, 5),
+        ("d1", "beta"): (3, 3),
+    }
+    col, _ = counted_grid(db_url, tmp_path, open_collection, lambda d, c, i: failures.get((d, c), (0, 0))[i])
+    attribution = gap_attribution(col)
+    assert list(attribution.columns) == [
+        "domain",
+        "concept",
+        "reviews",
+        "failed",
+        "fail_rate",
+        "rate",
+        "domain_effect",
+        "concept_effect",
+        "gap",
+    ]
+    assert list(attribution.index) == list(range(9))
+    assert list(attribution["rate"]) == sorted(attribution["rate"], reverse=True)
+    assert list(attribution["fail_rate"]) == list(attribution["failed"] / attribution["reviews"])
+    assert attribution["reviews"].dtype == "int64" and attribution["failed"].dtype == "int64"
+    flagged = attribution[attribution["gap"] != ""]
+    assert list(zip(flagged["domain"], flagged["concept"], flagged["gap"], strict=True)) == [
+        ("d3", "gamma", "both")
+    ]
+    assert concept_gaps(attribution) == ["gamma"]
+    assert domain_gaps(attribution) == ["d3"]
+    # Since a moment, only the answers after it count: two days of one answer per card.
+    recent = gap_attribution(col, since=NOW + timedelta(days=3, hours=12)).set_index(["domain", "concept"])
+    assert (recent.loc[("d2", "alpha"), "reviews"], recent.loc[("d2", "alpha"), "failed"]) == (4, 0)
+    assert (recent.loc[("d3", "gamma"), "reviews"], recent.loc[("d3", "gamma"), "failed"]) == (8, 4)
