@@ -205,3 +205,23 @@ def test_a_cell_weak_by_both_effects_is_both_gaps_and_the_table_is_ranked_by_rat
     recent = gap_attribution(col, since=NOW + timedelta(days=3, hours=12)).set_index(["domain", "concept"])
     assert (recent.loc[("d2", "alpha"), "reviews"], recent.loc[("d2", "alpha"), "failed"]) == (4, 0)
     assert (recent.loc[("d3", "gamma"), "reviews"], recent.loc[("d3", "gamma"), "failed"]) == (8, 4)
+
+
+def test_missed_points_are_each_learners_own_with_ties_in_point_order(
+    tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'trainer.db'}"
+    alice = open_collection(url, user="alice")
+    alice.sync_decks([write_decks(tmp_path / "decks", {"d": [("d0", ["recall"])]}, drill="d")], now=NOW)
+    bob = open_collection(url, user="bob")
+    for k in range(3):
+        alice.answer("d-drill", Rating.Hard, NOW + timedelta(days=k), points_ticked=[0, 1])
+        bob.answer("d-drill", Rating.Hard, NOW + timedelta(days=k), points_ticked=[2, 3])
+    missed = missed_points(alice)
+    assert list(missed.columns) == ["card_id", "domain", "point", "index", "shown", "missed", "miss_rate"]
+    assert list(missed.index) == [0, 1]
+    assert list(zip(missed["domain"], missed["index"], missed["shown"], missed["missed"], strict=True)) == [
+        ("d", 2, 3, 3),
+        ("d", 3, 3, 3),
+    ]
+    assert list(missed_points(bob)["index"]) == [0, 1]
