@@ -628,7 +628,8 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]]) -
         tests = ", ".join(f"`{Path(test).stem}`" for test in module.target.tests)
         run = timing.get(module.target.name)
         measured = (
-            f" {run['minutes']:.1f} | {run['workers']} | {'-'.join(f'{x:.0f}' for x in run['load'])} |"
+            f" {run['minutes']:.1f} | {run['workers']} |"
+            f" {'-'.join(f'{x:.0f}' for x in run['load']) if run.get('load') else 'not sampled'} |"
             if run
             else " | | |"
         )
