@@ -9,7 +9,13 @@ killed when a test fails. The settings every module shares are in pyproject.toml
     python benchmarks/mutation.py                   # every module, then the report
     python benchmarks/mutation.py queue backup      # only these modules (matched by name)
     python benchmarks/mutation.py --survivors       # run the survivors again against today's tests
-    python benchmarks/mutation.py --report-only     # rewrite MUTATION.md from the last run
+    python benchmarks/mutation.py --recheck tests/x.py -- backup   # the survivors against these tests
+    python benchmarks/mutation.py --report-only     # rewrite MUTATION.md from the stored results
+
+The results stay in mutants/modules/<module> (mutmut's own record, plus late-kills.json for the
+survivors that `--survivors` or `--recheck` found killed later), so `--report-only` rewrites
+MUTATION.md from them with today's EQUIVALENT reasons, without running anything. The section
+"The run recorded here" of MUTATION.md is written by hand and carried over as it is.
 
 Set TRAINER_TEST_POSTGRES_URL to run the modules marked `postgresql` on PostgreSQL as well (with
 one worker, since the tests wipe that database); without it their PostgreSQL-only code goes
@@ -478,7 +484,19 @@ def recheck(target: Target, tests: list[str]) -> list[str]:
     own switch (MUTANT_UNDER_TEST); returns those now killed and saves them with the late kills."""
     before = [name for name in results(target).survivors if name not in EQUIVALENT]
     folder = prepare(target, fresh=False)
+    if (folder / target.path).read_text() != (ROOT / target.path).read_text():
+        raise SystemExit(f"{target.path} changed since its run: run the module again")
     shutil.copytree(folder / "tests", folder / "mutants" / "tests", dirs_exist_ok=True)
+    # The other modules as they are today (tests written since may use what was added since);
+    # only the module under test keeps its mutated copy.
+    shutil.copytree(
+        ROOT / "trainer",
+        folder / "mutants" / "trainer",
+        dirs_exist_ok=True,
+        ignore=lambda where, names: [
+            name for name in names if name == "__pycache__" or Path(where, name) == ROOT / target.path
+        ],
+    )
     here = Path.cwd()
     os.chdir(folder / "mutants")
     sys.path.insert(0, str(folder / "mutants"))
@@ -487,8 +505,12 @@ def recheck(target: Target, tests: list[str]) -> list[str]:
 
     args = ["-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-k", "not postgresql", *tests]
     pytest.main(["--collect-only", "-qq", *args])
-    killed = []
-    for name in before:
+    import trainer
+
+    if not Path(trainer.__file__).is_relative_to(folder / "mutants"):
+        raise SystemExit(f"the tests import {trainer.__file__}, not the mutated copy")
+
+    def fails_with(name: str) -> bool:
         pid = os.fork()
         if pid == 0:
             os.environ["MUTANT_UNDER_TEST"] = name
@@ -497,7 +519,14 @@ def recheck(target: Target, tests: list[str]) -> list[str]:
                 os.dup2(quiet.fileno(), 2)
             os._exit(int(pytest.main(args)))
         _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) == 1:
+        return os.waitstatus_to_exitcode(status) == 1
+
+    # With no mutant active the tests must pass, or every failure below would count as a kill.
+    if fails_with(""):
+        raise SystemExit(f"{' '.join(tests)} fail without any mutant: fix them before the recheck")
+    killed = []
+    for name in before:
+        if fails_with(name):
             killed.append(name)
         print(f"{name}: {'killed' if killed and killed[-1] == name else 'survived'} on recheck", flush=True)
     os.chdir(here)
@@ -592,7 +621,19 @@ def timings() -> dict[str, dict[str, Any]]:
     return out
 
 
-def report(modules: list[Module], constants: list[tuple[str, str, str, bool]]) -> str:
+NOTES = "## The run recorded here"
+
+
+def notes(text: str) -> list[str]:
+    """The hand-written section of an earlier MUTATION.md (how the run was made), to carry over."""
+    start = text.find(NOTES)
+    if start < 0:
+        return []
+    end = text.find("\n## ", start + len(NOTES))
+    return ["", *text[start : end if end >= 0 else len(text)].rstrip().splitlines()]
+
+
+def report(modules: list[Module], constants: list[tuple[str, str, str, bool]], kept: list[str]) -> str:
     lines = [
         "# Mutation testing",
         "",
@@ -638,7 +679,12 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]]) -
             f" {module.counts['no tests']} | {module.equivalent} | {module.counts['not checked']} | {shown} |"
             + measured
         )
+    open_gaps = sum(len(m.survivors) - m.equivalent for m in modules)
     lines += [
+        "",
+        f"Survivors neither killed nor shown equivalent: {open_gaps} (listed as NOT KILLED below; they"
+        " count against the score).",
+        *kept,
         "",
         "## Constants",
         "",
@@ -657,7 +703,8 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]]) -
             "## Killed by tests added after the run",
             "",
             "Survivors of the run that tests written afterwards kill (`--survivors` runs each of them",
-            "again through mutmut with today's tests); they count as killed above.",
+            "again through mutmut with today's tests, `--recheck` against the given test files); they",
+            "count as killed above.",
             "",
             *[f"- `{name}`" for name in late],
         ]
@@ -733,7 +780,9 @@ def main() -> None:
         return
     constants = [tuple(row) for row in json.loads(saved.read_text())]
     modules = load_modules(MODULES)
-    (ROOT / "MUTATION.md").write_text(report(modules, constants))  # type: ignore[arg-type]
+    written = ROOT / "MUTATION.md"
+    kept = notes(written.read_text()) if written.exists() else []
+    written.write_text(report(modules, constants, kept))  # type: ignore[arg-type]
     for module in modules:
         score = module.score()
         print(f"{module.target.path}: {'not run' if score is None else f'{score:.1%}'}")
