@@ -10,6 +10,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +59,34 @@ def app(sqlite_url: str, decks_dir: Path, tmp_path: Path) -> Iterator[Flask]:
         yield built
 
 
-@pytest.fixture
-def base_url(app: Flask) -> Iterator[str]:
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """Serve `app` with waitress on a free port in a thread; yield its base URL; stop it cleanly."""
     from waitress import create_server
 
     server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    server.task_dispatcher.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        # The request threads stop first (each ends by waking the loop through its trigger), then
+        # the loop's own thread closes the sockets: closing them from here could pull a descriptor
+        # out from under its select() (EBADF in the server thread).
+        def close_every_socket() -> None:
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()
+
+        server.task_dispatcher.shutdown()
+        server.trigger.pull_trigger(close_every_socket)
+        thread.join(timeout=5)
+        assert not thread.is_alive(), "the test server did not stop"
+
+
+@pytest.fixture
+def base_url(app: Flask) -> Iterator[str]:
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))
@@ -240,20 +258,13 @@ def test_without_javascript_the_prompt_stays_hidden_and_settings_still_save(
 
 @pytest.fixture
 def drills_url(sqlite_url: str, drill_decks_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
-    from waitress import create_server
-
     with web_app(sqlite_url, drill_decks_dir, tmp_path / "drill-data") as built:
         col = collection_of(built)
         for study in col.cards():
             if study.id != "d-framing":
                 col.suspend(study.id)
-        server: Any = create_server(built, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        yield built, f"http://127.0.0.1:{server.effective_port}"
-        server.close()
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=5)
+        with served(built) as url:
+            yield built, url
 
 
 def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
