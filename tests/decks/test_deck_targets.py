@@ -6,8 +6,11 @@ concept is used by at least three decks.
 
 A clause, for this count, is a sentence or a part of one set off by a semicolon or colon; a
 sentence with more than two commas counts one more clause for each comma beyond the second, so a
-list of five or more things ("A, B, C, D and E") counts as several clauses. Parenthetical asides
-and commas inside numbers do not count.
+list of five or more things ("A, B, C, D and E") counts as several clauses. A list of four or more
+items counts one clause per item: items set off by commas with "and" or "or" after the last comma
+("A, B, C, and D"), or short items of at most four words with the last two joined by "and" or
+"or" ("coverage, diversity, novelty and serendipity"). Parenthetical asides and commas inside
+numbers do not count.
 """
 
 from __future__ import annotations
@@ -32,13 +35,36 @@ ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|al)\.")
 PARENTHESIS = re.compile(r"\([^)]*\)")
 CLAUSE_END = re.compile(r"[.;:!?](?:\s+|$)")
 COMMA = re.compile(r",\s")
+CONJUNCTION = re.compile(r"\b(?:and|or)\b")
+SERIAL_CONJUNCTION = re.compile(r"(?:and|or)\s")
+SHORT_ITEM_WORDS = 4
+
+
+def list_items(part: str) -> int:
+    """How many items the longest list in `part` has (0 when it holds no list of three or more)."""
+    segments = [segment.strip() for segment in COMMA.split(part.strip())]
+    if len(segments) >= 3 and SERIAL_CONJUNCTION.match(segments[-1]):
+        return len(segments)
+    longest, run = 0, 0
+    for segment in segments:
+        words = len(segment.split())
+        if run >= 2 and CONJUNCTION.search(segment) and words <= 2 * SHORT_ITEM_WORDS:
+            longest = max(longest, run + 2)
+        run = run + 1 if words <= SHORT_ITEM_WORDS and not CONJUNCTION.search(segment) else 0
+    return longest
+
+
+def part_clauses(part: str) -> int:
+    """The clauses of one sentence or part of one: its commas, or its list's items if four or more."""
+    by_commas = 1 + max(0, len(COMMA.findall(part)) - 2)
+    items = list_items(part)
+    return max(by_commas, items) if items >= 4 else by_commas
 
 
 def clause_count(text: str) -> int:
     """How many clauses `text` has, by the rule in this module's docstring."""
     text = ABBREVIATION.sub("", PARENTHESIS.sub("", text))
-    parts = [part for part in CLAUSE_END.split(text) if part.strip()]
-    return sum(1 + max(0, len(COMMA.findall(part)) - 2) for part in parts)
+    return sum(part_clauses(part) for part in CLAUSE_END.split(text) if part.strip())
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +82,12 @@ def drills(deck_set: DeckSet, style: DrillStyle) -> list[Card]:
         ("Usually well under 1% of transactions.", 1),
         ("It discounts chance agreement, given how often each rater uses each label.", 1),
         ("Recall falls; precision rises. Pick by cost.", 3),
-        ("Risk management, data governance, logging and human oversight.", 1),
-        ("Coverage, diversity, novelty, serendipity and fairness, which narrow exposure. Use them.", 4),
+        ("Risk management, data governance, logging and human oversight.", 4),
+        ("An owner, a runbook, a tuned threshold, and a link to harm.", 4),
+        ("Coverage, diversity, novelty and serendipity.", 4),
+        ("Labels are late, noisy, and biased.", 1),
+        ("It fits surrogates on samples, so results depend on the sample, the kernel and the features.", 1),
+        ("Coverage, diversity, novelty, serendipity and fairness, which narrow exposure. Use them.", 6),
         ("A (one, two, three, four) rule, e.g. this one.", 1),
         ("About 2,000,000 tokens, or $2,000, a day.", 1),
     ],
