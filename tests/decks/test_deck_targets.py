@@ -20,6 +20,7 @@ from collections import defaultdict
 
 import pytest
 
+from trainer.decks.cloze import gaps, parse_cloze
 from trainer.decks.deckfile import DeckSet, load_decks
 from trainer.model import Card, CardKind, DrillStyle
 from trainer.storage.paths import bundled_decks
@@ -150,3 +151,20 @@ def test_every_concept_is_used_by_three_decks(deck_set: DeckSet) -> None:
         c: sorted(decks_using[c]) for c in deck_set.concepts if len(decks_using[c]) < MIN_DECKS_PER_CONCEPT
     }
     assert not thin, f"concepts used by fewer than {MIN_DECKS_PER_CONCEPT} decks: {thin}"
+
+
+QUANTITY = re.compile(r"\d|\b(?:one|two|three|few)\b|\bor (?:more|less|fewer)\b")
+ALTERNATIVE = re.compile(r"\bor\b")
+
+
+def test_no_gap_offers_alternatives(deck_set: DeckSet) -> None:
+    """A gap deletes one key term; "A or B" in a gap is an open phrase with two answers (a quantity
+    such as "90 or more days" is still one answer)."""
+    open_gaps = {
+        card.id: gap.answer()
+        for card in deck_set.cards
+        if card.kind == CardKind.CLOZE
+        for gap in gaps(parse_cloze(card.text))
+        if ALTERNATIVE.search(gap.answer()) and not QUANTITY.search(gap.answer())
+    }
+    assert not open_gaps, f"gaps offering alternatives: {open_gaps}"
