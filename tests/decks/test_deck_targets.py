@@ -168,3 +168,15 @@ def test_no_gap_offers_alternatives(deck_set: DeckSet) -> None:
         if ALTERNATIVE.search(gap.answer()) and not QUANTITY.search(gap.answer())
     }
     assert not open_gaps, f"gaps offering alternatives: {open_gaps}"
+
+
+def test_no_two_clozes_hide_the_same_term(deck_set: DeckSet) -> None:
+    """Two cloze entries hiding the same term (a quantity aside) teach one fact twice: keep one."""
+    hiding: dict[str, set[str]] = defaultdict(set)
+    for card in deck_set.cards:
+        if card.kind == CardKind.CLOZE:
+            for gap in gaps(parse_cloze(card.text)):
+                if not QUANTITY.search(gap.answer()):
+                    hiding[gap.answer().strip().lower()].add(card.note_id)
+    twice = {term: sorted(ids) for term, ids in hiding.items() if len(ids) > 1}
+    assert not twice, f"terms hidden by more than one cloze: {twice}"
