@@ -1,8 +1,9 @@
 """The second edition's targets for the bundled decks.
 
-At least 600 cards; every domain deck has at least six framing drills; every design drill has a
-red flag, a variant and a follow-up; no fact answer runs over 40 words or three clauses; every
-concept is used by at least three decks.
+At least 600 cards; every domain deck has at least six framing drills; every design drill has
+optional points, a red flag, a variant and a follow-up; no fact answer runs over 40 words or
+three clauses; every concept is used by at least three decks; no cloze gap offers alternatives;
+no two clozes hide the same term.
 
 A clause, for this count, is a sentence or a part of one set off by a semicolon or colon; a
 sentence with more than two commas counts one more clause for each comma beyond the second, so a
@@ -119,6 +120,7 @@ def test_design_drills_are_complete(deck_set: DeckSet) -> None:
         card.id: [
             name
             for name, present in (
+                ("optional point", card.optional),
                 ("red flag", card.red_flags),
                 ("variant", card.variants),
                 ("follow-up", card.follow_ups),
