@@ -52,3 +52,38 @@ def test_review_wraps_between_words_and_shows_emphasis(tmp_path: Path) -> None:
     assert " ".join(answer_lines) == plain_answer  # every break is between words
     question = next(line for line in plain if line.startswith("How do you judge"))
     assert len(question) <= 32
+
+
+WHY = "Accuracy rewards a model that never flags anything, because nearly every transaction is fine."
+POINT = "Prices both kinds of error in money before choosing any operating threshold"
+
+
+def test_labelled_lines_wrap_within_the_width_too(tmp_path: Path) -> None:
+    decks = _deck(tmp_path)
+    card = (decks / "one.yaml").read_text()
+    drill = (
+        "  - id: one-drill\n    kind: drill\n    prompt: Design a fraud model.\n"
+        "    answer: Price the errors.\n"
+        f"    points:\n      - {POINT}\n      - Names a baseline\n      - Plans monitoring\n"
+        "    concepts: [class-imbalance]\n"
+    )
+    (decks / "one.yaml").write_text(card + f"    why: {WHY}\n" + drill)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", f"sqlite:///{tmp_path / 't.db'}", "review", "--decks", str(decks)],
+        input=" 3" + " " + "q\n",
+        env={"COLUMNS": "32"},
+        color=True,
+    )
+    assert result.exit_code == 0, result.output
+    plain = ANSI.sub("", result.output).splitlines()
+    why = next(i for i, line in enumerate(plain) if line.startswith("Why: "))
+    why_lines = plain[why : next(i for i in range(why, len(plain)) if plain[i].endswith("fine.")) + 1]
+    assert all(len(line) <= 32 for line in why_lines), why_lines
+    assert " ".join(why_lines) == f"Why: {WHY}"
+    point = next(i for i, line in enumerate(plain) if line.startswith("  1. Prices"))
+    end = next(i for i in range(point, len(plain)) if plain[i].endswith("threshold"))
+    point_lines = plain[point : end + 1]
+    assert all(len(line) <= 32 for line in point_lines), point_lines
+    assert all(line.startswith("     ") for line in point_lines[1:])  # a hanging indent under the text
+    assert " ".join(line.strip() for line in point_lines) == f"1. {POINT}"

@@ -36,26 +36,35 @@ def visible_length(text: str) -> int:
 
 def _wrap(line: str, width: int) -> list[str]:
     item = _ITEM.match(line)
-    indent = " " * len(item.group(1)) if item else re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
+    leading = re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
+    indent = " " * len(item.group(1)) if item else leading
     lines: list[str] = []
-    current, length = "", 0
-    for word in line.split(" "):
+    current, length, started = leading, len(leading), False
+    for word in line[len(leading) :].split(" "):
         size = visible_length(word)
-        if current and length + 1 + size > width:
+        if started and length + 1 + size > width:
             lines.append(current)
             current, length = indent + word, len(indent) + size
-        elif current:
+        elif started:
             current, length = f"{current} {word}", length + 1 + size
         else:
-            current, length = word, size
+            current, length, started = current + word, length + size, True
     lines.append(current)
     return lines
 
 
-def terminal_text(text: str, width: int | None = None) -> str:
-    """`text` (deck Markdown) styled and wrapped to `width` columns (default: the terminal's)."""
+def terminal_text(text: str, width: int | None = None, *, lead: str = "", markdown: bool = True) -> str:
+    """`text` (deck Markdown) styled and wrapped to `width` columns (default: the terminal's).
+
+    `lead`, such as a bold "Why: ", starts the first line and counts toward its width; with
+    `markdown` False (the learner's own typed text) the text is wrapped as it is, unstyled.
+    """
     columns = max(MIN_WIDTH, width or shutil.get_terminal_size().columns)
     out: list[str] = []
-    for line in image_placeholders(text or "").splitlines() or [""]:
-        out.extend(_wrap(emphasis(line.rstrip()), columns) if line.strip() else [""])
+    lines = (image_placeholders(text or "") if markdown else text or "").splitlines() or [""]
+    for number, line in enumerate(lines):
+        styled = emphasis(line.rstrip()) if markdown else line.rstrip()
+        if number == 0 and lead:
+            styled = lead + styled
+        out.extend(_wrap(styled, columns) if styled.strip() else [""])
     return "\n".join(out)

@@ -51,7 +51,7 @@ def _back(study: StudyCard) -> list[str]:
         else terminal_text(card.answer)
     ]
     if card.why:
-        lines.append(click.style("Why: ", bold=True) + terminal_text(card.why))
+        lines.append(terminal_text(card.why, lead=click.style("Why: ", bold=True)))
     return lines
 
 
@@ -78,7 +78,7 @@ def _numbers(label: str, size: int, echo: Callable[..., None]) -> list[int]:
 def _listing(title: str, items: tuple[str, ...], echo: Callable[..., None]) -> None:
     echo(click.style(title, bold=True))
     for number, item in enumerate(items, start=1):
-        echo(f"  {number}. {terminal_text(item)}")
+        echo(terminal_text(item, lead=f"  {number}. "))
 
 
 def _ask_rubric(
@@ -108,7 +108,7 @@ def _follow_ups(study: StudyCard, getchar: Callable[[], str], echo: Callable[...
     handled it; the indexes they handled. Raises Quit on q."""
     done: list[int] = []
     for number, follow in enumerate(study.card.follow_ups):
-        echo(click.style(f"Push-back {number + 1}: ", bold=True) + terminal_text(follow.prompt))
+        echo(terminal_text(follow.prompt, lead=click.style(f"Push-back {number + 1}: ", bold=True)))
         echo(click.style("answer aloud, then any key: show its model answer   q: quit", dim=True))
         if getchar() in QUIT_KEYS:
             raise Quit
@@ -139,14 +139,21 @@ def _drill_back(col: Collection, study: StudyCard, typed: str | None, echo: Call
     card = study.card
     text = shown_text(card, study.memory.reps)
     if typed:
-        echo(click.style("Your answer: ", bold=True) + typed)
+        echo(terminal_text(typed, lead=click.style("Your answer: ", bold=True), markdown=False))
     earlier = col.typed_answers(card.id)
     if earlier:
         when = earlier[0].reviewed_at.strftime("%Y-%m-%d")
-        echo(click.style(f"Your previous answer ({when}): ", bold=True) + str(earlier[0].typed_answer))
+        previous = click.style(f"Your previous answer ({when}): ", bold=True)
+        echo(terminal_text(str(earlier[0].typed_answer), lead=previous, markdown=False))
     if card.drill_style == DrillStyle.STORY:
         story = col.story(card.id)
-        echo(click.style("Your story: ", bold=True) + (story or "(not written yet: press w to write it)"))
+        echo(
+            terminal_text(
+                story or "(not written yet: press w to write it)",
+                lead=click.style("Your story: ", bold=True),
+                markdown=False,
+            )
+        )
         echo(click.style("Example story (not the answer: tell yours):", bold=True))
     else:
         echo(click.style("Model answer:", bold=True))
