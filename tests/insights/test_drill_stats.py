@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,18 +65,42 @@ def test_habits_wait_for_enough_answers(drill_col: Collection) -> None:
     assert flagged == []
 
 
-def test_frequent_red_flags_are_named_per_variant(drill_col: Collection) -> None:
-    for minute in range(9):
-        reps = drill_col.card("d-framing").memory.reps
-        flags = [0] if reps % 3 == 0 else []
-        drill_col.answer(
+def _answer_framing(col: Collection, answers: int, flagged: Callable[[int, int], bool]) -> None:
+    """Answer d-framing `answers` times, ticking its first point, raising its first red flag
+    when `flagged(answer number, variant shown)`."""
+    for number in range(answers):
+        variant = col.card("d-framing").memory.reps % 3
+        col.answer(
             "d-framing",
             Rating.Good,
-            now=NOW + timedelta(minutes=minute),
-            drill=DrillAnswer.of([0], flags_raised=flags),
+            now=NOW + timedelta(minutes=number),
+            drill=DrillAnswer.of([0], flags_raised=[0] if flagged(number, variant) else []),
         )
+
+
+def test_a_red_flag_raised_in_one_variant_is_counted_over_every_variant_showing_it(
+    drill_col: Collection,
+) -> None:
+    # Variants 0 and 2 share the base flags; variant 1 has its own ("Ignores nurse capacity").
+    _answer_framing(drill_col, 9, lambda _number, variant: variant == 0)
     _missed, flagged = drill_habits(drill_col)
-    assert [(h.variant, h.text, h.times) for h in flagged] == [(0, "Leads with accuracy", 3)]
+    assert [(h.variants, h.text, h.times, h.answers) for h in flagged] == [
+        ((0, 2), "Leads with accuracy", 3, 6)
+    ]
+
+
+def test_a_text_several_variants_share_is_one_habit(drill_col: Collection) -> None:
+    # Raised once in variant 0 (the first answer) and once in variant 2 (the third): twice over
+    # the six answers that showed it, so frequent, and named once.
+    _answer_framing(drill_col, 9, lambda number, _variant: number in (0, 2))
+    missed, flagged = drill_habits(drill_col)
+    assert [(h.variants, h.text, h.times, h.answers) for h in flagged] == [
+        ((0, 2), "Leads with accuracy", 2, 6)
+    ]
+    missed_texts = [h.text for h in missed]
+    assert len(missed_texts) == len(set(missed_texts))
+    assert ("Ties k to nurse capacity", (1,), 3) in [(h.text, h.variants, h.answers) for h in missed]
+    assert ("Bounds the alert rate", (0, 2), 6) in [(h.text, h.variants, h.answers) for h in missed]
 
 
 def test_the_stats_page_shows_framing_beside_recall(

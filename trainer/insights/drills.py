@@ -4,8 +4,9 @@ drill habits that repeat.
 A learner can know a domain's facts and still frame its answers badly; this report shows both
 side by side. Drill performance is core coverage (the share of core points covered), the red-flag
 rate (answers with at least one red flag) and answer time against the drill's target. A core point
-is called "often missed", and a red flag "frequent", only after the same drill text has been
-answered `MIN_ANSWERS` times, so one bad day is not reported as a pattern.
+is called "often missed", and a red flag "frequent", only after it has been shown `MIN_ANSWERS`
+times, so one bad day is not reported as a pattern. A point or flag that several variants of a
+drill share is one habit, counted over every answer that showed it.
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ COLUMNS = [
 
 @dataclass(frozen=True)
 class Habit:
-    """A core point missed, or a red flag raised, again and again on one drill text."""
+    """A core point missed, or a red flag raised, again and again on one drill: its text, the
+    variants that showed it, the answers that showed it and how often it was missed or raised."""
 
     card_id: str
     domain: str
-    variant: int
+    variants: tuple[int, ...]
     text: str
     answers: int
     times: int
@@ -55,11 +57,20 @@ class Habit:
         return {
             "card_id": self.card_id,
             "domain": self.domain,
-            "variant": self.variant,
+            "variants": list(self.variants),
             "text": self.text,
             "answers": self.answers,
             "times": self.times,
         }
+
+
+@dataclass
+class _Tally:
+    """How often one rubric text was shown and missed (a point) or raised (a flag)."""
+
+    variants: set[int]
+    shown: int = 0
+    times: int = 0
 
 
 def _recall(col: Collection) -> pd.DataFrame:
@@ -149,30 +160,41 @@ def _texts(cards: dict[str, Card], card_id: str, variant: int, what: str) -> tup
 
 
 def drill_habits(col: Collection, limit: int = 10) -> tuple[list[Habit], list[Habit]]:
-    """(core points most often missed, red flags most often raised), each on one drill text
-    answered at least `MIN_ANSWERS` times: a point missed in at least half of them, a flag raised
-    at least twice. Answers against a rubric the deck has since changed are left out."""
+    """(core points most often missed, red flags most often raised), each shown at least
+    `MIN_ANSWERS` times: a point missed in at least half of them, a flag raised at least twice.
+    The same text in several variants of a drill is one habit. Answers against a rubric the deck
+    has since changed are left out."""
     answers = drill_answers(col)
     if answers.empty:
         return [], []
     cards = {card.id: card for card in col.card_contents() if card.kind == CardKind.DRILL}
+    tallies: dict[tuple[str, str, str, str], _Tally] = {}
+
+    def count(key: tuple[str, str, str, str], variant: int, hit: bool) -> None:
+        tally = tallies.setdefault(key, _Tally(set()))
+        tally.variants.add(variant)
+        tally.shown += 1
+        tally.times += hit
+
+    for row in answers.itertuples(index=False):
+        card_id, domain, variant = str(row.card_id), str(row.domain), int(row.variant)
+        points = _texts(cards, card_id, variant, "points")
+        if points is None or row.total != len(points):
+            continue
+        for index, text in enumerate(points):
+            count((card_id, domain, "points", text), variant, index not in row.ticked)
+        for index, text in enumerate(_texts(cards, card_id, variant, "flags") or ()):
+            count((card_id, domain, "flags", text), variant, index in row.flags)
     missed: list[Habit] = []
     flagged: list[Habit] = []
-    for (card_id, domain, variant), group in answers.groupby(["card_id", "domain", "variant"]):
-        points = _texts(cards, str(card_id), int(variant), "points")
-        flags = _texts(cards, str(card_id), int(variant), "flags")
-        current = group[group["total"] == len(points)] if points is not None else group.iloc[0:0]
-        if points is None or len(current) < MIN_ANSWERS:
+    for (card_id, domain, what, text), tally in tallies.items():
+        if tally.shown < MIN_ANSWERS:
             continue
-        shown = len(current)
-        for index, text in enumerate(points):
-            times = shown - sum(index in ticked for ticked in current["ticked"])
-            if times / shown >= MISSED_SHARE:
-                missed.append(Habit(str(card_id), str(domain), int(variant), text, shown, times))
-        for index, text in enumerate(flags or ()):
-            times = sum(index in raised for raised in current["flags"])
-            if times >= FLAG_MIN_RAISED:
-                flagged.append(Habit(str(card_id), str(domain), int(variant), text, shown, times))
+        habit = Habit(card_id, domain, tuple(sorted(tally.variants)), text, tally.shown, tally.times)
+        if what == "points" and tally.times / tally.shown >= MISSED_SHARE:
+            missed.append(habit)
+        elif what == "flags" and tally.times >= FLAG_MIN_RAISED:
+            flagged.append(habit)
     return sorted(missed, key=_most_often)[:limit], sorted(flagged, key=_most_often)[:limit]
 
 
