@@ -62,3 +62,25 @@ def test_keyboard_focus_session_stays_in_focus(app: Flask, base_url: str, page: 
     assert page.url.endswith("/focus/weakest")
     expect(page.locator("input[name=focus]").first).to_have_value("weakest")
     assert col.history(expected.id)[-1].rating == 3
+
+
+FRAMING_FIGURES = ("Fact recall", "Drill answers", "Core coverage", "Red-flag rate", "Time vs target")
+
+
+def test_knowing_and_framing_shows_every_figure_without_scrolling_sideways(
+    app: Flask, base_url: str, page: Page
+) -> None:
+    study_history(collection_of(app))
+    page.goto(base_url + "/stats")
+    row = page.locator("table.framing tr[data-domain='alpha']")
+    expect(row.locator("td[data-label='Core coverage']")).to_have_text("53%")
+    width = page.viewport_size["width"]  # type: ignore[index]
+    for label in FRAMING_FIGURES:
+        box = row.locator(f"td[data-label='{label}']").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (label, box)
+    if page.viewport_name == "phone":  # type: ignore[attr-defined]
+        # Without the column headings, each figure carries its own label.
+        before = "cell => getComputedStyle(cell, '::before').content"
+        assert row.locator("td[data-label='Red-flag rate']").evaluate(before) == '"Red-flag rate "'
+    row.scroll_into_view_if_needed()
+    _shot(page, "stats-framing")
