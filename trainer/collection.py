@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from fsrs import Card as FsrsCard
@@ -84,6 +84,11 @@ class DeckInfo:
     def name(self) -> str:
         """The title up to its first colon ("Finance")."""
         return self.title.split(":", 1)[0].strip() or self.slug
+
+    @property
+    def file_name(self) -> str:
+        """The deck file's name without its folder ("finance.yaml")."""
+        return PurePath(self.path).name
 
     @property
     def subtitle(self) -> str:

@@ -114,3 +114,34 @@ def test_no_page_is_wider_than_the_screen(
             page.screenshot(path=str(ARTIFACTS / f"layout-{name}-{width}-{scheme}.png"), full_page=True)
         context.close()
     assert too_wide == [], too_wide
+
+
+# Tables on the page that hide columns behind a sideways scroll, with their first headers.
+HIDDEN_COLUMNS = """() => [...document.querySelectorAll("main table")]
+  .filter((table) => table.scrollWidth > table.clientWidth + 1
+    || (table.parentElement.scrollWidth > table.parentElement.clientWidth + 1))
+  .map((table) => [...table.querySelectorAll("thead th")].slice(0, 3).map((th) => th.innerText).join("|"))"""
+# The tallest row of the Decks table, in lines of its body text.
+TALLEST_DECK_ROW = """() => {
+  const lineHeight = parseFloat(getComputedStyle(document.querySelector("main")).lineHeight);
+  const rows = [...document.querySelectorAll("table.decks tbody tr")];
+  return Math.max(...rows.map((row) => row.getBoundingClientRect().height)) / lineHeight;
+}"""
+
+
+def test_a_desktop_screen_shows_every_column(app: Flask, base_url: str, browser: Browser) -> None:
+    """At 1280 px no table keeps columns out of sight behind a sideways scroll, and the Decks
+    table's rows stay a few lines tall (a deck's file path does not wrap down the row)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="America/Chicago")
+    page = context.new_page()
+    hidden = {}
+    for path in _pages(app):
+        page.goto(base_url + path)
+        page.wait_for_load_state("load")
+        if found := page.evaluate(HIDDEN_COLUMNS):
+            hidden[path] = found
+    page.goto(base_url + "/decks")
+    tallest = page.evaluate(TALLEST_DECK_ROW)
+    context.close()
+    assert hidden == {}
+    assert tallest <= 4.5

@@ -341,3 +341,16 @@ def test_secret_key_is_generated_once_and_kept(db_url: str, decks_dir: Path, tmp
         assert second.config["SECRET_KEY"] == key
     with web_app(db_url, decks_dir, tmp_path / "other") as third:
         assert third.config["SECRET_KEY"] != key
+
+
+def test_decks_page_names_files_and_decks_shortly(client: FlaskClient, decks_dir: Path) -> None:
+    """The Decks table names a deck file without its folder (the whole path on hover), and the
+    export menu lists decks by their short names, their subtitles on hover."""
+    alpha = decks_dir / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("title: Alpha", "title: 'Alpha: fraud, credit and risk'"))
+    page = client.get("/decks").get_data(as_text=True)
+    token = hidden(page, "csrf_token")
+    page = client.post("/decks/sync", data={"csrf_token": token}).get_data(as_text=True)
+    assert f'<code title="{alpha}">alpha.yaml</code>' in page
+    assert f"<code>{alpha}</code>" not in page
+    assert '<label for="export-alpha" title="Alpha: fraud, credit and risk">Alpha</label>' in page
