@@ -57,6 +57,26 @@ def test_stats_prints_a_table_and_json(runner: CliRunner, studied: str) -> None:
     assert data["readiness"] is None
 
 
+def test_stats_shows_fact_recall_beside_drill_performance(runner: CliRunner, studied: str) -> None:
+    result = runner.invoke(cli, ["--db", studied, "stats"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index("Knowing and framing (facts recalled beside drills answered):")
+    header, *rows = lines[start + 1 : start + 4]
+    assert header.split() == ["domain", "fact", "recall", "drills", "core", "red", "flag", "time/target"]
+    by_domain = {row.split()[0]: row.split()[1:] for row in rows}
+    # ops: its drill answered once, two of four core points, no red flag, no time kept.
+    assert by_domain["ops"][-4:] == ["1", "50%", "0%", "-"]
+    assert by_domain["ml"][-4:] == ["0", "-", "-", "-"]
+    data = json.loads(runner.invoke(cli, ["--db", studied, "stats", "--json"]).output)
+    framing = {row["domain"]: row for row in data["framing"]}
+    assert (framing["ops"]["drill_answers"], framing["ops"]["core_coverage"]) == (1, 0.5)
+    assert framing["ops"]["red_flag_rate"] == 0.0 and framing["ml"]["core_coverage"] is None
+    recall = framing["ops"]["recall_rate"]
+    assert by_domain["ops"][:3] == [f"{100 * recall:.0f}%", "of", str(framing["ops"]["recall_reviews"])]
+    assert data["drill_habits"] == {"missed": [], "red_flags": []}
+
+
 def test_export_csv_writes_every_review(runner: CliRunner, studied: str, tmp_path: Path) -> None:
     out = tmp_path / "reviews.csv"
     result = runner.invoke(cli, ["--db", studied, "export", "csv", str(out)])

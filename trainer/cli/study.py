@@ -58,7 +58,9 @@ def stats(obj: Context, as_json: bool) -> None:
     Columns: cards, seen (introduced), mature (stability of 21 days or more), due today,
     late (overdue), 30-day retention of review cards and its review count, mean
     retrievability now, lapses, drill rubric coverage, and the weakness rank (1 = weakest,
-    ranked so that a domain with a handful of reviews is not called weak by chance).
+    ranked so that a domain with a handful of reviews is not called weak by chance). Then,
+    per domain, fact recall beside drill performance (core points covered, answers with a
+    red flag, answer time against target) and the drill habits that repeat.
 
     \b
     Example:

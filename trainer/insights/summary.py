@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from trainer.insights.drills import drill_habits, drill_report
 from trainer.insights.readiness import readiness
 from trainer.insights.stats import log_frame, weakest_domains
 from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, weakest_evidence
@@ -46,11 +47,14 @@ def _clean(value: Any) -> Any:
 
 def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
     """Per-domain rows, the weakest domains (weakest first, and the evidence behind each rank),
-    concept and domain gaps, and
-    readiness for the interview date (None when no date is set); NaN becomes None."""
+    concept and domain gaps, readiness for the interview date (None when no date is set), and
+    knowing beside framing: per domain, fact recall beside drill performance (`framing`) and the
+    drill habits that repeat (`drill_habits`: points often missed, red flags often raised); NaN
+    becomes None."""
     report = col.domain_stats(now)
     attribution = gap_attribution(col)
     ready = readiness(col, now)
+    missed, flagged = drill_habits(col)
     return {
         "domains": [{k: _clean(v) for k, v in row.items()} for row in report.to_dict(orient="records")],
         "weakest": weakest_domains(report),
@@ -58,6 +62,13 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
         "concept_gaps": concept_gaps(attribution),
         "domain_gaps": domain_gaps(attribution),
         "readiness": ready.to_dict() if ready else None,
+        "framing": [
+            {k: _clean(v) for k, v in row.items()} for row in drill_report(col).to_dict(orient="records")
+        ],
+        "drill_habits": {
+            "missed": [habit.to_dict() for habit in missed],
+            "red_flags": [habit.to_dict() for habit in flagged],
+        },
     }
 
 
@@ -76,22 +87,54 @@ def _line(cells: list[str], widths: list[int]) -> str:
     return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
 
 
-def stats_text(summary: dict[str, Any]) -> str:
-    """A fixed-width table of the domains and a few lines on weak spots and readiness."""
-    rows = [[_cell(c, d.get(c)) for c in TABLE_COLUMNS] for d in summary["domains"]]
-    header = list(TABLE_COLUMNS.values())
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Fixed-width lines: the first column left-aligned, the others right-aligned."""
     widths = [max(len(x) for x in column) for column in zip(header, *rows, strict=True)]
-    lines = [
-        "  ".join(
-            h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
+    return [
+        "  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True)))
+        for row in [header, *rows]
     ]
-    for row in rows:
-        lines.append(
-            "  ".join(
-                v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True))
-            )
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _framing_lines(summary: dict[str, Any]) -> list[str]:
+    """Per domain, fact recall beside drill performance, then the drill habits that repeat."""
+    rows = []
+    for row in summary["framing"]:
+        drilled = row["drill_answers"] > 0
+        recall = (
+            f"{_percent(row['recall_rate'])} of {row['recall_reviews']}" if row["recall_reviews"] else "-"
         )
+        timed = row["time_vs_target"]
+        rows.append(
+            [
+                row["domain"],
+                recall,
+                str(row["drill_answers"]),
+                _percent(row["core_coverage"]) if drilled else "-",
+                _percent(row["red_flag_rate"]) if drilled else "-",
+                f"{timed:.1f}x" if drilled and timed is not None else "-",
+            ]
+        )
+    header = ["domain", "fact recall", "drills", "core", "red flag", "time/target"]
+    lines = ["Knowing and framing (facts recalled beside drills answered):", *_table(header, rows)]
+    habits = summary["drill_habits"]
+    for label, key in (("Often missed", "missed"), ("Red flag often raised", "red_flags")):
+        for habit in habits[key][:3]:
+            lines.append(
+                f"{label}: {habit['text']} ({habit['card_id']}, {habit['times']} of {habit['answers']})"
+            )
+    return lines
+
+
+def stats_text(summary: dict[str, Any]) -> str:
+    """A fixed-width table of the domains, a few lines on weak spots and readiness, and fact
+    recall beside drill performance per domain."""
+    rows = [[_cell(c, d.get(c)) for c in TABLE_COLUMNS] for d in summary["domains"]]
+    lines = _table(list(TABLE_COLUMNS.values()), rows)
     lines.append("")
     weakest = [
         f"{w['domain']} (recalled {w['recalled']} of {w['answers']}, "
@@ -115,6 +158,7 @@ def stats_text(summary: dict[str, Any]) -> str:
             f"Interview {ready['interview_date']} ({ready['days_left']} days): readiness "
             f"{100 * ready['overall']:.0f}%; target {100 * ready['target']:.0f}%: {advice}."
         )
+    lines.extend(["", *_framing_lines(summary)])
     return "\n".join(lines)
 
 
