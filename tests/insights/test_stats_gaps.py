@@ -128,6 +128,38 @@ def test_most_missed_rubric_points_come_first(
     assert missed["miss_rate"].iloc[0] == pytest.approx(1.0)
 
 
+def test_missed_points_name_the_text_each_variant_showed(
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    # The base text and variant 1 have four points each, with different texts; variant 2 has three.
+    folder = write_decks(tmp_path / "decks", {"d": [("d0", ["recall"])]}, drill="d")
+    deck = folder / "d.yaml"
+    base_points = "    points: [Prices errors, States latency, Names a baseline, Plans monitoring]\n"
+    deck.write_text(
+        deck.read_text().replace(
+            base_points,
+            base_points
+            + "    variants:\n"
+            + "      - prompt: Design it for a bank.\n        answer: A bank design.\n"
+            + "        points: [Names the regulator, Keeps reason codes, Audits drift, Plans appeals]\n"
+            + "      - prompt: Design it offline.\n        answer: An offline design.\n"
+            + "        points: [Batches scores, Sizes the nightly job, Plans a backfill]\n",
+        )
+    )
+    col = open_collection(db_url)
+    col.sync_decks([folder], now=NOW)
+    for k in range(6):  # variants 0, 1, 2, 0, 1, 2, nothing covered
+        col.answer("d-drill", Rating.Again, NOW + timedelta(days=k), points_ticked=[])
+    missed = missed_points(col)
+    # Tallies keyed by rubric length cannot tell the base's four points from variant 1's, so
+    # neither is named (as the base's texts, half of them would be variant 1's misses).
+    assert list(zip(missed["point"], missed["shown"], missed["missed"], strict=True)) == [
+        ("Batches scores", 2, 2),
+        ("Sizes the nightly job", 2, 2),
+        ("Plans a backfill", 2, 2),
+    ]
+
+
 @settings(max_examples=int(os.environ.get("TRAINER_ORACLE_EXAMPLES", "100")), deadline=None)
 @given(
     st.lists(

@@ -147,10 +147,26 @@ def domain_gaps(attribution: pd.DataFrame) -> list[str]:
     return [str(d) for d in order.index]
 
 
+def _rubrics_by_length(points: list[str], drill: dict[str, Any] | None) -> dict[int, list[str] | None]:
+    """The point texts of each rubric length a drill's base text and variants use; None for a
+    length two of them share with different texts (a tally, kept by length, cannot tell which
+    one an answer was graded against)."""
+    rubrics: dict[int, list[str] | None] = {}
+    variants = (drill or {}).get("variants") or []
+    for texts in [points, *(variant.get("points") or points for variant in variants)]:
+        if len(texts) in rubrics and rubrics[len(texts)] != texts:
+            rubrics[len(texts)] = None
+        else:
+            rubrics.setdefault(len(texts), list(texts))
+    return rubrics
+
+
 def missed_points(col: Collection, limit: int = 20, now: datetime | None = None) -> pd.DataFrame:
     """The drill rubric points missed most often: card_id, domain, point (its text), index,
-    shown (drill answers that graded it) and missed, most missed first. Answers graded
-    against a rubric of a different length (the deck has since changed) are left out."""
+    shown (drill answers that graded it) and missed, most missed first. A variant's answers are
+    named with the variant's points. Answers graded against a rubric of a length the drill no
+    longer has (the deck has since changed), or of a length two of its texts share with
+    different points, are left out."""
     columns = ["card_id", "domain", "point", "index", "shown", "missed", "miss_rate"]
     ensure_tallies(col, now or datetime.now(UTC))
     r, c = tallies.rubric_tallies, store.cards
@@ -160,16 +176,24 @@ def missed_points(col: Collection, limit: int = 20, now: datetime | None = None)
     with read_transaction(col.engine) as conn:
         rows = raw_rows(conn, query)
         ids = sorted({row[0] for row in rows})
-        cards = raw_rows(conn, select(c.c.id, c.c.deck, driver_value(c.c.points)).where(c.c.id.in_(ids)))
-    points = dict(
-        zip([card[0] for card in cards], json_values(col, [card[2] for card in cards]), strict=True)
-    )
+        cards = raw_rows(
+            conn,
+            select(c.c.id, c.c.deck, driver_value(c.c.points), driver_value(c.c.drill)).where(
+                c.c.id.in_(ids)
+            ),
+        )
+    points = json_values(col, [card[2] for card in cards])
+    drills = json_values(col, [card[3] for card in cards])
+    rubrics = {
+        card[0]: _rubrics_by_length(texts or [], drill)
+        for card, texts, drill in zip(cards, points, drills, strict=True)
+    }
     decks = {card[0]: card[1] for card in cards}
     frame = pd.DataFrame(
         [
-            (card_id, decks[card_id], points[card_id][point], point, shown, shown - ticked)
+            (card_id, decks[card_id], texts[point], point, shown, shown - ticked)
             for card_id, total, point, shown, ticked in rows
-            if len(points.get(card_id) or []) == total
+            if (texts := rubrics.get(card_id, {}).get(total)) is not None
         ],
         columns=columns[:-1],
     ).astype({"index": "int64", "shown": "int64", "missed": "int64"})
