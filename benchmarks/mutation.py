@@ -67,11 +67,21 @@ MODULES = [
     Target("trainer/storage/backup.py", ("tests/storage/test_backup.py",)),
     Target(
         "trainer/study/queue.py",
-        ("tests/study/test_study.py", "tests/study/test_today_counts.py", "tests/study/test_undo.py"),
+        (
+            "tests/study/test_study.py",
+            "tests/study/test_today_counts.py",
+            "tests/study/test_undo.py",
+            "tests/study/test_queue_rules.py",
+        ),
     ),
     Target(
         "trainer/study/scheduling.py",
-        ("tests/study/test_fsrs_oracle.py", "tests/study/test_intervals.py", "tests/study/test_study.py"),
+        (
+            "tests/study/test_fsrs_oracle.py",
+            "tests/study/test_intervals.py",
+            "tests/study/test_study.py",
+            "tests/study/test_scheduling_rules.py",
+        ),
     ),
     Target(
         "trainer/insights/weakness.py",
@@ -234,6 +244,25 @@ EQUIVALENT: dict[str, str] = {
         (
             "equivalent: fsrs only copies a card's `card_id` into the review log, which the trainer"
             " discards; scheduling never reads it"
+        ),
+    ),
+    **dict.fromkeys(
+        ["trainer.study.scheduling.x_to_fsrs__mutmut_4", "trainer.study.scheduling.x_to_fsrs__mutmut_8"],
+        (
+            "equivalent: fsrs.Card gives a card in Learning step 0 when its step is None or not given"
+            " (fsrs 6: `if self.state == State.Learning and step is None: step = 0`), so the card built"
+            " is the same"
+        ),
+    ),
+    "trainer.study.scheduling.x_to_fsrs__mutmut_7": (
+        "equivalent: State.Learning is fsrs.Card's default state, so leaving it out builds the same card"
+    ),
+    **dict.fromkeys(
+        ["trainer.study.scheduling.x_previews__mutmut_13", "trainer.study.scheduling.x_review__mutmut_19"],
+        (
+            "equivalent: `to_fsrs` uses `now` only as the due date of the card it builds, and fsrs's"
+            " `review_card` never reads a card's due (it sets it from the review time and the new"
+            " interval); with None, fsrs.Card takes the clock's time as due instead, which nothing reads"
         ),
     ),
     "trainer.study.scheduling.x_fuzz_seed__mutmut_10": (
