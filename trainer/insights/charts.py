@@ -194,38 +194,44 @@ def retention_by_domain(
     ]
     overall = float(weekly["passed"].sum() / weekly["graded"].sum())
     description = f"{title}: {100 * overall:.0f}% overall over {int(weekly['graded'].sum())} graded reviews."
+    encoding: dict[str, Any] = {
+        "x": {
+            "field": "week",
+            "type": "temporal",
+            "title": "Week",
+            "axis": {"format": "%d %b", "tickCount": 6},
+        },
+        "y": {
+            "field": "retention",
+            "type": "quantitative",
+            "title": "Retention",
+            "axis": {"format": "%"},
+            "scale": {"zero": False},
+        },
+        "color": {
+            "field": "domain",
+            "type": "nominal",
+            "title": "Domain",
+            # Ten colours repeat from the eleventh domain on: two domains would share a line colour.
+            "scale": {"scheme": "tableau10" if len(set(weekly["deck"])) <= 10 else "tableau20"},
+            "legend": {"orient": "bottom", "columns": 2},
+        },
+        "tooltip": [
+            {"field": "domain", "title": "Domain"},
+            {"field": "week", "type": "temporal", "title": "Week of", "format": "%d %b %Y"},
+            {"field": "retention", "type": "quantitative", "title": "Retention", "format": ".0%"},
+            {"field": "reviews", "type": "quantitative", "title": "Graded reviews"},
+        ],
+    }
+    # On a phone the legend's two columns cut long domain names short: one column.
+    narrow_color = {**encoding["color"], "legend": {"orient": "bottom", "columns": 1, "labelLimit": 320}}
     spec = _spec(
         description,
         values,
         height=200,
         mark={"type": "line", "point": True},
-        encoding={
-            "x": {
-                "field": "week",
-                "type": "temporal",
-                "title": "Week",
-                "axis": {"format": "%d %b", "tickCount": 6},
-            },
-            "y": {
-                "field": "retention",
-                "type": "quantitative",
-                "title": "Retention",
-                "axis": {"format": "%"},
-                "scale": {"zero": False},
-            },
-            "color": {
-                "field": "domain",
-                "type": "nominal",
-                "title": "Domain",
-                "legend": {"orient": "bottom", "columns": 2},
-            },
-            "tooltip": [
-                {"field": "domain", "title": "Domain"},
-                {"field": "week", "type": "temporal", "title": "Week of", "format": "%d %b %Y"},
-                {"field": "retention", "type": "quantitative", "title": "Retention", "format": ".0%"},
-                {"field": "reviews", "type": "quantitative", "title": "Graded reviews"},
-            ],
-        },
+        encoding=encoding,
+        usermeta={"narrow": {"encoding": {**encoding, "color": narrow_color}}},
     )
     per_domain = weekly.groupby("deck")[["graded", "passed"]].sum()
     rows = [
@@ -252,28 +258,35 @@ def concept_recall(col: Collection, now: datetime, titles: dict[str, str] | None
     description = (
         f"{title}: {len(cells)} cells; the weakest is {concept} in {names.get(str(domain), domain)}."
     )
-    spec = _spec(
-        description,
-        values,
-        height={"step": 22},
-        mark={"type": "rect"},
-        encoding={
-            "x": {"field": "concept", "type": "nominal", "title": None, "axis": {"labelAngle": -50}},
-            "y": {"field": "domain", "type": "nominal", "title": None},
-            "color": {
-                "field": "recall",
-                "type": "quantitative",
-                "title": "Recall",
-                "scale": {"scheme": "redyellowgreen", "domain": [0, 1]},
-                "legend": {"format": "%"},
-            },
-            "tooltip": [
-                {"field": "domain", "title": "Domain"},
-                {"field": "concept", "title": "Concept"},
-                {"field": "recall", "type": "quantitative", "title": "Predicted recall", "format": ".0%"},
-            ],
+    encoding: dict[str, Any] = {
+        "x": {"field": "concept", "type": "nominal", "title": None, "axis": {"labelAngle": -50}},
+        "y": {"field": "domain", "type": "nominal", "title": None},
+        "color": {
+            "field": "recall",
+            "type": "quantitative",
+            "title": "Recall",
+            "scale": {"scheme": "redyellowgreen", "domain": [0, 1]},
+            "legend": {"format": "%"},
         },
-    )
+        "tooltip": [
+            {"field": "domain", "title": "Domain"},
+            {"field": "concept", "title": "Concept"},
+            {"field": "recall", "type": "quantitative", "title": "Predicted recall", "format": ".0%"},
+        ],
+    }
+    # On a phone, dozens of concept names side by side overlap: concepts go down the side, one
+    # row each, and the few domains across, with the legend below.
+    narrow = {
+        "height": {"step": 16},
+        "encoding": {
+            **encoding,
+            "x": {"field": "domain", "type": "nominal", "title": None, "axis": {"labelAngle": -60}},
+            "y": {"field": "concept", "type": "nominal", "title": None},
+            "color": {**encoding["color"], "legend": {"format": "%", "orient": "bottom"}},
+        },
+    }
+    spec = _spec(description, values, height={"step": 22}, mark={"type": "rect"}, encoding=encoding)
+    spec["usermeta"] = {"narrow": narrow}
     rows = [(names.get(str(d), str(d)), str(c), f"{100 * v:.0f}%") for (d, c), v in weakest.items()]
     return Chart("concepts", title, description, spec, "", ("Domain", "Concept", "Recall"), rows)
 

@@ -4,6 +4,8 @@
 
 (function () {
   const views = [];
+  // A spec may carry a narrow-screen variant (usermeta.narrow) that replaces its top-level parts.
+  const narrowScreen = window.matchMedia("(max-width: 40rem)");
 
   function colour(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -34,7 +36,10 @@
       const source = figure.querySelector("script[type='application/json']");
       const target = figure.querySelector(".chart-view");
       if (!source || !target) return;
-      const spec = JSON.parse(source.textContent);
+      let spec = JSON.parse(source.textContent);
+      if (narrowScreen.matches && spec.usermeta && spec.usermeta.narrow) {
+        spec = Object.assign({}, spec, spec.usermeta.narrow);
+      }
       spec.config = theme();
       vegaEmbed(target, spec, {
         actions: false, renderer: "svg", ast: true, defaultStyle: false,
@@ -51,4 +56,5 @@
 
   document.addEventListener("DOMContentLoaded", draw);
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", draw);
+  narrowScreen.addEventListener("change", draw);
 })();
