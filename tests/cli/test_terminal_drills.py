@@ -3,6 +3,7 @@ weighted rubric with its explained suggestion, follow-ups, and the next variant 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +28,12 @@ def _trainer(db: str, decks: Path) -> pexpect.spawn:
         "--domain",
         "drills",
     ]
-    return pexpect.spawn(sys.executable, args, encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200))
+    # The width is given as COLUMNS too: importing readline (as pytest does) puts COLUMNS=80 in
+    # this process's environment, and the child would wrap its lines to that, not to the pty's.
+    env = {**os.environ, "COLUMNS": "200", "LINES": "50"}
+    return pexpect.spawn(
+        sys.executable, args, encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200), env=env
+    )
 
 
 def test_a_framing_drill_in_the_terminal(drill_decks_dir: Path, sqlite_url: str) -> None:
