@@ -107,3 +107,29 @@ def test_a_story_drill_in_the_terminal_keeps_the_story(drill_decks_dir: Path, sq
     with Collection.open(sqlite_url) as col:
         assert col.story("d-story") == "I owned the routing model; misroutes fell by a third."
         assert col.history() == []
+
+
+def test_a_written_story_can_be_rewritten_in_the_terminal(drill_decks_dir: Path, sqlite_url: str) -> None:
+    with Collection.open(sqlite_url) as col:
+        col.sync_decks([drill_decks_dir], now=NOW)
+        for other in ("d-framing", "d-design"):
+            col.suspend(other)
+        col.save_story("d-story", "A first draft.")
+    child = _trainer(sqlite_url, drill_decks_dir)
+    child.expect_exact("story · aim for 3:00")
+    child.send(" ")
+    child.expect_exact("A first draft.")
+    child.expect_exact("w: rewrite your story now")
+    child.send("w")
+    child.expect_exact("Your story:")
+    child.sendline("I led the triage model; alerts per nurse fell from 40 to 12 (ward audit).")
+    child.expect_exact("Your story was saved.")
+    child.expect_exact("Core points covered")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    with Collection.open(sqlite_url) as col:
+        assert (
+            col.story("d-story")
+            == "I led the triage model; alerts per nurse fell from 40 to 12 (ward audit)."
+        )

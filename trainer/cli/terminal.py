@@ -218,8 +218,9 @@ def _loop(
         suggestion: Rating | None = None
         if is_drill:
             _drill_back(col, study, typed, echo)
-            if card.drill_style == DrillStyle.STORY and col.story(card.id) is None:
-                echo(click.style("w: write your story now   any other key: go on", dim=True))
+            if card.drill_style == DrillStyle.STORY:
+                verb = "write" if col.story(card.id) is None else "rewrite"
+                echo(click.style(f"w: {verb} your story now   any other key: go on", dim=True))
                 if getchar() in ("w", "W"):
                     col.save_story(card.id, click.prompt("Your story"))
                     echo("Your story was saved.")
