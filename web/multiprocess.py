@@ -127,6 +127,9 @@ def serve_with_gunicorn(
         # user, and its shutdown holds the master back for seconds; nothing here uses it.
         "control_socket_disable": True,
         "accesslog": None,
+        # The app alone decides what to believe of X-Forwarded-* (PROXY_FIX, from --proxies):
+        # by default gunicorn takes X-Forwarded-Proto from any loopback peer as https.
+        "forwarded_allow_ips": "",
         "post_fork": post_fork,
         "worker_exit": worker_exit,
     }

@@ -9,6 +9,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
+
 from tests.cli.test_serve import start, stop
 from tests.conftest import NOW
 from trainer import Collection
@@ -71,11 +73,15 @@ def test_proxies_makes_cookies_secure_and_throttles_each_client_apart(tmp_path: 
         stop(server, signal.SIGINT)
 
 
-def test_without_proxies_forwarded_headers_are_ignored(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_without_proxies_forwarded_headers_are_ignored(tmp_path: Path, workers: str) -> None:
+    # gunicorn (--workers 2) believes X-Forwarded-Proto from loopback peers unless told not to.
     url = _accounts_db(tmp_path)
-    server, port = start(url, tmp_path / "home", "--accounts")
+    server, port = start(url, tmp_path / "home", "--accounts", "--workers", workers)
     try:
-        assert "Secure" not in _get(port, "/login", {"X-Forwarded-Proto": "https"}).headers["Set-Cookie"]
+        claimed = _get(port, "/login", {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"})
+        assert "Secure" not in claimed.headers["Set-Cookie"]
+        assert "Strict-Transport-Security" not in claimed.headers
     finally:
         stop(server, signal.SIGINT)
 
