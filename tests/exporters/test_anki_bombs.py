@@ -11,11 +11,13 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import genanki
 import pytest
 import zstandard
 
 from exporters.anki_package import MAX_COLLECTION_BYTES
 from tests.conftest import FIXTURE_DECKS
+from trainer.storage.paths import bundled_decks
 
 CHUNK = bytes(16 << 20)
 # A Python process importing packages needs well under this; a bomb inflated in memory does not.
@@ -138,3 +140,52 @@ def test_peak_memory_is_the_childs_own_not_the_parents(tmp_path: Path, empty_dec
 
     assert len(ballast) > MEMORY_CEILING and code != 0, output
     assert 10 << 20 < peak < MEMORY_CEILING, f"peak memory {peak >> 20} MiB"
+
+
+PIXEL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _package_with_image(target: Path, image: bytes | None) -> None:
+    """A Basic note showing pic.png, whose media entry is `image` or 512 MiB of deflated zeros."""
+    folder = target.parent / f"{target.stem}-media"
+    folder.mkdir()
+    (folder / "pic.png").write_bytes(PIXEL_PNG)
+    deck = genanki.Deck(2_000_000_123, "Pictures")
+    fields = ['What is shown? <img src="pic.png">', "one pixel"]
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=fields, guid="pixel"))
+    package = genanki.Package(deck, media_files=[str(folder / "pic.png")])
+    small = target.parent / f"{target.stem}-small.apkg"
+    package.write_to_file(str(small))
+    with zipfile.ZipFile(small) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in source.namelist():
+            if name != "0" or image is not None:
+                out.writestr(name, source.read(name) if name != "0" else image or b"")
+                continue
+            with out.open("0", "w", force_zip64=True) as entry:
+                for _ in range(32):
+                    entry.write(CHUNK)
+
+
+@pytest.mark.parametrize(
+    "image", [None, _zstd_of(b"\x89PNG", 512 << 20), PIXEL_PNG], ids=["deflated", "zstd", "small"]
+)
+def test_an_image_that_inflates_past_its_cap_is_left_out(image: bytes | None, tmp_path: Path) -> None:
+    # The bundled concepts hold the one an imported card without a concept is given.
+    empty_decks = tmp_path / "decks"
+    empty_decks.mkdir()
+    shutil.copy(bundled_decks() / "concepts.yaml", empty_decks / "concepts.yaml")
+    package = tmp_path / "pictures.apkg"
+    _package_with_image(package, image)
+    assert package.stat().st_size < 2 << 20
+
+    code, output, peak = _run_import(package, empty_decks, tmp_path / "home")
+
+    assert code == 0, output
+    kept = sorted(p.name for p in (empty_decks / "media").glob("*")) if image == PIXEL_PNG else []
+    assert ("1 cards, 1 images" if kept else "1 cards, 0 images") in output, output
+    assert kept == (["pic.png"] if image == PIXEL_PNG else [])
+    assert not (empty_decks / "media").exists() or image == PIXEL_PNG
+    assert peak < MEMORY_CEILING, f"peak memory {peak >> 20} MiB"
