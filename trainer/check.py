@@ -3,9 +3,10 @@
 Checks: SQLite's own integrity check; every card state against its review log (each row's
 `before` is the previous row's `after`, the state equals the last `after`, and each `after`
 equals a replay of the rating with `trainer.study.scheduling.review`); orphans; impossible values; and
-the derived `queue`, `deck` and `position` columns; the search index against the cards. Repairs
-only rewrite derived or logged data (the queue from the state, the state from the last logged
-`after`, a missing state, the search index from the cards), after a backup of a SQLite file.
+the derived `queue`, `deck` and `position` columns; the search index against the cards; each
+learner's saved settings. Repairs only rewrite derived or logged data (the queue from the state,
+the state from the last logged `after`, a missing state, the search index from the cards) and
+put invalid settings back to their defaults, after a backup of a SQLite file.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from fsrs import Rating
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DatabaseError
 
-from trainer.errors import SettingsError
 from trainer.model import CardState, Memory, Queue
+from trainer.settings import Settings
 from trainer.storage import backup, fulltext, learners, store
 from trainer.storage.database import is_sqlite, read_transaction, write_transaction
+from trainer.storage.schema import utcnow
 from trainer.study import scheduling
 
 SCHEDULING_FIELDS = (
@@ -77,9 +79,10 @@ class _Repairs:
     states: list[tuple[int, str, Memory]] = field(default_factory=list)
     missing: list[tuple[int, str, Memory | None]] = field(default_factory=list)
     search_index: bool = False
+    settings: list[tuple[int, Settings, list[str]]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.states or self.queues or self.missing or self.search_index)
+        return bool(self.states or self.queues or self.missing or self.search_index or self.settings)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -175,17 +178,21 @@ def _check_chain(key: tuple[int, str], rows: list[Any], settings: Any, report: C
     return previous if rows else None
 
 
-def _learner_settings(conn: Connection, learner_ids: list[int], report: CheckReport) -> dict[int, Any]:
-    """Each learner's saved settings; settings that fail validation are reported (and that
-    learner's reviews are not replayed)."""
+def _learner_settings(
+    conn: Connection, learner_ids: list[int], report: CheckReport, repairs: _Repairs
+) -> dict[int, Any]:
+    """Each learner's saved settings; settings that fail validation are reported, to be put
+    back to their defaults by a repair (until then that learner's reviews are not replayed)."""
     found = {}
     for learner_id in learner_ids:
-        try:
-            found[learner_id] = learners.load_settings(conn, learner_id)
-        except SettingsError as exc:
-            for problem in exc.problems:
-                message = f"learner {learner_id}: setting {problem.field} {problem.message}"
-                report.problems.append(Problem("settings", message, learner_id))
+        settings, problems = learners.saved_settings(conn, learner_id)
+        if not problems:
+            found[learner_id] = settings
+            continue
+        for problem in problems:
+            message = f"learner {learner_id}: setting {problem.field} {problem.message}"
+            report.problems.append(Problem("settings", message, learner_id, repairable=True))
+        repairs.settings.append((learner_id, settings, sorted({p.field or "" for p in problems})))
     return found
 
 
@@ -211,7 +218,7 @@ def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport
         )
     }
     learner_ids = list(conn.execute(select(store.learners.c.id)).scalars())
-    settings = _learner_settings(conn, learner_ids, report)
+    settings = _learner_settings(conn, learner_ids, report, repairs)
     if not replay:
         settings = {}
     chains = _logs_by_card(conn)
@@ -296,7 +303,15 @@ def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport
     return report, repairs
 
 
-def _apply(conn: Connection, repairs: _Repairs, report: CheckReport) -> None:
+def _apply(conn: Connection, repairs: _Repairs, report: CheckReport, now: datetime | None) -> None:
+    for learner_id, settings, names in repairs.settings:
+        learners.save_settings(conn, learner_id, settings, now or utcnow())
+        which = (
+            f"setting {names[0]} put back to its default"
+            if len(names) == 1
+            else (f"settings {', '.join(names)} put back to their defaults")
+        )
+        report.repairs.append(f"learner {learner_id}: {which}")
     cards = {
         row.id: row
         for row in conn.execute(
@@ -348,7 +363,7 @@ def check_database(engine: Engine, *, repair: bool = False, now: datetime | None
     if is_sqlite(engine):
         report.backup = backup.backup_engine(engine, "pre-repair", now)
     with write_transaction(engine) as conn:
-        _apply(conn, repairs, report)
+        _apply(conn, repairs, report, now)
     return report
 
 

@@ -62,6 +62,19 @@ class Settings:
             data = {**data, "timezone_confirmed": chosen}
         return cls().updated(**data)
 
+    @classmethod
+    def from_saved(cls, data: dict[str, Any]) -> tuple[Settings, list[Problem]]:
+        """Saved settings read back with each field that fails validation at its default, and
+        the problems found (none when `data` is valid)."""
+        try:
+            return cls.from_dict(data), []
+        except SettingsError as exc:
+            bad = {problem.field for problem in exc.problems}
+            try:
+                return cls.from_dict({k: v for k, v in data.items() if k not in bad}), exc.problems
+            except SettingsError:
+                return cls(), exc.problems
+
     def updated(self, **changes: Any) -> Settings:
         """A copy with `changes` applied, each coerced and the whole validated.
 

@@ -103,6 +103,10 @@ def timezone_prompt() -> dict[str, Any]:
     """`timezone_prompt`: the learner's current time zone while they have not answered the
     prompt that offers the browser's, else None."""
     col = _learner_collection()
-    if col is None or col.settings.timezone_confirmed:
+    try:
+        if col is None or col.settings.timezone_confirmed:
+            return {"timezone_prompt": None}
+    except SettingsError:
+        # Saved settings that no longer validate: the error page naming them is shown instead.
         return {"timezone_prompt": None}
     return {"timezone_prompt": col.settings.timezone}

@@ -55,3 +55,32 @@ def test_check_reports_settings_that_are_not_valid(
     assert result.exit_code == 1, result.output
     assert f"[settings] learner 1: setting {name}" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("learning_steps", [1.0, float("nan")]), ("interview_date", "9999-12-31")]
+)
+def test_settings_saved_invalid_are_a_clear_error_until_check_repair_resets_them(
+    name: str, value: object, app: Flask, db_url: str
+) -> None:
+    if name == "learning_steps" and not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's JSON type cannot hold NaN")
+    col = collection_of(app)
+    col.configure(now=NOW, new_per_day=7)
+    saved = {**col.settings.to_dict(), name: value}
+    with col.engine.begin() as conn:
+        generation = store.learner_settings.c.generation + 1
+        conn.execute(update(store.learner_settings).values(data=saved, generation=generation))
+    client = app.test_client()
+    for url in PAGES:
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "trainer check --repair" in response.get_data(as_text=True), url
+
+    result = CliRunner().invoke(cli, ["--db", db_url, "check", "--repair"])
+
+    assert f"learner 1: setting {name} put back to its default" in result.output, result.output
+    for url in PAGES:
+        assert client.get(url).status_code == 200, url
+    confirmed = col.settings.timezone_confirmed
+    assert col.settings == Settings().updated(new_per_day=7, timezone_confirmed=confirmed)

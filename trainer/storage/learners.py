@@ -16,6 +16,7 @@ from sqlalchemy import (
     update,
 )
 
+from trainer.errors import Problem, SettingsError
 from trainer.model import Memory, Queue
 from trainer.settings import Settings
 from trainer.storage.driver import Driver
@@ -24,6 +25,10 @@ from trainer.storage.store import cards, learner_settings, learners, memory_valu
 
 decks: Table = DeckRow.__table__  # type: ignore[assignment]
 _SETTINGS = "SELECT data FROM learner_settings WHERE learner_id = :learner"
+INVALID_SAVED_SETTINGS = (
+    "the saved settings are invalid (saved by an older version, or edited by hand): "
+    "`trainer check --repair` puts each invalid one back to its default"
+)
 
 
 def add_states_for_cards(conn: Connection, card_rows: list[dict[str, Any]]) -> None:
@@ -102,7 +107,26 @@ def load_settings(conn: Connection | Driver, learner_id: int) -> Settings:
         # SQLite hands JSON back as text (written by SQLAlchemy's `json.dumps`, NaN included);
         # psycopg has already decoded it.
         data = json.loads(data)
-    return Settings.from_dict(data) if data else Settings()
+    return _valid(data)
+
+
+def saved_settings(conn: Connection | Driver, learner_id: int) -> tuple[Settings, list[Problem]]:
+    """The learner's saved settings with every field that fails validation at its default, and
+    the problems found in them (see `Settings.from_saved`)."""
+    row = Driver.of(conn).one(_SETTINGS, {"learner": learner_id})
+    data = row[0] if row is not None else None
+    if isinstance(data, str | bytes):
+        data = json.loads(data)
+    return Settings.from_saved(data) if data else (Settings(), [])
+
+
+def _valid(data: dict[str, Any] | None) -> Settings:
+    if not data:
+        return Settings()
+    try:
+        return Settings.from_dict(data)
+    except SettingsError as exc:
+        raise SettingsError(INVALID_SAVED_SETTINGS, exc.problems) from None
 
 
 def settings_and_generation(
@@ -117,7 +141,7 @@ def settings_and_generation(
     row = conn.execute(query.with_for_update() if for_update else query).first()
     if row is None:
         return Settings(), 0
-    return (Settings.from_dict(row.data) if row.data else Settings()), int(row.generation)
+    return _valid(row.data), int(row.generation)
 
 
 def save_settings(conn: Connection, learner_id: int, settings: Settings, now: datetime) -> None:
