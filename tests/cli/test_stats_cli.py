@@ -12,10 +12,12 @@ from click.testing import CliRunner
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from tests.conftest import assert_clean_error
+from tests.insights.test_drill_stats import know_alpha_and_drill_it
 from tests.insights.test_optimize import simulated_collection
 from tests.insights.test_stats import NOW, graduate, review_days, write_decks
 from trainer import Collection
 from trainer.cli import cli
+from trainer.insights.stats import MIN_EVIDENCE
 
 
 @pytest.fixture
@@ -75,6 +77,23 @@ def test_stats_shows_fact_recall_beside_drill_performance(runner: CliRunner, stu
     recall = framing["ops"]["recall_rate"]
     assert by_domain["ops"][:3] == [f"{100 * recall:.0f}%", "of", str(framing["ops"]["recall_reviews"])]
     assert data["drill_habits"] == {"missed": [], "red_flags": []}
+
+
+def test_stats_names_a_domain_known_but_badly_framed(
+    runner: CliRunner, sqlite_url: str, decks_dir: Path, open_collection: Callable[..., Collection]
+) -> None:
+    col = open_collection(sqlite_url)
+    col.sync_decks([decks_dir], now=NOW)
+    know_alpha_and_drill_it(col, MIN_EVIDENCE, MIN_EVIDENCE, [0])
+    col.close()
+    result = runner.invoke(cli, ["--db", sqlite_url, "stats"])
+    assert result.exit_code == 0, result.output
+    line = (
+        "Knows the facts, frames the answers badly: alpha (facts 100% recalled, 25% of core points covered)"
+    )
+    assert line in result.output.splitlines()
+    data = json.loads(runner.invoke(cli, ["--db", sqlite_url, "stats", "--json"]).output)
+    assert data["framing_gaps"] == [{"domain": "alpha", "recall_rate": 1.0, "core_coverage": 0.25}]
 
 
 def test_export_csv_writes_every_review(runner: CliRunner, studied: str, tmp_path: Path) -> None:

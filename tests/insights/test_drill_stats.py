@@ -9,10 +9,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import NOW
 from tests.web.support import collection_of, web_app
 from trainer import Collection, DrillAnswer, Rating
-from trainer.insights.drills import drill_habits, drill_report
+from trainer.insights.drills import drill_habits, drill_report, framing_gaps
+from trainer.insights.stats import MIN_EVIDENCE
 
 
 def _answer_design(col: Collection, minute: int, ticked: list[int], seconds: int) -> None:
@@ -114,3 +117,46 @@ def test_the_stats_page_shows_framing_beside_recall(
     row = re.search(r'<tr data-domain="drills">(.*?)</tr>', page, re.S)
     assert row is not None and "33%" in row.group(1)
     assert "Misses: Three" in page and "3 of 3" in page
+
+
+def know_alpha_and_drill_it(
+    col: Collection, fact_reviews: int, drill_answers: int, ticked: list[int]
+) -> None:
+    """a-fact answered Good `fact_reviews` times in review (after an Easy first answer), and
+    a-drill answered `drill_answers` times covering `ticked` of its four core points."""
+    moment = NOW
+    for rating in [Rating.Easy] + [Rating.Good] * fact_reviews:
+        col.answer("a-fact", rating, now=moment)
+        moment = col.card("a-fact").memory.due or moment
+    for minute in range(drill_answers):
+        col.answer("a-drill", Rating.Hard, now=NOW + timedelta(minutes=minute), points_ticked=ticked)
+
+
+@pytest.mark.parametrize(
+    ("fact_reviews", "drill_answers", "ticked", "named"),
+    [
+        (MIN_EVIDENCE, MIN_EVIDENCE, [0], True),  # facts all recalled, a quarter of the core points
+        (MIN_EVIDENCE, MIN_EVIDENCE, [0, 1, 2], True),  # three quarters: still 25 points below
+        (MIN_EVIDENCE, MIN_EVIDENCE, [0, 1, 2, 3], False),  # frames as well as it knows
+        (MIN_EVIDENCE - 1, MIN_EVIDENCE, [0], False),  # too few fact answers to say
+        (MIN_EVIDENCE, MIN_EVIDENCE - 1, [0], False),  # too few drill answers to say
+    ],
+)
+def test_a_domain_known_but_badly_framed_is_named_on_enough_answers(
+    col: Collection, fact_reviews: int, drill_answers: int, ticked: list[int], named: bool
+) -> None:
+    know_alpha_and_drill_it(col, fact_reviews, drill_answers, ticked)
+    expected = [{"domain": "alpha", "recall_rate": 1.0, "core_coverage": len(ticked) / 4}]
+    assert framing_gaps(drill_report(col)) == (expected if named else [])
+
+
+def test_the_stats_page_says_which_domain_is_known_but_badly_framed(
+    sqlite_url: str, decks_dir: Path, tmp_path: Path
+) -> None:
+    with web_app(sqlite_url, decks_dir, tmp_path / "data") as app:
+        know_alpha_and_drill_it(collection_of(app), MIN_EVIDENCE, MIN_EVIDENCE, [0])
+        page = app.test_client().get("/stats").get_data(as_text=True)
+    assert (
+        "You know Alpha's facts (100% recalled) but frame its answers badly (25% of core points covered)."
+        in page
+    )

@@ -2,11 +2,12 @@
 drill habits that repeat.
 
 A learner can know a domain's facts and still frame its answers badly; this report shows both
-side by side. Drill performance is core coverage (the share of core points covered), the red-flag
-rate (answers with at least one red flag) and answer time against the drill's target. A core point
-is called "often missed", and a red flag "frequent", only after it has been shown `MIN_ANSWERS`
-times, so one bad day is not reported as a pattern. A point or flag that several variants of a
-drill share is one habit, counted over every answer that showed it.
+side by side, and names such a domain once both rest on enough answers. Drill performance is core
+coverage (the share of core points covered), the red-flag rate (answers with at least one red
+flag) and answer time against the drill's target. A core point is called "often missed", and a red
+flag "frequent", only after it has been shown `MIN_ANSWERS` times, so one bad day is not reported
+as a pattern. A point or flag that several variants of a drill share is one habit, counted over
+every answer that showed it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import select
 
-from trainer.insights.stats import driver_value, json_values
+from trainer.insights.stats import MIN_EVIDENCE, driver_value, json_values
 from trainer.model import Card, CardKind, CardState, Rating
 from trainer.storage import store
 from trainer.storage.database import read_transaction
@@ -29,6 +30,8 @@ MIN_ANSWERS = 3
 MISSED_SHARE = 0.5
 FLAG_MIN_RAISED = 2
 OVER_TARGET = 1.5
+# Fact recall this far above core coverage names a domain as known but badly framed.
+FRAMING_GAP = 0.2
 COLUMNS = [
     "domain",
     "recall_reviews",
@@ -149,6 +152,24 @@ def drill_report(col: Collection) -> pd.DataFrame:
     for name in ("recall_reviews", "drill_answers"):
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(int)
     return frame
+
+
+def framing_gaps(report: pd.DataFrame) -> list[dict[str, Any]]:
+    """The domains of a `drill_report` whose facts the learner knows but whose drills they frame
+    badly: at least `MIN_EVIDENCE` graded fact answers and as many drill answers, and core
+    coverage at least `FRAMING_GAP` below fact recall. Widest gap first, each as `domain`,
+    `recall_rate` and `core_coverage`."""
+    enough = report[(report["recall_reviews"] >= MIN_EVIDENCE) & (report["drill_answers"] >= MIN_EVIDENCE)]
+    gaps = enough.assign(gap=enough["recall_rate"] - enough["core_coverage"])
+    named = gaps[gaps["gap"] >= FRAMING_GAP].sort_values(["gap", "domain"], ascending=[False, True])
+    return [
+        {
+            "domain": str(row.domain),
+            "recall_rate": float(row.recall_rate),
+            "core_coverage": float(row.core_coverage),
+        }
+        for row in named.itertuples()
+    ]
 
 
 def _texts(cards: dict[str, Card], card_id: str, variant: int, what: str) -> tuple[str, ...] | None:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from trainer.insights.drills import drill_habits, drill_report
+from trainer.insights.drills import drill_habits, drill_report, framing_gaps
 from trainer.insights.readiness import readiness
 from trainer.insights.stats import log_frame, weakest_domains
 from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, weakest_evidence
@@ -49,12 +49,13 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
     """Per-domain rows, the weakest domains (weakest first, and the evidence behind each rank),
     concept and domain gaps, readiness for the interview date (None when no date is set), and
     knowing beside framing: per domain, fact recall beside drill performance (`framing`) and the
-    drill habits that repeat (`drill_habits`: points often missed, red flags often raised); NaN
-    becomes None."""
+    drill habits that repeat (`drill_habits`: points often missed, red flags often raised) and
+    the domains known but badly framed (`framing_gaps`); NaN becomes None."""
     report = col.domain_stats(now)
     attribution = gap_attribution(col)
     ready = readiness(col, now)
     missed, flagged = drill_habits(col)
+    framing = drill_report(col)
     return {
         "domains": [{k: _clean(v) for k, v in row.items()} for row in report.to_dict(orient="records")],
         "weakest": weakest_domains(report),
@@ -62,9 +63,8 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
         "concept_gaps": concept_gaps(attribution),
         "domain_gaps": domain_gaps(attribution),
         "readiness": ready.to_dict() if ready else None,
-        "framing": [
-            {k: _clean(v) for k, v in row.items()} for row in drill_report(col).to_dict(orient="records")
-        ],
+        "framing": [{k: _clean(v) for k, v in row.items()} for row in framing.to_dict(orient="records")],
+        "framing_gaps": framing_gaps(framing),
         "drill_habits": {
             "missed": [habit.to_dict() for habit in missed],
             "red_flags": [habit.to_dict() for habit in flagged],
@@ -121,6 +121,12 @@ def _framing_lines(summary: dict[str, Any]) -> list[str]:
         )
     header = ["domain", "fact recall", "drills", "core", "red flag", "time/target"]
     lines = ["Knowing and framing (facts recalled beside drills answered):", *_table(header, rows)]
+    for gap in summary["framing_gaps"]:
+        recall, coverage = _percent(gap["recall_rate"]), _percent(gap["core_coverage"])
+        lines.append(
+            f"Knows the facts, frames the answers badly: {gap['domain']} (facts {recall} recalled,"
+            f" {coverage} of core points covered)"
+        )
     habits = summary["drill_habits"]
     for label, key in (("Often missed", "missed"), ("Red flag often raised", "red_flags")):
         for habit in habits[key][:3]:
