@@ -11,6 +11,7 @@ from trainer import CardKind, DeckError
 from trainer.decks.browse import CardQuery, DueFilter, StateFilter, deck_counts, search_cards
 from trainer.decks.render import card_snippet
 from trainer.insights.charts import forgetting_curve
+from trainer.study.feedback import SUSPENDED, UNSUSPENDED
 from trainer.study.scheduling import format_interval
 
 from .apispec import validate
@@ -102,7 +103,7 @@ def toggle_suspend(card_id: str) -> Response:
         SuspendRequest, {**request.form.to_dict(), "card_id": card_id}, strict=False
     )
     collection().suspend(card_id, suspended=posted.suspended)
-    flash(f"{'Suspended' if posted.suspended else 'Unsuspended'} {card_id}.")
+    flash(SUSPENDED if posted.suspended else UNSUSPENDED)
     return redirect(url_for("library.card", card_id=card_id), code=303)
 
 

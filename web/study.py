@@ -12,7 +12,7 @@ from trainer import Conflict, DrillAnswer, NothingToUndo, StudyCard
 from trainer.errors import Problem
 from trainer.insights.focus import MODES as FOCUS_MODES
 from trainer.study.estimates import estimate_day
-from trainer.study.feedback import answer_feedback
+from trainer.study.feedback import SUSPENDED, answer_feedback
 
 from .apispec import RequestError, validate
 from .context import collection, now
@@ -249,7 +249,7 @@ def suspend() -> Response:
     """Take the card out of every queue."""
     posted: CardRequest = validate(CardRequest, request.form.to_dict(), strict=False)
     collection().suspend(posted.card_id, now=now())
-    flash(f"Suspended {posted.card_id}.")
+    flash(SUSPENDED)
     return redirect(_review_url(_domain()), code=303)
 
 
@@ -258,5 +258,5 @@ def bury() -> Response:
     """Hide the card until tomorrow."""
     posted: CardRequest = validate(CardRequest, request.form.to_dict(), strict=False)
     collection().bury(posted.card_id, now=now())
-    flash(f"Buried {posted.card_id} until tomorrow.")
+    flash("Buried until tomorrow.")
     return redirect(_review_url(_domain()), code=303)

@@ -92,7 +92,8 @@ def test_review_driven_by_keystrokes(runner: CliRunner, decks_dir: Path, sqlite_
     assert "How rare is fraud?" in result.output
     assert "Well under 1% of transactions." in result.output
     assert "3 Good (10m)" in result.output
-    assert "Undid the last answer (b-one)" in result.output
+    assert "Good: back in 10 minutes." in result.output and "Easy: back in " in result.output
+    assert "Undid your last answer." in result.output and "b-one" not in result.output
     with Collection.open(sqlite_url) as col:
         history = col.history()
     assert [(e.card_id, int(e.rating)) for e in history] == [("a-fact", 3)]
@@ -106,8 +107,8 @@ def test_review_undo_brings_the_card_back_and_uncounts_it(
         cli, ["--db", sqlite_url, "review", "--decks", str(decks_dir)], input=" 3" + "u" + "q"
     )
     assert result.exit_code == 0, result.output
-    assert "Undid the last answer (a-fact)." in result.output
-    after_undo = result.output.split("Undid the last answer")[1]
+    assert "Undid your last answer." in result.output
+    after_undo = result.output.split("Undid your last answer.")[1]
     assert "[alpha] fact" in after_undo and "How rare is fraud?" in after_undo
     assert "Answered 0 card(s)." in result.output
 
@@ -122,7 +123,8 @@ def test_review_undo_touches_only_this_session(runner: CliRunner, decks_dir: Pat
     )
     assert result.exit_code == 0, result.output
     assert "Nothing to undo in this session." in result.output
-    assert "Undid the suspend of a-fact." in result.output
+    assert "Suspended: this card stays out of your reviews until you unsuspend it." in result.output
+    assert "Undid the suspend: the card is back in your reviews." in result.output
     with Collection.open(sqlite_url) as col:
         assert [e.card_id for e in col.history()] == ["b-three"]
         assert not col.card("a-fact").memory.suspended

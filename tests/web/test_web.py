@@ -171,7 +171,7 @@ def test_undo_shows_the_undone_card_at_once(app: Flask, client: FlaskClient) -> 
         client.post("/review/answer", data=_answer_form(page, "4"))
     assert [e.card_id for e in collection_of(app).history()] == ["a-fact", "b-one", "a-drill", "b-two"]
     page = text_of(client.post("/review/undo", data={"csrf_token": token}, follow_redirects=True))
-    assert "Undid the last answer (b-two)." in page
+    assert "Undid your last answer." in page
     assert hidden(page, "card_id") == "b-two"
 
 
@@ -179,9 +179,11 @@ def test_undo_after_suspend_restores_the_card_not_an_older_answer(app: Flask, cl
     col = collection_of(app)
     col.answer("b-two", Rating.Good, col.day().now)
     token = csrf_token(client)
-    client.post("/review/suspend", data={"csrf_token": token, "card_id": "a-fact"})
+    suspended = client.post("/review/suspend", data={"csrf_token": token, "card_id": "a-fact"})
+    page = text_of(client.get(suspended.headers["Location"]))
+    assert "Suspended: this card stays out of your reviews until you unsuspend it." in page
     page = text_of(client.post("/review/undo", data={"csrf_token": token}, follow_redirects=True))
-    assert "Undid the suspend of a-fact." in page
+    assert "Undid the suspend: the card is back in your reviews." in page
     assert hidden(page, "card_id") == "a-fact"
     assert [e.card_id for e in col.history()] == ["b-two"]
     assert not col.card("a-fact").memory.suspended
@@ -354,3 +356,23 @@ def test_decks_page_names_files_and_decks_shortly(client: FlaskClient, decks_dir
     assert f'<code title="{alpha}">alpha.yaml</code>' in page
     assert f"<code>{alpha}</code>" not in page
     assert '<label for="export-alpha" title="Alpha: fraud, credit and risk">Alpha</label>' in page
+
+
+def _flashes(page: str) -> list[str]:
+    return re.findall(r"<li>([^<]*)</li>", page.split('<ul class="flash"', 1)[1].split("</ul>", 1)[0])
+
+
+def test_suspend_bury_and_unsuspend_are_told_in_words(app: Flask, client: FlaskClient) -> None:
+    """What a suspend, bury or unsuspend did, without the card's id: the learner sees the card."""
+    token = csrf_token(client)
+    told = []
+    for action, card_id in (("/review/bury", "b-one"), ("/review/suspend", "a-fact")):
+        done = client.post(action, data={"csrf_token": token, "card_id": card_id})
+        told.append(_flashes(client.get(done.headers["Location"]).text))
+    done = client.post("/cards/a-fact/suspend", data={"csrf_token": token, "suspended": "0"})
+    told.append(_flashes(client.get(done.headers["Location"]).text))
+    assert told == [
+        ["Buried until tomorrow."],
+        ["Suspended: this card stays out of your reviews until you unsuspend it."],
+        ["Unsuspended: this card is back in your reviews."],
+    ]

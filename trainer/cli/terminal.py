@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import click
 from fsrs import Rating
@@ -18,6 +19,7 @@ from trainer.decks.render import cloze_back, cloze_front
 from trainer.errors import NothingToUndo
 from trainer.model import CardKind, DrillStyle, StudyCard
 from trainer.study.drills import DrillAnswer, shown_text
+from trainer.study.feedback import SUSPENDED, answer_feedback
 from trainer.study.scheduling import format_interval
 
 RATING_KEYS = {"1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
@@ -244,14 +246,16 @@ def _loop(
                 rating = RATING_KEYS.get(key) or suggestion
                 assert rating is not None
                 duration = int((time.monotonic() - shown) * 1000)
-                col.answer(card.id, rating, duration_ms=min(duration, 86_400_000), drill=drill)
+                moment = datetime.now(UTC)
+                memory = col.answer(card.id, rating, moment, min(duration, 86_400_000), drill=drill)
+                echo(answer_feedback(rating, memory, moment))
                 summary.answered += 1
                 summary.actions.append("answer")
                 break
             if key in ("s", "S"):
                 col.suspend(card.id)
                 summary.actions.append("suspend")
-                echo("Suspended.")
+                echo(SUSPENDED)
                 break
             if key in ("b", "B"):
                 col.bury(card.id)

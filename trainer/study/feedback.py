@@ -27,6 +27,10 @@ def spoken_interval(seconds: float) -> str:
     return "under a minute"
 
 
+SUSPENDED = "Suspended: this card stays out of your reviews until you unsuspend it."
+UNSUSPENDED = "Unsuspended: this card is back in your reviews."
+
+
 def answer_feedback(rating: Rating, after: Memory, moment: datetime) -> str:
     """One sentence on what an answer did: the rating and when the card comes back."""
     if after.due is None:

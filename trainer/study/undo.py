@@ -31,10 +31,17 @@ class Undone:
     action: Action
 
     def describe(self) -> str:
-        """One line for the learner, such as "Undid the last answer (fin-fraud-base-rate)."."""
-        if self.action == "answer":
-            return f"Undid the last answer ({self.card_id})."
-        return f"Undid the {self.action} of {self.card_id}."
+        """One line for the learner in words, such as "Undid your last answer." (no card id:
+        the card itself is in front of them again, or back where it was)."""
+        return UNDONE_WORDS[self.action]
+
+
+UNDONE_WORDS: dict[Action, str] = {
+    "answer": "Undid your last answer.",
+    "suspend": "Undid the suspend: the card is back in your reviews.",
+    "bury": "Undid the bury: the card is back in your reviews.",
+    "unsuspend": "Undid the unsuspend: the card is suspended again.",
+}
 
 
 def record_step(
