@@ -17,7 +17,7 @@ from trainer.cli.markup import terminal_text
 from trainer.collection import Collection
 from trainer.decks.render import cloze_back, cloze_front
 from trainer.errors import NothingToUndo
-from trainer.model import CardKind, DrillStyle, StudyCard
+from trainer.model import Card, CardKind, DrillStyle, StudyCard
 from trainer.study.drills import DrillAnswer, shown_text
 from trainer.study.feedback import SUSPENDED, answer_feedback
 from trainer.study.scheduling import format_interval
@@ -130,9 +130,19 @@ def _drill_front(col: Collection, study: StudyCard) -> tuple[str, str]:
     text = shown_text(card, study.memory.reps)
     target = card.time_target_s or card.drill_style.default_time_target_s
     version = f" · version {text.variant + 1} of {card.variant_count}" if card.variant_count > 1 else ""
-    return f" · {card.drill_style.value}{version} · aim for {target // 60}:{target % 60:02d}", terminal_text(
-        text.prompt
-    )
+    return f" · {card.drill_style.value}{version} · aim for {_clock(target)}", terminal_text(text.prompt)
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _answer_time(card: Card, seconds: float) -> str:
+    """How long the learner took to answer beside the drill's time target, in minutes and
+    seconds; the time in colour once it is past the target."""
+    target = card.time_target_s or card.drill_style.default_time_target_s
+    took = click.style(_clock(int(seconds)), bold=True, fg="yellow" if seconds > target else None)
+    return f"Answer time: {took} (aim for {_clock(target)})"
 
 
 def _drill_back(col: Collection, study: StudyCard, typed: str | None, echo: Callable[..., None]) -> None:
@@ -219,6 +229,7 @@ def _loop(
         drill: DrillAnswer | None = None
         suggestion: Rating | None = None
         if is_drill:
+            echo(_answer_time(card, time.monotonic() - shown))
             _drill_back(col, study, typed, echo)
             if card.drill_style == DrillStyle.STORY:
                 verb = "write" if col.story(card.id) is None else "rewrite"
