@@ -283,6 +283,12 @@ def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
     expect(page.locator("[data-suggestion]")).to_have_text(
         "Hard: 4 of 4 core points; 1 of 2 optional points; red flag: Leads with accuracy"
     )
+    # The push-backs are framed like the rubric above them, not by the browser's default border.
+    frame = "el => ['Style', 'Width', 'Color'].map(p => getComputedStyle(el)['borderTop' + p])"
+    frame += ".concat(getComputedStyle(el).borderTopLeftRadius)"
+    assert page.locator("fieldset.follow-ups").evaluate(frame) == page.locator(
+        "fieldset.rubric"
+    ).first.evaluate(frame)
     page.locator(".follow-up summary").first.click()
     expect(page.locator(".follow-up").first).to_contain_text("Drift in the inputs first.")
     page.locator("#follow-0").check()
