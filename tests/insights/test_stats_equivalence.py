@@ -97,8 +97,12 @@ def history(db_url: str, tmp_path: Path, open_collection: Callable[..., Collecti
                 col.undo()
             moment += timedelta(seconds=rng.randint(5, 900), microseconds=rng.choice([0, 250_000]))
         if day == 25:
+            # ml-drill-0 is answered under its four-point rubric and again under the three-point
+            # one it shrinks to, whatever order the queue served the cards in.
+            col.answer("ml-drill-0", Rating.Hard, now=moment, points_ticked=[0, 3])
             folder = _write_decks(tmp_path / "decks", shrink="ml-drill-0", drop="sys-fact-1")
             col.sync_decks([folder], now=moment)
+            col.answer("ml-drill-0", Rating.Good, now=moment + timedelta(minutes=1), points_ticked=[1])
     return col
 
 

@@ -1,12 +1,15 @@
 """Which card comes next, and how many are due: every query here is served by an index.
 
-Order: learning cards that are due now; then review cards due today and new cards, each within
-the day's limit and interleaved across domains; then learning cards due within the learn-ahead
-window, so a session does not stall on a card that is due in a few minutes.
+Order: learning cards that are due now; then review cards due today, within the day's limit and
+interleaved across domains; then new cards within the day's limit, each from the domain that has
+had the fewest new cards today (then over the last NEW_SHARE_DAYS days), so every domain gets its
+share whatever else is studied; then learning cards due within the learn-ahead window, so a
+session does not stall on a card that is due in a few minutes.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +30,12 @@ from trainer.storage.store import (
 from trainer.study.introduction import next_new_card
 
 LEARN_AHEAD = timedelta(minutes=20)
+# New cards go first to the domains that had the fewest over this many days (today included).
+NEW_SHARE_DAYS = 30
+_INTRODUCED_SQL = (
+    "SELECT deck, SUM(CASE WHEN day = :today THEN introduced ELSE 0 END), SUM(introduced)"
+    " FROM deck_days WHERE learner_id = :learner AND day >= :since AND day <= :today GROUP BY deck"
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,33 @@ def _first(
     return study_card_from_raw(driver, row) if row is not None else None
 
 
+def introduced_recently(
+    conn: Connection | Driver, learner_id: int, day: DayWindow
+) -> dict[str, tuple[int, int]]:
+    """Per deck: (new cards introduced in the learner's day, introduced over the last
+    NEW_SHARE_DAYS days), from the tallies every answer and undo keep."""
+    since = day.date - timedelta(days=NEW_SHARE_DAYS - 1)
+    params = {"learner": learner_id, "today": day.date.isoformat(), "since": since.isoformat()}
+    rows = Driver.of(conn).execute(_INTRODUCED_SQL, params).fetchall()
+    return {str(deck): (int(today), int(recent)) for deck, today, recent in rows}
+
+
+def _new_turn(
+    deck: str, introduced: dict[str, tuple[int, int]], place: dict[str, int]
+) -> tuple[int, int, int]:
+    today, recent = introduced.get(deck, (0, 0))
+    return today, recent, place[deck]
+
+
+def new_card_order(decks: Sequence[str], introduced: dict[str, tuple[int, int]]) -> list[str]:
+    """`decks` in the order their next new card comes: the fewest introduced today first, then
+    the fewest over the last NEW_SHARE_DAYS days, then deck order. The order follows from what
+    was introduced, not from what else was studied, so a domain whose cards keep failing, or
+    one late in the deck order, is never left behind."""
+    place = {deck: i for i, deck in enumerate(decks)}
+    return sorted(decks, key=lambda deck: _new_turn(deck, introduced, place))
+
+
 def _rotation(decks: Sequence[str], after: str | None) -> list[str]:
     """Decks in order, starting with the one after `after`, for interleaving."""
     if after is None or after not in decks:
@@ -143,7 +179,7 @@ def next_card(
             if found:
                 return found
     if new_used < limits[0]:
-        for deck in rotation:
+        for deck in new_card_order(decks, introduced_recently(driver, learner_id, day)):
             found = next_new_card(driver, learner_id, deck, now, drill_every)
             if found:
                 return found
@@ -168,6 +204,28 @@ def share_limit(available: dict[str, int], limit: int, order: Sequence[str]) -> 
             left -= step
             if left == 0:
                 break
+    return share
+
+
+def share_new(
+    available: dict[str, int], limit: int, order: Sequence[str], introduced: dict[str, tuple[int, int]]
+) -> dict[str, int]:
+    """How many of each domain's `available` new cards a session serves under a day's `limit`,
+    one at a time as `new_card_order` picks them (in deck `order` where all else is equal)."""
+    place = {
+        deck: i
+        for i, deck in enumerate([d for d in order if d in available] + sorted(set(available) - set(order)))
+    }
+    share = dict.fromkeys(available, 0)
+    heap = [(*_new_turn(deck, introduced, place), deck) for deck in available if available[deck] > 0]
+    heapq.heapify(heap)
+    for _ in range(limit):
+        if not heap:
+            break
+        today, recent, position, deck = heapq.heappop(heap)
+        share[deck] += 1
+        if share[deck] < available[deck]:
+            heapq.heappush(heap, (today + 1, recent + 1, position, deck))
     return share
 
 
@@ -203,7 +261,8 @@ def due_counts(
     new_left = max(0, limits[0] - new_used)
     reviews_left = max(0, limits[1] - reviews_used)
     reviews = share_limit({d: q.get(int(Queue.REVIEW), 0) for d, q in raw.items()}, reviews_left, order)
-    new = share_limit({d: q.get(int(Queue.NEW), 0) for d, q in raw.items()}, new_left, order)
+    new_available = {d: q.get(int(Queue.NEW), 0) for d, q in raw.items()}
+    new = share_new(new_available, new_left, order, introduced_recently(conn, learner_id, day))
     return {
         deck: Counts(new=new[deck], learning=raw[deck].get(int(Queue.LEARNING), 0), review=reviews[deck])
         for deck in sorted(raw)
