@@ -248,6 +248,11 @@ def test_settings_saved_before_the_prompt_count_a_zone_other_than_utc_as_chosen(
     assert Settings.from_dict(old).timezone_confirmed is confirmed
 
 
+def test_settings_saved_without_a_time_zone_have_the_default_one_unchosen() -> None:
+    old = Settings.from_dict({"new_per_day": 7})
+    assert (old.new_per_day, old.timezone, old.timezone_confirmed) == (7, "UTC", False)
+
+
 def test_unknown_names_are_each_reported_with_the_other_problems() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings().updated(colour="red", new_per_day=-1, shade="dark")
