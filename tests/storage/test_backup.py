@@ -497,3 +497,74 @@ def test_content_worth_keeping_needs_both_tables_and_a_row(tmp_path: Path) -> No
         conn.execute("INSERT INTO cards VALUES ('a')")
         conn.commit()
     assert backup._has_content(minimal)
+
+
+def test_a_pending_migration_backs_up_only_a_database_file_with_data(
+    studied: Collection, sqlite_url: str, tmp_path: Path, open_collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.storage import database as database_module
+
+    empty_url = f"sqlite:///{tmp_path / 'empty.db'}"
+    empty = open_collection(empty_url)
+    monkeypatch.setattr(database_module, "head_revision", lambda: "9999")
+    assert backup.before_migration(empty.engine, now=NOW) is None
+    assert backup.list_backups(_db(empty_url)) == []
+    assert backup.before_migration(create_engine("sqlite://"), now=NOW) is None
+    made = backup.before_migration(studied.engine, now=NOW + timedelta(hours=5))
+    assert made is not None
+    assert backup.list_backups(_db(sqlite_url))[-1].taken_at == NOW + timedelta(hours=5)
+
+
+def test_an_engine_backup_without_a_reason_is_manual(studied: Collection, sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        made = backup.backup_engine(engine, now=NOW + timedelta(hours=3))
+    finally:
+        engine.dispose()
+    newest = backup.list_backups(_db(sqlite_url))[-1]
+    assert (newest.path, newest.reason) == (made, "manual")
+
+
+def test_no_daily_backup_is_taken_of_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    database = tmp_path / "trainer.db"
+    database.write_bytes(b"not a database at all" * 100)
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        assert backup.daily_backup(engine, ZoneInfo("UTC"), 4, NOW) is None
+    finally:
+        engine.dispose()
+    assert backup.list_backups(database) == []
+
+
+def test_pruning_passes_over_a_backup_another_process_deleted_meanwhile(
+    studied: Collection, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = _db(sqlite_url)
+    for i in range(3):
+        backup.backup_database(database, "manual", NOW + timedelta(hours=1, seconds=i))
+    listed = backup.list_backups(database)
+    listing = backup.list_backups
+
+    def listed_then_pruned_elsewhere(path: Path) -> list[backup.BackupFile]:
+        found = listing(path)
+        found[0].path.unlink()  # another process's prune got there between the listing and ours
+        return found
+
+    monkeypatch.setattr(backup, "list_backups", listed_then_pruned_elsewhere)
+    assert backup.prune(database, keep=1) == [b.path for b in listed[:-1]]
+    monkeypatch.undo()
+    assert backup.list_backups(database) == listed[-1:]
+
+
+def test_the_integrity_refusal_quotes_at_most_five_findings(
+    studied: Collection, sqlite_url: str, tmp_path: Path
+) -> None:
+    _answer(studied, 6, start=10)
+    good = backup.backup_database(_db(sqlite_url), "manual", NOW + timedelta(hours=1))
+    bad = _damage_an_index(good, tmp_path / "index.db")
+    with closing(sqlite3.connect(bad)) as conn:
+        findings = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    assert len(findings) > 5
+    with pytest.raises(backup.BackupError) as refused:
+        backup.verify(bad)
+    assert str(refused.value) == f"{bad} failed the integrity check: {'; '.join(findings[:5])}"
