@@ -4,7 +4,7 @@ concepts is a domain gap; the rubric points missed most often come first."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from trainer import Collection, Rating
 from trainer.insights.stats import MIN_EVIDENCE
 from trainer.insights.weakness import (
     _additive_fit,
+    card_concepts,
     concept_gaps,
     domain_concept_retrievability,
     domain_gaps,
@@ -29,6 +30,19 @@ from trainer.insights.weakness import (
 DOMAINS = ["d1", "d2", "d3"]
 # A cell is weak when its failure rate is this far above the mean (weakness.GAP_MARGIN).
 GAP_MARGIN_STATED = 0.15
+# A cell's failure rate is shrunk toward the overall rate as if by this many reviews at it.
+PRIOR_REVIEWS_STATED = 5
+GAP_COLUMNS = [
+    "domain",
+    "concept",
+    "reviews",
+    "failed",
+    "fail_rate",
+    "rate",
+    "domain_effect",
+    "concept_effect",
+    "gap",
+]
 CONCEPTS = ["alpha", "beta", "gamma"]
 
 
@@ -40,10 +54,18 @@ def grid_collection(
 
 
 def counted_grid(
-    url: str, tmp_path: Path, opener: Callable[..., Collection], failures: Callable[[str, str, int], int]
+    url: str,
+    tmp_path: Path,
+    opener: Callable[..., Collection],
+    failures: Callable[[str, str, int], int],
+    days: int = 5,
+    domains: Sequence[str] = tuple(DOMAINS),
+    concepts: Sequence[str] = tuple(CONCEPTS),
 ):
-    """The same grid; card i of cell (d, c) fails the first `failures(d, c, i)` of its five days."""
-    decks = {d: [(f"{d}-{c}-{i}", [c]) for c in CONCEPTS for i in range(2)] for d in DOMAINS}
+    """The same grid; card i of cell (d, c) fails the first `failures(d, c, i)` of its `days` days
+    (so the cell has 2 * (1 + days) reviews, the first answer of each card included, plus one
+    per failure, the Good answer that follows it)."""
+    decks = {d: [(f"{d}-{c}-{i}", [c]) for c in concepts for i in range(2)] for d in domains}
     col = opener(url)
     col.sync_decks([write_decks(tmp_path / "decks", decks)], now=NOW)
     col.configure(new_per_day=9999, reviews_per_day=99999, enable_fuzzing=False)
@@ -52,7 +74,7 @@ def counted_grid(
     plan = {}
     for card in ids:
         failed = failures(*card.split("-")[:2], int(card.split("-")[2]))
-        plan[card] = [False] * failed + [True] * (5 - failed)
+        plan[card] = [False] * failed + [True] * (days - failed)
     return col, review_days(col, plan, NOW)
 
 
@@ -110,6 +132,7 @@ def test_domain_concept_retrievability_is_lower_where_cards_fail(
 
 def test_attribution_and_grid_are_empty_without_reviews(col: Collection) -> None:
     assert gap_attribution(col).empty
+    assert list(gap_attribution(col).columns) == GAP_COLUMNS
     assert domain_concept_retrievability(col, NOW).empty
     assert missed_points(col).empty
 
@@ -212,20 +235,15 @@ def test_a_cell_weak_by_both_effects_is_both_gaps_and_the_table_is_ranked_by_rat
     }
     col, _ = counted_grid(db_url, tmp_path, open_collection, lambda d, c, i: failures.get((d, c), (0, 0))[i])
     attribution = gap_attribution(col)
-    assert list(attribution.columns) == [
-        "domain",
-        "concept",
-        "reviews",
-        "failed",
-        "fail_rate",
-        "rate",
-        "domain_effect",
-        "concept_effect",
-        "gap",
-    ]
+    assert list(attribution.columns) == GAP_COLUMNS
     assert list(attribution.index) == list(range(9))
     assert list(attribution["rate"]) == sorted(attribution["rate"], reverse=True)
     assert list(attribution["fail_rate"]) == list(attribution["failed"] / attribution["reviews"])
+    overall = attribution["failed"].sum() / attribution["reviews"].sum()
+    shrunk = (attribution["failed"] + PRIOR_REVIEWS_STATED * overall) / (
+        attribution["reviews"] + PRIOR_REVIEWS_STATED
+    )
+    assert list(attribution["rate"]) == pytest.approx(list(shrunk))
     assert attribution["reviews"].dtype == "int64" and attribution["failed"].dtype == "int64"
     flagged = attribution[attribution["gap"] != ""]
     assert list(zip(flagged["domain"], flagged["concept"], flagged["gap"], strict=True)) == [
@@ -257,3 +275,151 @@ def test_missed_points_are_each_learners_own_with_ties_in_point_order(
         ("d", 3, 3, 3),
     ]
     assert list(missed_points(bob)["index"]) == [0, 1]
+
+
+def test_card_concepts_are_one_row_per_card_and_concept_of_the_learners_own_cards(
+    tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'trainer.db'}"
+    alice = open_collection(url, user="alice")
+    decks = {"d1": [("d1-a", ["alpha", "beta"]), ("d1-b", ["beta"])], "d2": [("d2-a", ["alpha"])]}
+    alice.sync_decks([write_decks(tmp_path / "decks", decks)], now=NOW)
+    bob = open_collection(url, user="bob")
+    bob.answer("d1-a", Rating.Good, NOW)
+    frame = card_concepts(alice)
+    assert list(frame.columns) == ["card_id", "deck", "concept"]
+    assert list(frame.index) == list(range(len(frame)))
+    assert sorted(frame.itertuples(index=False, name=None)) == [
+        ("d1-a", "d1", "alpha"),
+        ("d1-a", "d1", "beta"),
+        ("d1-b", "d1", "beta"),
+        ("d2-a", "d2", "alpha"),
+    ]
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_concept_and_domain_gaps_are_listed_weakest_effect_first(
+    transposed: bool, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    # Of seven concepts, beta fails in every domain, gamma a little less (of seven domains, d2
+    # and d3 across every concept, when transposed): both are gaps, beta's the larger.
+    many = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"]
+    failed = {"beta": 5, "gamma": 4, "d2": 5, "d3": 4}
+    domains, concepts = ([f"d{i}" for i in range(1, 8)], CONCEPTS) if transposed else (DOMAINS, many)
+    url = f"sqlite:///{tmp_path / 'trainer.db'}"
+    col, _ = counted_grid(
+        url,
+        tmp_path,
+        open_collection,
+        lambda d, c, _i: failed.get(d if transposed else c, 0),
+        domains=domains,
+        concepts=concepts,
+    )
+    attribution = gap_attribution(col)
+    if transposed:
+        assert (domain_gaps(attribution), concept_gaps(attribution)) == (["d2", "d3"], [])
+    else:
+        assert (concept_gaps(attribution), domain_gaps(attribution)) == (["beta", "gamma"], [])
+
+
+# Failures per card (card 0, card 1) in the cells of a grid, and the gap of cell (d1, alpha).
+NEITHER_EXPLAINS = [
+    ({("d1", "alpha"): (3, 3)}, "concept"),  # the two effects are equal
+    ({("d1", "alpha"): (3, 2), ("d1", "beta"): (1, 0)}, "domain"),
+    ({("d1", "alpha"): (3, 2), ("d2", "alpha"): (1, 0)}, "concept"),
+]
+
+
+@pytest.mark.parametrize(("failures", "gap"), NEITHER_EXPLAINS)
+def test_a_weak_cell_neither_effect_explains_is_put_down_to_the_larger_one(
+    failures: dict[tuple[str, str], tuple[int, int]],
+    gap: str,
+    tmp_path: Path,
+    open_collection: Callable[..., Collection],
+) -> None:
+    url = f"sqlite:///{tmp_path / 'trainer.db'}"
+    col, _ = counted_grid(url, tmp_path, open_collection, lambda d, c, i: failures.get((d, c), (0, 0))[i])
+    attribution = gap_attribution(col).set_index(["domain", "concept"])
+    cell = attribution.loc[("d1", "alpha")]
+    mean = np.average(attribution["rate"], weights=attribution["reviews"])
+    assert cell["rate"] - mean > GAP_MARGIN_STATED
+    assert max(cell["domain_effect"], cell["concept_effect"]) < GAP_MARGIN_STATED / 2
+    if gap == "concept":
+        assert cell["concept_effect"] >= cell["domain_effect"]
+    else:
+        assert cell["domain_effect"] > cell["concept_effect"]
+    assert cell["gap"] == gap
+    assert list(attribution.index[attribution["gap"] != ""]) == [("d1", "alpha")]
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_an_effect_explains_a_weak_cell_only_from_half_the_margin(
+    transposed: bool, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    # Cell (d1, alpha) fails often, the rest of d1 a little (the rest of alpha, when transposed):
+    # the domain's effect reaches half the margin, the concept's stays below it, above a third.
+    rest = [("d2", "alpha"), ("d3", "alpha")] if transposed else [("d1", "beta"), ("d1", "gamma")]
+    failures = {("d1", "alpha"): (3, 3), **dict.fromkeys(rest, (1, 0))}
+    url = f"sqlite:///{tmp_path / 'trainer.db'}"
+    col, _ = counted_grid(url, tmp_path, open_collection, lambda d, c, i: failures.get((d, c), (0, 0))[i])
+    cell = gap_attribution(col).set_index(["domain", "concept"]).loc[("d1", "alpha")]
+    strong, weak = ("concept", "domain") if transposed else ("domain", "concept")
+    assert cell[f"{strong}_effect"] >= GAP_MARGIN_STATED / 2
+    assert GAP_MARGIN_STATED / 3 < cell[f"{weak}_effect"] < GAP_MARGIN_STATED / 2
+    assert cell["gap"] == strong
+
+
+def test_a_cell_needs_ten_reviews_to_be_called_weak_and_is_listed_from_one(
+    tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'trainer.db'}"
+    # Two days: 6 reviews a cell, 10 in (d1, alpha), whose cards fail both days, and 9 in
+    # (d2, beta), where one card fails both days and the other the first.
+    failures = {("d1", "alpha"): (2, 2), ("d2", "beta"): (2, 1)}
+    col, _ = counted_grid(
+        url, tmp_path, open_collection, lambda d, c, i: failures.get((d, c), (0, 0))[i], days=2
+    )
+    attribution = gap_attribution(col).set_index(["domain", "concept"])
+    assert attribution.loc[("d1", "alpha"), "reviews"] == MIN_EVIDENCE == 10
+    assert attribution.loc[("d1", "alpha"), "gap"] != ""
+    # After the day's first answers only the Good answers after a failure of day two are left:
+    # one in (d2, beta), two in (d1, alpha).
+    last = gap_attribution(col, since=NOW + timedelta(days=2, minutes=5))
+    assert sorted(zip(last["domain"], last["concept"], last["reviews"], strict=True)) == [
+        ("d1", "alpha", 2),
+        ("d2", "beta", 1),
+    ]
+
+
+def test_missed_points_are_the_twenty_most_missed_by_count_then_rate_card_and_point(
+    tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    folder = write_decks(tmp_path / "decks", {"d": [("d0", ["recall"])]})
+    drills = [f"d-p{k}" for k in range(1, 7)]
+    lines = (folder / "d.yaml").read_text().splitlines()
+    for card_id in drills:
+        lines += [
+            f"  - id: {card_id}",
+            "    kind: drill",
+            f"    prompt: Design {card_id}.",
+            "    answer: A design.",
+            "    points: [First, Second, Third, Fourth]",
+            "    concepts: [recall]",
+        ]
+    (folder / "d.yaml").write_text("\n".join(lines) + "\n")
+    col = open_collection(f"sqlite:///{tmp_path / 'trainer.db'}")
+    col.sync_decks([folder], now=NOW)
+    # Every point of every drill is missed once; d-p1's are also shown once more and ticked, so
+    # they are missed at half the rate of the others and come last.
+    for card_id in drills:
+        col.answer(card_id, Rating.Again, NOW, points_ticked=[])
+    col.answer("d-p1", Rating.Good, NOW + timedelta(days=1), points_ticked=[0, 1, 2, 3])
+    missed = missed_points(col)
+    expected = [(card_id, point) for card_id in drills[1:] for point in range(4)]
+    assert list(zip(missed["card_id"], missed["index"], strict=True)) == expected
+    assert set(missed["missed"]) == {1} and set(missed["miss_rate"]) == {1.0}
+    first = missed_points(col, limit=3)
+    assert list(zip(first["card_id"], first["index"], strict=True)) == [("d-p2", 0), ("d-p2", 1), ("d-p2", 2)]
+    everything = missed_points(col, limit=100)
+    assert len(everything) == 24
+    assert list(everything["miss_rate"].iloc[-4:]) == [0.5] * 4
