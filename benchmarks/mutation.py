@@ -10,6 +10,7 @@ killed when a test fails. The settings every module shares are in pyproject.toml
     python benchmarks/mutation.py queue backup      # only these modules (matched by name)
     python benchmarks/mutation.py --survivors       # run the survivors again against today's tests
     python benchmarks/mutation.py --recheck tests/x.py -- backup   # the survivors against these tests
+    python benchmarks/mutation.py --update weakness # only the mutants of functions changed since
     python benchmarks/mutation.py --report-only     # rewrite MUTATION.md from the stored results
 
 The results stay in mutants/modules/<module> (mutmut's own record, plus late-kills.json for the
@@ -287,6 +288,120 @@ EQUIVALENT: dict[str, str] = {
         " w5 > 0, w6 <= 4, w7 < 1), the damped difficulty is at most D + (10 - D) * 8/9 <= 10 and the"
         " easy initial difficulty is below w4, so their mean never exceeds 10 and the upper clip never acts"
     ),
+    # trainer/insights/weakness.py
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x__additive_fit__mutmut_2",
+            "trainer.insights.weakness.x__additive_fit__mutmut_6",
+        ],
+        (
+            "equivalent: `reviews` and `rate` are float64 columns already (`card_totals` and"
+            " `log_aggregates` cast the counts to float, `rate` is a float division), and integer weights"
+            " would be cast to float64 all the same by `np.average`, `np.bincount` and the products"
+        ),
+    ),
+    "trainer.insights.weakness.x__additive_fit__mutmut_31": (
+        "equivalent: the first of the FIT_ROUNDS rounds assigns `a` before anything reads it"
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x__additive_fit__mutmut_38",
+            "trainer.insights.weakness.x__additive_fit__mutmut_62",
+        ],
+        (
+            "equivalent up to rounding in the last bits: `+ mu` instead of `- mu` adds the same 2 * mu to"
+            " every domain's (concept's) mean residual, and the centring on the next line subtracts their"
+            " weighted mean, which removes that constant again"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x__additive_fit__mutmut_51",
+            "trainer.insights.weakness.x__additive_fit__mutmut_75",
+        ],
+        (
+            "equivalent up to rounding in the last bits: the weighted mean of the freshly fitted effects is"
+            " already zero (mu is the reviews-weighted mean rate and the other effect is centred on the"
+            " same weights), so adding it instead of subtracting it changes nothing"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_card_concepts__mutmut_41",
+            "trainer.insights.weakness.x_card_concepts__mutmut_43",
+        ],
+        (
+            "equivalent: `json_values` gives one list (or None) per card, which pandas holds in an object"
+            " Series whatever dtype is asked for (an empty one is object too)"
+        ),
+    ),
+    "trainer.insights.weakness.x_card_concepts__mutmut_50": (
+        "equivalent: `card_id` and `deck` come from NOT NULL columns, so `concept` is the only column"
+        " that can be missing and dropping rows missing any value drops the same rows"
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_17",
+            "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_19",
+            "trainer.insights.weakness.x_gap_attribution__mutmut_31",
+            "trainer.insights.weakness.x_gap_attribution__mutmut_33",
+        ],
+        (
+            "equivalent: `card_id` is the only column the two frames share, and `merge` joins on the"
+            " shared columns when `on` is not given"
+        ),
+    ),
+    "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_27": (
+        "equivalent: a frame with no columns holds no values for a dtype to apply to; both are the same"
+        " empty frame (same index, columns and dtypes)"
+    ),
+    "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_35": (
+        "equivalent: `mean` is `pivot_table`'s default aggfunc"
+    ),
+    "trainer.insights.weakness.x_gap_attribution__mutmut_21": (
+        "equivalent: `card_totals` is the tally of exactly what `log_aggregates` counts over the whole"
+        " log (every answer and undo updates it, a change of basis rebuilds it from the log), so both"
+        " give the same reviews and failures per card, as floats"
+    ),
+    "trainer.insights.weakness.x_gap_attribution__mutmut_45": (
+        "equivalent: pandas reads `as_index` only as a truth value, and None is false like False"
+    ),
+    "trainer.insights.weakness.x_gap_attribution__mutmut_60": (
+        "equivalent: every card in the totals has at least one review (`card_totals` keeps reviews > 0,"
+        " `log_aggregates` counts log rows), so no cell has none and the filter drops nothing either way"
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_missed_points__mutmut_15",
+            "trainer.insights.weakness.x_missed_points__mutmut_16",
+        ],
+        (
+            "equivalent: only `columns[:-1]` is read (the frame's first columns); `miss_rate` is added"
+            " under its own name below, so the last name of the list is never used"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_missed_points__mutmut_89",
+            "trainer.insights.weakness.x_missed_points__mutmut_93",
+            "trainer.insights.weakness.x_missed_points__mutmut_94",
+        ],
+        (
+            "equivalent: `points` and `drills` are read from the same `cards` rows, one value each"
+            " (`json_values` returns one value per input), so the three always have the same length"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_missed_points__mutmut_107",
+            "trainer.insights.weakness.x_missed_points__mutmut_109",
+        ],
+        (
+            "equivalent: every card with a rubric tally has its row in `cards` (tallies are written for"
+            " answered cards or rebuilt from the log joined with `cards`, and no code deletes a card:"
+            " only migration 0007 renamed some, before tallies existed), so `rubrics` always holds it"
+        ),
+    ),
 }
 
 # mutmut mutates function bodies only, so the module-level constants that state rules are
@@ -392,6 +507,7 @@ class Module:
     target: Target
     counts: Counter[str] = field(default_factory=Counter)
     survivors: list[str] = field(default_factory=list)
+    status: dict[str, str] = field(default_factory=dict)
     late_kills: list[str] = field(default_factory=list)
     minutes: float | None = None
 
@@ -436,18 +552,22 @@ def mutmut_config(target: Target) -> str:
     return text[: shared.start()] + table + text[shared.end() :]
 
 
-def prepare(target: Target, fresh: bool) -> Path:
-    """The module's copy of the tree: made anew (`fresh`), or with today's tests and selection."""
+def prepare(target: Target, fresh: bool, source: bool = False) -> Path:
+    """The module's copy of the tree: made anew (`fresh`), or with today's tests (and today's
+    `trainer` too if `source`). An earlier run's mutmut settings are kept: mutmut throws away
+    every result when the pytest arguments change."""
     folder = workdir(target)
     if fresh and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for part in COPIED:
-        if part == "trainer" and (folder / part).exists():
+        if part == "trainer" and (folder / part).exists() and not source:
             continue
         shutil.rmtree(folder / part, ignore_errors=True)
         shutil.copytree(ROOT / part, folder / part, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "pyproject.toml").write_text(mutmut_config(target))
+    settings = folder / "pyproject.toml"
+    if fresh or not settings.exists():
+        settings.write_text(mutmut_config(target))
     return folder
 
 
@@ -483,10 +603,13 @@ def test_env(target: Target | None) -> dict[str, str]:
     return env
 
 
-def run_module(target: Target, max_children: int, names: list[str] | None = None) -> tuple[float, float]:
-    """Run mutmut over one module (all its mutants, or only `names` again); returns the minutes it
-    took and the CPU minutes (user and system) it and its test workers used."""
-    folder = prepare(target, fresh=names is None)
+def run_module(
+    target: Target, max_children: int, names: list[str] | None = None, refresh: bool = False
+) -> tuple[float, float]:
+    """Run mutmut over one module (all its mutants afresh, only `names` again, or, to `refresh`,
+    those of the functions changed since); returns the minutes it took and the CPU minutes (user
+    and system) it and its test workers used."""
+    folder = prepare(target, fresh=names is None and not refresh, source=refresh)
     children = 1 if target.postgresql and os.environ.get("TRAINER_TEST_POSTGRES_URL") else max_children
     env = test_env(target)
     began, used = time.perf_counter(), _children_cpu()
@@ -514,6 +637,7 @@ def results(target: Target) -> Module:
         module.counts[status] += 1
         if status in NOT_KILLED:
             module.survivors.append(name)
+            module.status[name] = status
     return module
 
 
@@ -526,7 +650,7 @@ def recheck(target: Target, tests: list[str]) -> list[str]:
     before = [name for name in results(target).survivors if name not in EQUIVALENT and name not in earlier]
     folder = prepare(target, fresh=False)
     if (folder / target.path).read_text() != (ROOT / target.path).read_text():
-        raise SystemExit(f"{target.path} changed since its run: run the module again")
+        raise SystemExit(f"{target.path} changed since its run: run it again (--update)")
     shutil.copytree(folder / "tests", folder / "mutants" / "tests", dirs_exist_ok=True)
     # The other modules as they are today (tests written since may use what was added since);
     # only the module under test keeps its mutated copy.
@@ -590,6 +714,39 @@ def rerun_survivors(target: Target, max_children: int) -> list[str]:
     earlier = json.loads(saved.read_text()) if saved.exists() else []
     saved.write_text(json.dumps(sorted(set(earlier) | set(killed))))
     return killed
+
+
+def function_hashes(target: Target) -> dict[str, str]:
+    """mutmut's hash of each function of the module, as of its last run."""
+    meta = workdir(target) / "mutants" / (target.path + ".meta")
+    return json.loads(meta.read_text())["hash_by_function_name"] if meta.exists() else {}
+
+
+def update(target: Target, max_children: int) -> list[str]:
+    """Bring a module's results up to today's code: mutmut tests again only the mutants of the
+    functions that changed since its run (and any new ones), with today's tests. The late kills
+    of a changed function are dropped (its mutants are new); returns the changed functions."""
+    before = function_hashes(target)
+    run_module(target, max_children, refresh=True)
+    after = function_hashes(target)
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    saved = workdir(target) / "late-kills.json"
+    if saved.exists():
+        kept = [name for name in json.loads(saved.read_text()) if function_of(name) not in changed]
+        saved.write_text(json.dumps(kept))
+    stale = [
+        name
+        for name in EQUIVALENT
+        if name.startswith(f"trainer.{target.name}.") and function_of(name) in changed
+    ]
+    for name in stale:
+        print(f"{name}: its function changed; check that it is still equivalent", flush=True)
+    return changed
+
+
+def function_of(mutant: str) -> str:
+    """The function a mutant belongs to, as mutmut names it ("x_prune", "xǁSettingsǁcheck")."""
+    return mutant.rpartition(".")[2].partition("__mutmut_")[0]
 
 
 def constant_mutants() -> list[tuple[str, str, str, bool]]:
@@ -771,7 +928,7 @@ def load_modules(targets: list[Target]) -> list[Module]:
         for name in [name for name in module.survivors if name in late]:
             # Killed by `--recheck`, which leaves mutmut's own record as it was.
             module.survivors.remove(name)
-            module.counts["survived"] -= 1
+            module.counts[module.status[name]] -= 1
             module.counts["killed"] += 1
         module.late_kills = sorted(late)
         modules.append(module)
@@ -783,6 +940,9 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="write MUTATION.md from the last run")
     parser.add_argument("--constants-only", action="store_true", help="only change the constants")
     parser.add_argument("--survivors", action="store_true", help="run the survivors again with today's tests")
+    parser.add_argument(
+        "--update", action="store_true", help="test again only the mutants of functions changed since the run"
+    )
     parser.add_argument(
         "--recheck",
         nargs="+",
@@ -805,6 +965,11 @@ def main() -> None:
             if args.survivors:
                 killed = rerun_survivors(target, args.max_children)
                 print(f"{target.name}: {len(killed)} survivors killed on the rerun", flush=True)
+                sampler.stop()
+                continue
+            if args.update:
+                changed = update(target, args.max_children)
+                print(f"{target.name}: tested again the mutants of {', '.join(changed) or 'no function'}")
                 sampler.stop()
                 continue
             minutes, cpu = run_module(target, args.max_children)

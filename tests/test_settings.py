@@ -307,3 +307,12 @@ def test_an_interview_date_given_with_a_time_is_taken_as_its_day() -> None:
     assert type(chosen.interview_date) is date
     assert chosen.interview_date == date(2027, 1, 15)
     assert Settings.from_dict(chosen.to_dict()) == chosen
+
+
+def test_saved_settings_are_read_back_with_each_bad_field_at_its_default() -> None:
+    chosen = Settings().updated(new_per_day=7, timezone="Asia/Tokyo", learning_steps=[2.0])
+    assert Settings.from_saved(chosen.to_dict()) == (chosen, [])
+    saved = {**chosen.to_dict(), "learning_steps": [math.nan], "interview_date": "9999-01-01"}
+    read, problems = Settings.from_saved(saved)
+    assert read == chosen.updated(learning_steps=list(Settings.learning_steps))
+    assert sorted(problem.field for problem in problems) == ["interview_date", "learning_steps"]
