@@ -32,7 +32,7 @@ from trainer.decks.sync import (
 from trainer.decks.writer import DeckDraft, write_decks
 from trainer.errors import Conflict, NotFound, TrainerError
 from trainer.insights.answers import answer_tally
-from trainer.model import Card, CardState, Memory, Preview, StudyCard, SyncReport
+from trainer.model import Card, CardKind, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
 from trainer.storage import backup, inuse, learners, store
 from trainer.storage import stories as story_store
@@ -943,8 +943,9 @@ class Collection:
             _require_decks(conn, wanted)
             return store.study_cards(conn, self.learner_id, include_retired=include_retired, decks=wanted)
 
-    def card_contents(self, decks: Iterable[str] | None = None) -> list[Card]:
-        """The content of every live card, in deck order; only the cards of `decks` if given.
+    def card_contents(self, decks: Iterable[str] | None = None, kind: CardKind | None = None) -> list[Card]:
+        """The content of every live card, in deck order; only the cards of `decks` and of
+        `kind` if given.
 
         Reads no memory, so it is the cheap way to list cards. Raises NotFound, naming them, if
         any of `decks` is not a synced deck.
@@ -952,7 +953,7 @@ class Collection:
         wanted = list(dict.fromkeys(decks or ()))
         with read_transaction(self.engine) as conn:
             _require_decks(conn, wanted)
-            return store.card_contents(conn, self.learner_id, wanted)
+            return store.card_contents(conn, self.learner_id, wanted, kind)
 
     def content_changed_at(self, decks: Iterable[str] | None = None) -> dict[str, datetime]:
         """When each live card's content last changed (sync time of its last edit), by card id;

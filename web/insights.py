@@ -18,7 +18,7 @@ from trainer import Collection
 from trainer.insights import charts as chart_module
 from trainer.insights.calibration import calibration_report
 from trainer.insights.drills import MIN_ANSWERS as DRILL_MIN_ANSWERS
-from trainer.insights.drills import drill_habits, drill_report, framing_gaps
+from trainer.insights.drills import drill_answers, drill_habits, drill_report, framing_gaps
 from trainer.insights.optimize import NotEnoughHistory, optimize
 from trainer.insights.readiness import Readiness, readiness
 from trainer.insights.stats import MIN_EVIDENCE
@@ -111,9 +111,9 @@ def stats() -> str:
         domain_gaps=domain_gaps(attribution),
         weak_cells=records(attribution[attribution["gap"] != ""].head(WEAK_CELLS)),
         missed=records(missed_points(col, limit=MISSED_POINTS)),
-        framing=records(framing_report := drill_report(col)),
+        framing=records(framing_report := drill_report(col, answers := drill_answers(col))),
         framing_gaps=framing_gaps(framing_report),
-        habits=drill_habits(col),
+        habits=drill_habits(col, answers=answers),
         min_answers=DRILL_MIN_ANSWERS,
         calibration=_calibration(col),
         ready=ready,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from trainer.insights.stats import MIN_EVIDENCE, driver_value, json_values
 from trainer.model import Card, CardKind, CardState, Rating
@@ -79,20 +79,23 @@ class _Tally:
 def _recall(col: Collection) -> pd.DataFrame:
     """Per domain: graded answers to facts and clozes (cards in review state) and the share passed."""
     logs, cards = store.logs, store.cards
+    passed = func.sum(case((logs.c.rating != int(Rating.Again), 1), else_=0))
     query = (
-        select(cards.c.deck, logs.c.rating)
+        select(cards.c.deck, func.count(), passed)
         .join(cards, cards.c.id == logs.c.card_id)
         .where(
             logs.c.learner_id == col.learner_id,
             logs.c.state_before == int(CardState.REVIEW),
             cards.c.kind != CardKind.DRILL.value,
         )
+        .group_by(cards.c.deck)
     )
     with read_transaction(col.engine) as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=["domain", "rating"])
-    passed = frame.assign(passed=frame["rating"] != int(Rating.Again))
-    grouped = passed.groupby("domain")["passed"]
-    return pd.DataFrame({"recall_reviews": grouped.size(), "recall_rate": grouped.mean()})
+        rows = [(str(deck), int(count), int(ok)) for deck, count, ok in conn.execute(query)]
+    frame = pd.DataFrame(rows, columns=["domain", "recall_reviews", "passed"]).set_index("domain")
+    return pd.DataFrame(
+        {"recall_reviews": frame["recall_reviews"], "recall_rate": frame["passed"] / frame["recall_reviews"]}
+    )
 
 
 def drill_answers(col: Collection) -> pd.DataFrame:
@@ -125,11 +128,12 @@ def drill_answers(col: Collection) -> pd.DataFrame:
     return frame
 
 
-def drill_report(col: Collection) -> pd.DataFrame:
+def drill_report(col: Collection, answers: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per domain (every synced deck), with `COLUMNS`: recall of facts and clozes in
     review, then drill answers, mean core coverage, red-flag rate, median answer time as a
-    multiple of the target and the share of answers over 1.5 times it (NaN where nothing yet)."""
-    answers = drill_answers(col)
+    multiple of the target and the share of answers over 1.5 times it (NaN where nothing yet).
+    `answers` is `drill_answers(col)` when the caller has read it already."""
+    answers = drill_answers(col) if answers is None else answers
     per_domain = pd.DataFrame(index=pd.Index([deck.slug for deck in col.decks()], name="domain"))
     per_domain = per_domain.join(_recall(col))
     if not answers.empty:
@@ -172,23 +176,28 @@ def framing_gaps(report: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _texts(cards: dict[str, Card], card_id: str, variant: int, what: str) -> tuple[str, ...] | None:
-    card = cards.get(card_id)
+def _texts(card: Card | None, variant: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The core points and red flags of `variant` of the drill `card`, None if it has no such variant."""
     if card is None or not 0 <= variant < card.variant_count:
         return None
     text = card.drill_text(variant)
-    return text.points if what == "points" else text.red_flags
+    return text.points, text.red_flags
 
 
-def drill_habits(col: Collection, limit: int = 10) -> tuple[list[Habit], list[Habit]]:
+def drill_habits(
+    col: Collection, limit: int = 10, answers: pd.DataFrame | None = None
+) -> tuple[list[Habit], list[Habit]]:
     """(core points most often missed, red flags most often raised), each shown at least
     `MIN_ANSWERS` times: a point missed in at least half of them, a flag raised at least twice.
     The same text in several variants of a drill is one habit. Answers against a rubric the deck
-    has since changed are left out."""
-    answers = drill_answers(col)
+    has since changed are left out. `answers` is `drill_answers(col)` when the caller has read
+    it already."""
+    answers = drill_answers(col) if answers is None else answers
     if answers.empty:
         return [], []
-    cards = {card.id: card for card in col.card_contents() if card.kind == CardKind.DRILL}
+    cards = {card.id: card for card in col.card_contents(kind=CardKind.DRILL)}
+    # Each drill's rubric texts, worked out once per variant rather than once per answer.
+    rubrics: dict[tuple[str, int], tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
     tallies: dict[tuple[str, str, str, str], _Tally] = {}
 
     def count(key: tuple[str, str, str, str], variant: int, hit: bool) -> None:
@@ -199,12 +208,14 @@ def drill_habits(col: Collection, limit: int = 10) -> tuple[list[Habit], list[Ha
 
     for row in answers.itertuples(index=False):
         card_id, domain, variant = str(row.card_id), str(row.domain), int(row.variant)
-        points = _texts(cards, card_id, variant, "points")
-        if points is None or row.total != len(points):
+        if (card_id, variant) not in rubrics:
+            rubrics[card_id, variant] = _texts(cards.get(card_id), variant)
+        rubric = rubrics[card_id, variant]
+        if rubric is None or row.total != len(rubric[0]):
             continue
-        for index, text in enumerate(points):
+        for index, text in enumerate(rubric[0]):
             count((card_id, domain, "points", text), variant, index not in row.ticked)
-        for index, text in enumerate(_texts(cards, card_id, variant, "flags") or ()):
+        for index, text in enumerate(rubric[1]):
             count((card_id, domain, "flags", text), variant, index in row.flags)
     missed: list[Habit] = []
     flagged: list[Habit] = []

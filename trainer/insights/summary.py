@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from trainer.insights.drills import drill_habits, drill_report, framing_gaps
+from trainer.insights.drills import drill_answers, drill_habits, drill_report, framing_gaps
 from trainer.insights.readiness import readiness
 from trainer.insights.stats import log_frame, weakest_domains
 from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, weakest_evidence
@@ -54,8 +54,9 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
     report = col.domain_stats(now)
     attribution = gap_attribution(col)
     ready = readiness(col, now)
-    missed, flagged = drill_habits(col)
-    framing = drill_report(col)
+    answers = drill_answers(col)
+    missed, flagged = drill_habits(col, answers=answers)
+    framing = drill_report(col, answers)
     return {
         "domains": [{k: _clean(v) for k, v in row.items()} for row in report.to_dict(orient="records")],
         "weakest": weakest_domains(report),

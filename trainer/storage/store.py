@@ -211,9 +211,11 @@ def _card_rows(
     decks: Sequence[str] | None = None,
     card_id: str | None = None,
     include_retired: bool = False,
+    kind: CardKind | None = None,
 ) -> list[Any]:
     """Raw rows of `columns` for the learner's cards in deck order: only `card_id` (retired or
-    not) if given, else the live cards (and retired ones if asked) of `decks`, or of every deck."""
+    not) if given, else the live cards (and retired ones if asked) of `decks`, or of every deck,
+    of `kind` only if given."""
     params: dict[str, Any] = {"learner": learner_id}
     where = "s.learner_id = :learner"
     if card_id is not None:
@@ -226,6 +228,9 @@ def _card_rows(
             names = {f"deck{i}": slug for i, slug in enumerate(decks)}
             where += " AND s.deck IN (" + ", ".join(f":{name}" for name in names) + ")"
             params.update(names)
+        if kind is not None:
+            where += " AND c.kind = :kind"
+            params["kind"] = kind.value
     return driver.execute(  # type: ignore[no-any-return]
         f"SELECT {columns} FROM card_states s JOIN cards c ON c.id = s.card_id"
         f" WHERE {where} ORDER BY s.deck, s.position",
@@ -250,14 +255,17 @@ def study_cards(
     return [study_card_from_raw(driver, row) for row in rows]
 
 
-def card_contents(conn: Connection, learner_id: int, decks: Sequence[str] | None = None) -> list[Card]:
-    """The content of every live card (only those of `decks`, if given), in deck order.
+def card_contents(
+    conn: Connection, learner_id: int, decks: Sequence[str] | None = None, kind: CardKind | None = None
+) -> list[Card]:
+    """The content of every live card (only those of `decks` and of `kind`, if given), in deck order.
 
     Reads no memory, so it is the cheap way to list cards for exports.
     """
     driver = Driver.of(conn)
     return [
-        card_from_raw(driver, row) for row in _card_rows(driver, CONTENT_SQL_COLUMNS, learner_id, decks=decks)
+        card_from_raw(driver, row)
+        for row in _card_rows(driver, CONTENT_SQL_COLUMNS, learner_id, decks=decks, kind=kind)
     ]
 
 
