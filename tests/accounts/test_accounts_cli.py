@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 import pytest
@@ -120,3 +121,17 @@ def test_every_accounts_command_has_help_with_an_example(command: list[str]) -> 
 def test_accounts_made_in_python_are_listed(db_url: str, open_collection: Callable[..., Collection]) -> None:
     Accounts(open_collection(db_url).engine).create("erin", PASSWORD, now=NOW)
     assert "erin" in run(db_url, "user", "list").output
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_proxies_need_accounts(sqlite_url: str, workers: str) -> None:
+    # Behind a proxy the login-free server would be anyone's, and X-Forwarded-Host would name
+    # a loopback host for a rebound page on any site.
+    with socket.socket() as taken:  # were the rule missing, serve would stop here, not run on
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run(sqlite_url, "serve", "--proxies", "1", "--workers", workers, "--port", port, "--no-sync")
+    assert result.exit_code == 1, result.output
+    assert "refusing to trust --proxies without accounts" in result.output
+    assert "--accounts" in result.output and "trainer user add" in result.output

@@ -47,13 +47,23 @@ def local_host_allowed(host_header: str) -> bool:
     return is_loopback(host_name(host_header))
 
 
-def check_listen(host: str, accounts: bool) -> None:
-    """Raise TrainerError (saying how to turn accounts on) if `host` is beyond loopback and
-    accounts are off."""
-    if not accounts and not is_loopback(host):
+def check_listen(host: str, accounts: bool, proxies: int = 0) -> None:
+    """Raise TrainerError (saying how to turn accounts on) if accounts are off and `host` is
+    beyond loopback or reverse proxies (`proxies`) are to be trusted in front."""
+    if accounts:
+        return
+    if not is_loopback(host):
         raise TrainerError(
             f"refusing to listen on {host} without accounts: anyone who can reach it would study "
             f"as you. To serve a study group, {HOW_TO_TURN_ON.format(host=host)}."
+        )
+    if proxies:
+        # A proxy's X-Forwarded-Host replaces the Host the local host check reads: a page on
+        # any site, rebound to 127.0.0.1, could send a loopback name in it.
+        raise TrainerError(
+            "refusing to trust --proxies without accounts: anyone who can reach the proxy would "
+            "study as you, and any web page could pass the Host check through X-Forwarded-Host. "
+            f"To serve through a proxy, {HOW_TO_TURN_ON.format(host=host)}."
         )
 
 

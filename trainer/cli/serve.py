@@ -40,7 +40,7 @@ from trainer.cli.base import Context, chosen_decks, cli, decks_option, friendly_
     "--proxies",
     default=0,
     type=click.IntRange(0, 5),
-    help="Reverse proxies in front (trust their X-Forwarded-For/-Proto/-Host/-Port).",
+    help="With --accounts: reverse proxies in front (trust their X-Forwarded-For/-Proto/-Host/-Port).",
 )
 @click.option(
     "--secure-cookies",
@@ -82,7 +82,7 @@ def serve(
     """
     from trainer.accounts.serving import check_listen
 
-    check_listen(host, accounts)
+    check_listen(host, accounts, proxies)
     if open_signup and not accounts:
         raise click.ClickException("--open-signup needs --accounts")
     if pin_cpus:
