@@ -49,6 +49,16 @@ class DrillStyle(StrEnum):
 
 DEFAULT_TIME_TARGET_S = {DrillStyle.FRAMING: 60, DrillStyle.DESIGN: 240, DrillStyle.STORY: 180}
 
+STORY_POINTS = (
+    "States their own role, not the team's",
+    "Leads with the result",
+    "Gives numbers and where they came from",
+    "Names a tradeoff they made and what it cost",
+    "Ends with the lesson they took from it",
+)
+"""The generic rubric of a story: the core points of a story drill whose file gives none, and
+the checklist shown beside the learner's own story on every other story drill."""
+
 
 @dataclass(frozen=True)
 class Variant:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from trainer import Collection, Rating, StudyCard
 from trainer.decks import render
 from trainer.model import CardKind, DrillStyle, Memory
-from trainer.study.drills import variant_for
+from trainer.study.drills import story_checklist, variant_for
 from trainer.study.rubric import suggested_rating
 from trainer.study.scheduling import format_interval
 
@@ -62,6 +62,7 @@ def drill_view(col: Collection, study: StudyCard, *, revealed: bool) -> dict[str
         "previous": None,
         "story": None,
         "is_story": card.drill_style == DrillStyle.STORY,
+        "checklist": story_checklist(card),
     }
     if revealed:
         follow_ups = (card.html or render.render_card(card)).get("follow_ups", [])

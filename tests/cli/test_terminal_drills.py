@@ -10,7 +10,9 @@ from pathlib import Path
 import pexpect
 
 from tests.conftest import NOW
+from tests.web.test_drills_web import STORY_ON_ITS_OWN_POINTS
 from trainer import Collection, Rating
+from trainer.model import STORY_POINTS
 
 TIMEOUT = 30
 
@@ -134,3 +136,28 @@ def test_a_written_story_can_be_rewritten_in_the_terminal(drill_decks_dir: Path,
             col.story("d-story")
             == "I led the triage model; alerts per nurse fell from 40 to 12 (ward audit)."
         )
+
+
+def test_a_story_drill_on_its_own_points_lists_what_every_story_needs(
+    drill_decks_dir: Path, sqlite_url: str
+) -> None:
+    with (drill_decks_dir / "drills.yaml").open("a") as deck:
+        deck.write(STORY_ON_ITS_OWN_POINTS)
+    with Collection.open(sqlite_url) as col:
+        col.sync_decks([drill_decks_dir], now=NOW)
+        for other in ("d-framing", "d-design", "d-story"):
+            col.suspend(other)
+    child = _trainer(sqlite_url, drill_decks_dir)
+    child.expect_exact("Tell me about a project that failed.")
+    child.send(" ")
+    child.expect_exact("What every story needs:")
+    for number, point in enumerate(STORY_POINTS, start=1):
+        child.expect_exact(f"{number}. {point}")
+    child.expect_exact("Example story (not the answer: tell yours):")
+    child.expect_exact("w: write your story now")
+    child.send("x")
+    child.expect_exact("1. Owns their part")
+    child.expect_exact("Core points covered")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()

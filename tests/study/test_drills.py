@@ -8,6 +8,7 @@ import sqlite3
 import zipfile
 from collections.abc import Callable
 from contextlib import closing
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import pytest
 
 from tests.conftest import NOW
 from trainer import Collection, DrillAnswer, DrillAnswerError, Rating
-from trainer.study.drills import shown_text
+from trainer.model import STORY_POINTS
+from trainer.study.drills import shown_text, story_checklist
 
 
 def _answer(col: Collection, card_id: str, minutes: int, drill: DrillAnswer | None = None) -> None:
@@ -154,3 +156,14 @@ def test_a_learners_story_and_typed_answers_travel_only_in_their_own_exports(
         "Recall, priced.",
         "0;1",
     )
+
+
+def test_what_every_story_needs_is_listed_only_where_the_story_is_graded_on_other_points(
+    drill_col: Collection,
+) -> None:
+    generic = drill_col.card("d-story").card
+    assert generic.points == STORY_POINTS and story_checklist(generic) == ()
+    assert story_checklist(
+        replace(generic, points=("Owns their part", "Names the mechanism", "States the lesson"))
+    ) == (STORY_POINTS)
+    assert story_checklist(drill_col.card("d-framing").card) == ()

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from tests.web.support import Clock, collection_of, csrf_token, hidden, web_app
 from trainer import Rating
+from trainer.model import STORY_POINTS
 
 
 @pytest.fixture
@@ -191,3 +193,30 @@ def test_the_card_page_edits_a_story_and_shows_the_drill_fields(
         as_text=True
     )
     assert collection_of(drill_app).story("d-story") == "Result first: a third fewer misroutes."
+
+
+STORY_ON_ITS_OWN_POINTS = """  - id: d-story-failure
+    kind: drill
+    style: story
+    prompt: Tell me about a project that failed.
+    answer: An example story about a failed launch.
+    points: [Owns their part, Names the mechanism, States the lesson]
+    concepts: [class-imbalance]
+"""
+
+
+def test_a_story_drill_on_its_own_points_shows_what_every_story_needs(
+    db_url: str, drill_decks_dir: Path, tmp_path: Path, clock: Clock
+) -> None:
+    with (drill_decks_dir / "drills.yaml").open("a") as deck:
+        deck.write(STORY_ON_ITS_OWN_POINTS)
+    with web_app(db_url, drill_decks_dir, tmp_path / "data", clock) as app:
+        client = app.test_client()
+        revealed = _reveal(client, _front(client, "d-story-failure"))
+        card_page = client.get("/cards/d-story-failure").get_data(as_text=True)
+        graded_on_it = client.get("/cards/d-story").get_data(as_text=True)
+    for page in (revealed, card_page):
+        assert "What every story needs" in page
+        assert all(str(escape(point)) in page for point in STORY_POINTS)
+    # A story drill graded on the generic rubric already shows it once, as its core points.
+    assert "What every story needs" not in graded_on_it

@@ -18,7 +18,7 @@ from trainer.collection import Collection
 from trainer.decks.render import cloze_back, cloze_front
 from trainer.errors import NothingToUndo
 from trainer.model import Card, CardKind, DrillStyle, StudyCard
-from trainer.study.drills import DrillAnswer, shown_text
+from trainer.study.drills import DrillAnswer, shown_text, story_checklist
 from trainer.study.feedback import SUSPENDED, answer_feedback
 from trainer.study.scheduling import format_interval
 
@@ -166,6 +166,9 @@ def _drill_back(col: Collection, study: StudyCard, typed: str | None, echo: Call
                 markdown=False,
             )
         )
+        checklist = story_checklist(card)
+        if checklist:
+            _listing("What every story needs:", checklist, echo)
         echo(click.style("Example story (not the answer: tell yours):", bold=True))
     else:
         echo(click.style("Model answer:", bold=True))

@@ -17,7 +17,7 @@ import yaml
 from trainer.decks.cloze import cloze_card, cloze_numbers, cloze_problems
 from trainer.decks.media import image_problems
 from trainer.errors import DeckError, Problem
-from trainer.model import Card, CardKind, DrillStyle, FollowUp, Variant
+from trainer.model import STORY_POINTS, Card, CardKind, DrillStyle, FollowUp, Variant
 
 CONCEPTS_FILE = "concepts.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -25,14 +25,6 @@ MIN_POINTS, MAX_POINTS = 3, 7
 MIN_FRAMING_POINTS = 2
 MAX_OPTIONAL, MAX_RED_FLAGS, MAX_VARIANTS, MAX_FOLLOW_UPS = 5, 5, 6, 4
 MIN_TIME_TARGET_S, MAX_TIME_TARGET_S = 20, 900
-STORY_POINTS = (
-    "States their own role, not the team's",
-    "Leads with the result",
-    "Gives numbers and where they came from",
-    "Names a tradeoff they made and what it cost",
-    "Ends with the lesson they took from it",
-)
-"""The generic rubric of a story drill whose file gives no `points`."""
 
 REQUIRED_FIELDS: dict[CardKind, tuple[str, ...]] = {
     CardKind.FACT: ("prompt", "answer"),

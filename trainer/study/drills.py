@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trainer.errors import Problem, ProblemsError
-from trainer.model import Card, CardKind, DrillText
+from trainer.model import STORY_POINTS, Card, CardKind, DrillStyle, DrillText
 from trainer.study.rubric import MAX_TYPED_ANSWER, RubricAnswer, Suggestion, suggest
 
 MAX_STORY = 20_000
@@ -172,6 +172,15 @@ def suggestion(card: Card, reps: int, answer: DrillAnswer, duration_ms: int | No
         duration_ms=duration_ms,
         time_target_s=card.time_target_s or card.drill_style.default_time_target_s,
     )
+
+
+def story_checklist(card: Card) -> tuple[str, ...]:
+    """What every story needs (the generic story rubric), to show beside the learner's own story
+    on a story drill whose core points are something else; empty for other drills and for a
+    story drill graded on that rubric already."""
+    if card.kind != CardKind.DRILL or card.drill_style != DrillStyle.STORY or card.points == STORY_POINTS:
+        return ()
+    return STORY_POINTS
 
 
 def check_story(card: Card, text: str) -> str:
