@@ -958,12 +958,8 @@ class Collection:
     def content_changed_at(self, decks: Iterable[str] | None = None) -> dict[str, datetime]:
         """When each live card's content last changed (sync time of its last edit), by card id;
         only the cards of `decks` if given. A move within the deck file is not a change."""
-        query = select(store.cards.c.id, store.cards.c.updated_at).where(store.cards.c.retired.is_(False))
-        wanted = list(dict.fromkeys(decks or ()))
-        if wanted:
-            query = query.where(store.cards.c.deck.in_(wanted))
         with read_transaction(self.engine) as conn:
-            return {row.id: row.updated_at for row in conn.execute(query)}
+            return store.content_times(conn, self.learner_id, list(dict.fromkeys(decks or ())))
 
     def card_content(self, card_id: str) -> Card:
         """A card's content; raises NotFound."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -267,6 +267,20 @@ def card_contents(
         card_from_raw(driver, row)
         for row in _card_rows(driver, CONTENT_SQL_COLUMNS, learner_id, decks=decks, kind=kind)
     ]
+
+
+_NEVER = datetime.fromtimestamp(0, UTC)
+
+
+def content_times(
+    conn: Connection, learner_id: int, decks: Sequence[str] | None = None
+) -> dict[str, datetime]:
+    """When the content of each of the learner's live cards (only those of `decks`, if given)
+    last changed, by card id."""
+    driver = Driver.of(conn)
+    read_time = driver.read_time
+    rows = _card_rows(driver, "c.id, c.updated_at", learner_id, decks=decks)
+    return {card_id: read_time(changed) or _NEVER for card_id, changed in rows}
 
 
 def load_memory(
