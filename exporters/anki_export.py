@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import zipfile
@@ -18,7 +19,7 @@ import genanki
 
 from trainer import Collection
 from trainer.clock import require_utc
-from trainer.decks.media import MEDIA_URL_PREFIX, deck_folders, find_media, media_names
+from trainer.decks.media import MEDIA_URL_PREFIX, deck_folders, find_media
 from trainer.model import Card
 
 from .anki_progress import ProgressWriter
@@ -64,7 +65,7 @@ class PackageNote(NamedTuple):
 
 def package_notes(
     col: Collection,
-    cards: Iterable[Card],
+    cards: Sequence[Card],
     leeches: frozenset[str] = frozenset(),
     stories: dict[str, str] | None = None,
 ) -> tuple[list[genanki.Deck], list[PackageNote]]:
@@ -77,7 +78,7 @@ def package_notes(
     change of its cards.
     """
     infos = {d.slug: d for d in col.decks()}
-    times = col.content_changed_at()
+    times = col.content_changed_at(dict.fromkeys(card.deck for card in cards))
     decks: dict[str, genanki.Deck] = {}
     grouped: dict[str, dict[str, PackageNote]] = {}
     for card in cards:
@@ -126,11 +127,21 @@ def _anki_media_links(value: str) -> str:
     return value.replace(f'src="{MEDIA_URL_PREFIX}', 'src="') if "<img" in value else value
 
 
-def package_media(col: Collection, cards: Iterable[Card]) -> list[Path]:
-    """The image files `cards` show, found in the media folders beside their decks."""
+_IMAGE_SOURCE = re.compile(r'<img[^>]*\ssrc="([^"]+)"')
+
+
+def package_media(col: Collection, notes: Iterable[PackageNote]) -> list[Path]:
+    """The image files the fields of `notes` show (any field, drill points and follow-ups
+    included), found in the media folders beside their decks, without repeats."""
+    names = {
+        name: None
+        for note in notes
+        for value in note.fields
+        if "<img" in value
+        for name in _IMAGE_SOURCE.findall(value)
+    }
     folders = deck_folders(deck.path for deck in col.decks() if deck.path)
-    texts = (text for card in cards for text in (card.prompt, card.answer, card.why, card.text))
-    found = (find_media(folders, name) for name in media_names(texts))
+    found = (find_media(folders, name) for name in names)
     return [path for path in found if path is not None]
 
 
@@ -242,7 +253,7 @@ def export_anki(
     # A learner's own stories are theirs: they travel only in an export of their progress.
     anki_decks, notes = package_notes(col, cards, leeches, col.stories() if with_progress else None)
     path = Path(out)
-    write_package(anki_decks, notes, path, moment.timestamp(), progress, package_media(col, cards))
+    write_package(anki_decks, notes, path, moment.timestamp(), progress, package_media(col, notes))
     return AnkiExportReport(
         path=path,
         decks=len(anki_decks) - 1,

@@ -234,6 +234,40 @@ def test_without_progress_every_card_arrives_new(
     assert target.db.scalar("SELECT count() FROM revlog") == 0
 
 
+PICTURES = """\
+deck: pictures
+title: Pictures
+cards:
+  - id: p-drill
+    kind: drill
+    prompt: Which curve do you show?
+    answer: The PR curve.
+    points: ["Shows ![PR](media/pr-curve.png)", States the threshold, Names the base rate]
+    follow_ups:
+      - prompt: And the ROC curve?
+        answer: "Misleading here: ![ROC](media/roc-curve.png)"
+    concepts: [class-imbalance]
+"""
+
+
+def test_images_in_any_field_arrive_as_anki_media(
+    col: Collection, decks_dir: Path, anki: Callable[[], AnkiCollection], tmp_path: Path
+) -> None:
+    (decks_dir / "pictures.yaml").write_text(PICTURES)
+    (decks_dir / "media").mkdir()
+    for name in ("pr-curve.png", "roc-curve.png"):
+        (decks_dir / "media" / name).write_bytes(b"\x89PNG\r\n\x1a\n" + name.encode())
+    col.sync_decks([decks_dir], now=NOW)
+    export_anki(col, tmp_path / "pictures.apkg", decks=["pictures"], now=NOW)
+    target = anki()
+    import_package(target, tmp_path / "pictures.apkg")
+    note = notes_by_card_id(target)["p-drill"]
+    assert 'src="pr-curve.png"' in note["Points"]  # type: ignore[index]
+    assert 'src="roc-curve.png"' in note["Follow-ups"]  # type: ignore[index]
+    for name in ("pr-curve.png", "roc-curve.png"):
+        assert (Path(target.media.dir()) / name).read_bytes().endswith(name.encode())
+
+
 def test_real_decks_export_and_import(
     open_collection: Callable[..., Collection], anki: Callable[[], AnkiCollection], tmp_path: Path
 ) -> None:

@@ -83,17 +83,6 @@ def deck_folders(paths: Iterable[str | Path]) -> list[Path]:
     return list(folders)
 
 
-def media_names(texts: Iterable[str]) -> list[str]:
-    """The media files the Markdown `texts` show, without repeats, in order."""
-    found: dict[str, None] = {}
-    for text in texts:
-        for target in image_targets(text):
-            name = media_name(target)
-            if name is not None:
-                found[name] = None
-    return list(found)
-
-
 def image_placeholders(text: str) -> str:
     """`text` with each Markdown image as a placeholder naming its file, for a terminal:
     `[image: PR curve, media/pr-curve.png]`."""
