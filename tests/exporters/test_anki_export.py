@@ -348,6 +348,39 @@ def test_bulk_written_notes_equal_what_genanki_writes_note_by_note(tmp_path: Pat
     assert by_design(written) == by_design(expected)
 
 
+def test_package_keeps_genankis_tables_and_indexes_and_the_collector_state(
+    sqlite_col: Collection, tmp_path: Path
+) -> None:
+    import gc
+
+    import genanki
+
+    def schema(db: Path) -> list[tuple[str, ...]]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+            ).fetchall()
+
+    export_anki(sqlite_col, tmp_path / "ml.apkg", now=NOW)
+    with zipfile.ZipFile(tmp_path / "ml.apkg") as archive:
+        (tmp_path / "ml.anki2").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "genanki.anki2") as conn:
+        genanki.Package([]).write_to_db(conn.cursor(), NOW.timestamp(), iter(range(1, 10**6)))
+    written = schema(tmp_path / "ml.anki2")
+    assert written == schema(tmp_path / "genanki.anki2") and any(row[0] == "index" for row in written)
+    # The export pauses the cyclic collector only while it runs, also when it fails.
+    assert gc.isenabled()
+    with pytest.raises(NotFound):
+        export_anki(sqlite_col, tmp_path / "x.apkg", decks=["gamma"], now=NOW)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        export_anki(sqlite_col, tmp_path / "y.apkg", now=NOW)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 @given(st.text(min_size=1, max_size=80))
 def test_note_guids_equal_genankis_guid_for(card_id: str) -> None:
     import genanki
