@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from trainer import CardKind, DeckError
@@ -24,6 +24,18 @@ bp.add_app_template_filter(card_snippet, "snippet")
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
 FILTERS = ("deck", "concept", "kind", "state", "due", "leech", "suspended")
+
+
+@bp.app_context_processor
+def _deck_names() -> dict[str, Any]:
+    """`deck_name(slug)` for templates: the deck's short name ("Finance"), read once a request."""
+
+    def deck_name(slug: str) -> str:
+        if "deck_names" not in g:
+            g.deck_names = {deck.slug: deck.name for deck in collection().decks()}
+        return str(g.deck_names.get(slug, slug))
+
+    return {"deck_name": deck_name}
 
 
 @bp.get("/browse")

@@ -376,3 +376,17 @@ def test_suspend_bury_and_unsuspend_are_told_in_words(app: Flask, client: FlaskC
         ["Suspended: this card stays out of your reviews until you unsuspend it."],
         ["Unsuspended: this card is back in your reviews."],
     ]
+
+
+def test_review_card_and_browse_name_the_deck_shortly(client: FlaskClient, decks_dir: Path) -> None:
+    """Where a card shows its deck, the deck's short name stands there, not its file's slug."""
+    alpha = decks_dir / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("title: Alpha", "title: 'Fraud school: rare events'"))
+    client.post("/decks/sync", data={"csrf_token": hidden(text_of(client.get("/decks")), "csrf_token")})
+    review = client.get("/review?domain=alpha").get_data(as_text=True)
+    assert re.search(r'<h1 id="card-title" class="meta">Fraud school · ', review)
+    card = client.get("/cards/a-fact").get_data(as_text=True)
+    assert '<p class="meta">Fraud school · fact · ' in card
+    found = client.get("/browse?q=fraud").get_data(as_text=True)
+    assert '<td data-label="Deck">Fraud school</td>' in found
+    assert '<td data-label="Deck">alpha</td>' not in found
