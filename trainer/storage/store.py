@@ -213,9 +213,8 @@ def _card_rows(
     include_retired: bool = False,
     kind: CardKind | None = None,
 ) -> list[Any]:
-    """Raw rows of `columns` for the learner's cards in deck order: only `card_id` (retired or
-    not) if given, else the live cards (and retired ones if asked) of `decks`, or of every deck,
-    of `kind` only if given."""
+    """Raw rows of `columns` for the learner's cards in deck order: only `card_id` (retired or not)
+    if given, else the live cards (and retired ones if asked) of `decks` (or all), of `kind` if given."""
     params: dict[str, Any] = {"learner": learner_id}
     where = "s.learner_id = :learner"
     if card_id is not None:
@@ -258,10 +257,8 @@ def study_cards(
 def card_contents(
     conn: Connection, learner_id: int, decks: Sequence[str] | None = None, kind: CardKind | None = None
 ) -> list[Card]:
-    """The content of every live card (only those of `decks` and of `kind`, if given), in deck order.
-
-    Reads no memory, so it is the cheap way to list cards for exports.
-    """
+    """The content of every live card (only those of `decks` and of `kind`, if given), in deck
+    order. Reads no memory, so it is the cheap way to list cards for exports."""
     driver = Driver.of(conn)
     return [
         card_from_raw(driver, row)
