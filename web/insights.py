@@ -27,6 +27,7 @@ from trainer.insights.weakness import (
     domain_gaps,
     gap_attribution,
     missed_points,
+    overall_recall,
     weakest_evidence,
 )
 
@@ -68,12 +69,19 @@ def _titles(col: Collection) -> dict[str, str]:
 
 def today_summary(col: Collection, moment: datetime) -> dict[str, Any]:
     """For the Today page: the weakest domains (weakest first), each with its title and the
-    evidence behind it, and readiness for the interview date (None when no date is set)."""
+    evidence behind it; whether any domain has enough answers to be ranked and the overall
+    recall (for "none stands out"); readiness for the interview date (None when no date is set)."""
     titles = _titles(col)
-    weakest = weakest_evidence(col.domain_stats(moment))[:TODAY_WEAKEST]
+    report = col.domain_stats(moment)
+    weakest = weakest_evidence(report)[:TODAY_WEAKEST]
     for entry in weakest:
         entry["title"] = titles.get(entry["domain"], entry["domain"])
-    return {"weakest": weakest, "readiness": readiness(col, moment)}
+    return {
+        "weakest": weakest,
+        "ranked": bool(report["weak_rank"].notna().any()),
+        "overall": overall_recall(report),
+        "readiness": readiness(col, moment),
+    }
 
 
 def _domain_rows(col: Collection, moment: datetime) -> list[dict[str, Any]]:

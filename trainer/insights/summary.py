@@ -15,7 +15,13 @@ from sqlalchemy import select
 from trainer.insights.drills import drill_answers, drill_habits, drill_report, framing_gaps
 from trainer.insights.readiness import readiness
 from trainer.insights.stats import log_frame, weakest_domains
-from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, weakest_evidence
+from trainer.insights.weakness import (
+    concept_gaps,
+    domain_gaps,
+    gap_attribution,
+    overall_recall,
+    weakest_evidence,
+)
 from trainer.model import Rating
 from trainer.storage import store
 from trainer.storage.database import read_transaction
@@ -46,7 +52,8 @@ def _clean(value: Any) -> Any:
 
 
 def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
-    """Per-domain rows, the weakest domains (weakest first, and the evidence behind each rank),
+    """Per-domain rows, the ranked domains (`weakest`, weakest first), those named weakest with
+    the evidence behind each (`weakest_evidence`) and the overall recall they fall below,
     concept and domain gaps, readiness for the interview date (None when no date is set), and
     knowing beside framing: per domain, fact recall beside drill performance (`framing`) and the
     drill habits that repeat (`drill_habits`: points often missed, red flags often raised) and
@@ -61,6 +68,7 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
         "domains": [{k: _clean(v) for k, v in row.items()} for row in report.to_dict(orient="records")],
         "weakest": weakest_domains(report),
         "weakest_evidence": weakest_evidence(report),
+        "overall_recall": overall_recall(report),
         "concept_gaps": concept_gaps(attribution),
         "domain_gaps": domain_gaps(attribution),
         "readiness": ready.to_dict() if ready else None,
@@ -148,6 +156,9 @@ def stats_text(summary: dict[str, Any]) -> str:
         f"likely at most {100 * w['ceiling']:.0f}%)"
         for w in summary["weakest_evidence"][:3]
     ]
+    if not weakest and summary["weakest"]:
+        overall = 100 * (summary["overall_recall"] or 0)
+        weakest = [f"none stands out (each may well recall as much as your overall {overall:.0f}%)"]
     lines.append("Weakest domains: " + ("; ".join(weakest) or "not enough reviews yet"))
     if summary["concept_gaps"]:
         lines.append("Concept gaps (weak in every domain): " + ", ".join(summary["concept_gaps"]))

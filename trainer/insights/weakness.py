@@ -204,10 +204,21 @@ def missed_points(col: Collection, limit: int = 20, now: datetime | None = None)
     return frame.head(limit).reset_index(drop=True)
 
 
+def overall_recall(report: pd.DataFrame) -> float | None:
+    """The learner's recall over every domain of a `domain_report` (answers to cards already
+    seen in the last 30 days that were not Again), or None before any such answer."""
+    answers = report["recall_answers_30d"].fillna(0)
+    total = float(answers.sum())
+    return float((report["recall_30d"].fillna(0) * answers).sum()) / total if total else None
+
+
 def weakest_evidence(report: pd.DataFrame) -> list[dict[str, Any]]:
-    """The ranked domains of a `domain_report`, weakest first, each with the evidence behind its
-    rank: `domain`, `answers` (recall answers in 30 days), `recalled` (of them, not Again), the
-    shrunk `estimate` and its optimistic `ceiling`."""
+    """The domains of a `domain_report` to name as weakest, weakest first: ranked ones (enough
+    answers) whose optimistic recall (`ceiling`) is still below the learner's overall recall,
+    so a domain is never called weak while it may well be as good as the rest. Each comes with
+    the evidence behind it: `domain`, `answers` (recall answers in 30 days), `recalled` (of
+    them, not Again), the shrunk `estimate` and its `ceiling`."""
+    overall = overall_recall(report)
     ranked = report[report["weak_rank"].notna()].sort_values("weak_rank")
     return [
         {
@@ -218,4 +229,5 @@ def weakest_evidence(report: pd.DataFrame) -> list[dict[str, Any]]:
             "ceiling": float(row.retention_ceiling),
         }
         for row in ranked.itertuples()
+        if overall is not None and float(row.retention_ceiling) < overall
     ]
