@@ -12,6 +12,7 @@ every answer that showed it.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -196,27 +197,33 @@ def drill_habits(
     if answers.empty:
         return [], []
     cards = {card.id: card for card in col.card_contents(kind=CardKind.DRILL)}
-    # Each drill's rubric texts, worked out once per variant rather than once per answer.
-    rubrics: dict[tuple[str, int], tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
+    # Answers grouped by drill variant and rubric size first: how many, and how often each
+    # point was ticked and each flag raised; each rubric's texts are then read once per group.
+    groups: dict[tuple[str, str, int, int], tuple[list[int], Counter[int], Counter[int]]] = {}
+    columns = ("card_id", "domain", "variant", "total", "ticked", "flags")
+    for card_id, domain, variant, total, ticked, flags in zip(*(answers[c] for c in columns), strict=True):
+        key = (str(card_id), str(domain), int(variant), int(total))
+        if (group := groups.get(key)) is None:
+            group = groups[key] = ([0], Counter(), Counter())
+        group[0][0] += 1
+        group[1].update(set(ticked))
+        group[2].update(set(flags))
     tallies: dict[tuple[str, str, str, str], _Tally] = {}
 
-    def count(key: tuple[str, str, str, str], variant: int, hit: bool) -> None:
+    def count(key: tuple[str, str, str, str], variant: int, shown: int, times: int) -> None:
         tally = tallies.setdefault(key, _Tally(set()))
         tally.variants.add(variant)
-        tally.shown += 1
-        tally.times += hit
+        tally.shown += shown
+        tally.times += times
 
-    for row in answers.itertuples(index=False):
-        card_id, domain, variant = str(row.card_id), str(row.domain), int(row.variant)
-        if (card_id, variant) not in rubrics:
-            rubrics[card_id, variant] = _texts(cards.get(card_id), variant)
-        rubric = rubrics[card_id, variant]
-        if rubric is None or row.total != len(rubric[0]):
+    for (card_id, domain, variant, total), ([shown], ticked, raised) in groups.items():
+        rubric = _texts(cards.get(card_id), variant)
+        if rubric is None or total != len(rubric[0]):
             continue
         for index, text in enumerate(rubric[0]):
-            count((card_id, domain, "points", text), variant, index not in row.ticked)
+            count((card_id, domain, "points", text), variant, shown, shown - ticked[index])
         for index, text in enumerate(rubric[1]):
-            count((card_id, domain, "flags", text), variant, index in row.flags)
+            count((card_id, domain, "flags", text), variant, shown, raised[index])
     missed: list[Habit] = []
     flagged: list[Habit] = []
     for (card_id, domain, what, text), tally in tallies.items():
