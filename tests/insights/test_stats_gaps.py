@@ -423,3 +423,51 @@ def test_missed_points_are_the_twenty_most_missed_by_count_then_rate_card_and_po
     everything = missed_points(col, limit=100)
     assert len(everything) == 24
     assert list(everything["miss_rate"].iloc[-4:]) == [0.5] * 4
+
+
+def answered_cells(
+    url: str,
+    tmp_path: Path,
+    opener: Callable[..., Collection],
+    counts: dict[tuple[str, str], tuple[int, int]],
+) -> Collection:
+    """One card per (domain, concept) cell, answered `reviews` times, the first `failed` of them Again."""
+    decks: dict[str, list[tuple[str, list[str]]]] = {}
+    for domain, concept in counts:
+        decks.setdefault(domain, []).append((f"{domain}-{concept}", [concept]))
+    col = opener(url)
+    col.sync_decks([write_decks(tmp_path / "decks", decks)], now=NOW)
+    col.configure(new_per_day=9999, reviews_per_day=99999)
+    for (domain, concept), (reviews, failed) in counts.items():
+        for k in range(reviews):
+            rating = Rating.Again if k < failed else Rating.Good
+            col.answer(f"{domain}-{concept}", rating, NOW + timedelta(days=k))
+    return col
+
+
+def test_a_cell_exactly_the_margin_above_the_mean_is_weak(
+    tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    # Fifteen answers each, six of alpha's failed: shrunk rates 0.3 and 0, a mean of 0.15.
+    counts = {("d", "alpha"): (15, 6), ("d", "beta"): (15, 0)}
+    col = answered_cells(f"sqlite:///{tmp_path / 'trainer.db'}", tmp_path, open_collection, counts)
+    attribution = gap_attribution(col).set_index(["domain", "concept"])
+    mean = np.average(attribution["rate"], weights=attribution["reviews"])
+    cell = attribution.loc[("d", "alpha")]
+    assert cell["rate"] == mean + GAP_MARGIN_STATED
+    assert cell["gap"] == "concept"
+
+
+def test_a_weak_cell_each_effect_explains_at_exactly_half_the_margin_is_both_gaps(
+    tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    counts = {
+        ("d1", "alpha"): (15, 6),
+        ("d1", "beta"): (15, 2),
+        ("d2", "alpha"): (15, 2),
+        ("d2", "beta"): (15, 0),
+    }
+    col = answered_cells(f"sqlite:///{tmp_path / 'trainer.db'}", tmp_path, open_collection, counts)
+    cell = gap_attribution(col).set_index(["domain", "concept"]).loc[("d1", "alpha")]
+    assert cell["domain_effect"] == cell["concept_effect"] == GAP_MARGIN_STATED / 2
+    assert cell["gap"] == "both"
