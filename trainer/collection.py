@@ -789,8 +789,11 @@ class Collection:
         """
         return self.undo_last().card_id
 
-    def undo_last(self) -> Undone:
-        """`undo`, telling which card and which kind of action was reverted."""
+    def undo_last(self, now: datetime | None = None, *, today_only: bool = False) -> Undone:
+        """`undo`, telling which card and which kind of action was reverted. With `today_only`
+        (the `u` key of a study page, which knows nothing of earlier sessions) an action taken
+        before the learner's day began is left alone: NothingToUndo."""
+        since = self._day(require_utc(now)).start if today_only else None
 
         def count_day(when: datetime) -> tuple[Any, datetime]:
             day = self._day(when)
@@ -798,7 +801,7 @@ class Collection:
 
         with write_transaction(self.engine) as conn:
             self._deck_order(conn)
-            undone = undo.undo_last(conn, self.learner_id, count_day, self._untally)
+            undone = undo.undo_last(conn, self.learner_id, count_day, self._untally, since)
         self._last_deck = None
         self._undone = undone.card_id
         return undone

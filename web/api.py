@@ -78,9 +78,10 @@ def answer(json: s.AnswerRequest) -> Any:
 @bp.post("/undo")
 @spec.validate(resp=responses(s.UndoOut, 409), security=CSRF)
 def undo() -> Any:
-    """Revert the learner's last answer, suspend or bury; returns the card's id, the kind of
-    action undone and the next card (that same card, when it can be studied now)."""
-    undone = collection().undo_last()
+    """Revert the learner's last answer, suspend or bury, if taken in the learner's current
+    day; returns the card's id, the kind of action undone and the next card (that same card,
+    when it can be studied now)."""
+    undone = collection().undo_last(now(), today_only=True)
     return {"card_id": undone.card_id, "action": undone.action, "next": _next(None)}
 
 

@@ -234,11 +234,12 @@ def answer() -> Any:
 
 @bp.post("/review/undo")
 def undo() -> Response:
-    """Revert the last answer, suspend or bury; that card is shown again at once."""
+    """Revert the last answer, suspend or bury of the learner's day; that card is shown again
+    at once."""
     try:
-        undone = collection().undo_last()
+        undone = collection().undo_last(now(), today_only=True)
     except NothingToUndo:
-        flash("There is nothing to undo.")
+        flash("There is nothing to undo today.")
         return redirect(_review_url(_domain()), code=303)
     flash(undone.describe())
     return redirect(_review_url(_domain(), undone.card_id), code=303)

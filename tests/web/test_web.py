@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,27 @@ def test_undo_after_suspend_restores_the_card_not_an_older_answer(app: Flask, cl
     assert hidden(page, "card_id") == "a-fact"
     assert [e.card_id for e in col.history()] == ["b-two"]
     assert not col.card("a-fact").memory.suspended
+
+
+def test_undo_leaves_an_earlier_days_answers_alone(app: Flask, client: FlaskClient) -> None:
+    # Yesterday's session (in the terminal, say) answered a card; today's first `u` on a study
+    # page reverts nothing of it, through the form and through the JSON API alike.
+    col = collection_of(app)
+    today = app.config["CLOCK"].now
+    col.answer("b-two", Rating.Good, today - timedelta(days=1))
+    token = csrf_token(client)
+    page = text_of(client.post("/review/undo", data={"csrf_token": token}, follow_redirects=True))
+    assert "There is nothing to undo today." in page
+    response = client.post("/api/undo", headers={"X-CSRFToken": token})
+    assert response.status_code == 409 and "nothing to undo today" in response.get_data(as_text=True)
+    assert [e.card_id for e in col.history()] == ["b-two"]
+    # Today's own actions are undone as before, newest first.
+    col.answer("a-fact", Rating.Good, today)
+    client.post("/review/suspend", data={"csrf_token": token, "card_id": "b-one"})
+    assert client.post("/api/undo", headers={"X-CSRFToken": token}).get_json()["action"] == "suspend"
+    assert client.post("/api/undo", headers={"X-CSRFToken": token}).get_json()["card_id"] == "a-fact"
+    assert client.post("/api/undo", headers={"X-CSRFToken": token}).status_code == 409
+    assert [e.card_id for e in col.history()] == ["b-two"]
 
 
 def test_undo_names_the_card_for_another_server_process(app: Flask, client: FlaskClient) -> None:

@@ -86,7 +86,9 @@ def _last_answer(conn: Connection, learner_id: int) -> Any:
 
 def _last_step(conn: Connection, learner_id: int) -> Any:
     return conn.execute(
-        select(steps.c.id, steps.c.card_id, steps.c.action, steps.c.before, steps.c.after_log_id)
+        select(
+            steps.c.id, steps.c.card_id, steps.c.action, steps.c.before, steps.c.after_log_id, steps.c.done_at
+        )
         .where(steps.c.learner_id == learner_id)
         .order_by(steps.c.id.desc())
         .limit(1)
@@ -99,6 +101,7 @@ def undo_last(
     learner_id: int,
     count_day: Any,
     untally: Callable[[Connection, Any], None] | None = None,
+    since: datetime | None = None,
 ) -> Undone:
     """Revert the learner's newest action inside the caller's transaction.
 
@@ -106,11 +109,16 @@ def undo_last(
     day's count, via `count_day(reviewed_at)` giving (date, day start); `untally(conn, row)`
     is given the removed row, before the card's state is restored); a suspend, unsuspend
     or bury restores only those flags, so nothing else about the card moves. Raises
-    NothingToUndo when the stack is empty.
+    NothingToUndo when the stack is empty, or when its newest action was taken before `since`
+    (an earlier session's work is left as it is).
     """
     answer = _last_answer(conn, learner_id)
     step = _last_step(conn, learner_id)
-    if step is not None and (answer is None or answer.id <= step.after_log_id):
+    newest_is_step = step is not None and (answer is None or answer.id <= step.after_log_id)
+    taken = step.done_at if newest_is_step else answer.reviewed_at if answer is not None else None
+    if since is not None and taken is not None and taken < since:
+        raise NothingToUndo("there is nothing to undo today; earlier days' answers stay as they are")
+    if newest_is_step:
         loaded = store.load_memory(conn, learner_id, step.card_id, for_update=True)
         if loaded is not None:
             before = Memory.from_dict(step.before)
