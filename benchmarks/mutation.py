@@ -403,6 +403,26 @@ EQUIVALENT: dict[str, str] = {
             " only migration 0007 renamed some, before tallies existed), so `rubrics` always holds it"
         ),
     ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_overall_recall__mutmut_2",
+            "trainer.insights.weakness.x_overall_recall__mutmut_5",
+        ],
+        (
+            "equivalent: a `domain_report`'s `recall_answers_30d` is an int column (0 for a domain"
+            " without answers), never missing, so what fills its gaps is never used"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_overall_recall__mutmut_13",
+            "trainer.insights.weakness.x_overall_recall__mutmut_16",
+        ],
+        (
+            "equivalent: `recall_30d` is missing exactly where a domain has no recall answers, and there"
+            " it is multiplied by 0 answers: 1 * 0 adds 0, and NaN * 0 is NaN, which `sum` skips"
+        ),
+    ),
 }
 
 # mutmut mutates function bodies only, so the module-level constants that state rules are

@@ -67,3 +67,29 @@ def test_with_every_domain_alike_none_is_named_weakest() -> None:
     report = ranking.assign(domain=passed.index, recall_answers_30d=graded, recall_30d=passed / graded)
     assert ranking["weak_rank"].notna().all()
     assert weakest_evidence(report) == []
+
+
+def _report(ceilings: list[float]) -> pd.DataFrame:
+    """A ranked report of two domains answered 4 times each, recalled 2 and 4 times: 75% overall."""
+    return pd.DataFrame(
+        {
+            "domain": ["half", "full"],
+            "weak_rank": [1.0, 2.0],
+            "recall_answers_30d": [4, 4],
+            "recall_30d": [0.5, 1.0],
+            "retention_estimate": [0.55, 0.9],
+            "retention_ceiling": ceilings,
+        }
+    )
+
+
+def test_a_domain_whose_ceiling_reaches_the_overall_recall_exactly_is_not_named() -> None:
+    assert overall_recall(_report([0.75, 1.0])) == 0.75
+    assert weakest_evidence(_report([0.75, 1.0])) == []
+    assert [d["domain"] for d in weakest_evidence(_report([0.7499, 1.0]))] == ["half"]
+
+
+def test_with_no_recall_answers_there_is_no_overall_recall_and_no_weakest() -> None:
+    report = _report([0.9, 0.9]).assign(recall_answers_30d=[0, 0], recall_30d=[math.nan, math.nan])
+    assert overall_recall(report) is None
+    assert weakest_evidence(report) == []
