@@ -12,10 +12,13 @@ killed when a test fails. The settings every module shares are in pyproject.toml
     python benchmarks/mutation.py --recheck tests/x.py -- backup   # the survivors against these tests
     python benchmarks/mutation.py --update weakness # only the mutants of functions changed since
     python benchmarks/mutation.py --report-only     # rewrite MUTATION.md from the stored results
+    python benchmarks/mutation.py --record --report-only weakness   # keep a module's outcome first
 
 The results stay in mutants/modules/<module> (mutmut's own record, plus late-kills.json for the
-survivors that `--survivors` or `--recheck` found killed later), so `--report-only` rewrites
-MUTATION.md from them with today's EQUIVALENT reasons, without running anything. The section
+survivors that `--survivors` or `--recheck` found killed later), and each command that changes
+them keeps the module's outcome in benchmarks/mutation-results/<module>.json, which is committed;
+`--report-only` rewrites MUTATION.md from those (or from the copy of a module without one) with
+today's EQUIVALENT reasons, without running anything. The section
 "The run recorded here" of MUTATION.md is written by hand and carried over as it is.
 
 Set TRAINER_TEST_POSTGRES_URL to run the modules marked `postgresql` on PostgreSQL as well (with
@@ -42,6 +45,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "mutants" / "modules"
+# Each module's outcome as of its last run, recheck or update, kept in the repository so that
+# MUTATION.md can be written from any checkout (mutmut's own files stay in WORK).
+RECORDS = ROOT / "benchmarks" / "mutation-results"
 MUTMUT = [sys.executable, "-m", "mutmut"]
 TARGET = 0.85
 
@@ -530,6 +536,8 @@ class Module:
     survivors: list[str] = field(default_factory=list)
     status: dict[str, str] = field(default_factory=dict)
     late_kills: list[str] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)
+    timing: dict[str, Any] | None = None
     minutes: float | None = None
 
     @property
@@ -866,7 +874,7 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]], k
         '("no tests") counts as a survivor: it is not dropped. Equivalent mutants are survivors that',
         "no test can kill, each listed below with the reason.",
     ]
-    timing = timings()
+    timing = {m.target.name: m.timing for m in modules if m.timing}
     if timing:
         wall = sum(t["minutes"] for t in timing.values())
         lines += [
@@ -935,23 +943,58 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]], k
         for name in module.survivors:
             reason = EQUIVALENT.get(name, "NOT KILLED")
             lines += [f"- `{name.split('.')[-1]}`: {reason}", "", "  ```diff"]
-            lines += [f"  {line}" for line in diff(module.target, name).splitlines()]
+            lines += [f"  {line}" for line in module.diffs.get(name, "").splitlines()]
             lines += ["  ```", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
+def local_module(target: Target) -> Module:
+    """A module's outcome from mutmut's files in its copy (WORK), late kills counted as killed."""
+    module = results(target)
+    saved = workdir(target) / "late-kills.json"
+    late = set(json.loads(saved.read_text())) if saved.exists() else set()
+    for name in [name for name in module.survivors if name in late]:
+        # Killed by `--recheck`, which leaves mutmut's own record as it was.
+        module.survivors.remove(name)
+        module.counts[module.status[name]] -= 1
+        module.counts["killed"] += 1
+    module.late_kills = sorted(late)
+    module.diffs = {name: diff(target, name) for name in module.survivors}
+    module.timing = timings().get(target.name)
+    return module
+
+
+def save_record(target: Target) -> None:
+    """Keep a module's outcome in RECORDS, from its copy in WORK."""
+    module = local_module(target)
+    if not module.counts:
+        return
+    record = {
+        "path": target.path,
+        "counts": dict(sorted(module.counts.items())),
+        "survivors": {name: module.status[name] for name in module.survivors},
+        "diffs": module.diffs,
+        "late_kills": module.late_kills,
+        "timing": module.timing,
+    }
+    RECORDS.mkdir(parents=True, exist_ok=True)
+    (RECORDS / f"{target.name}.json").write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+
+
 def load_modules(targets: list[Target]) -> list[Module]:
+    """Each module's outcome: its record in RECORDS if there is one, else its copy in WORK."""
     modules = []
     for target in targets:
-        module = results(target)
-        saved = workdir(target) / "late-kills.json"
-        late = set(json.loads(saved.read_text())) if saved.exists() else set()
-        for name in [name for name in module.survivors if name in late]:
-            # Killed by `--recheck`, which leaves mutmut's own record as it was.
-            module.survivors.remove(name)
-            module.counts[module.status[name]] -= 1
-            module.counts["killed"] += 1
-        module.late_kills = sorted(late)
+        saved = RECORDS / f"{target.name}.json"
+        if not saved.exists():
+            modules.append(local_module(target))
+            continue
+        record = json.loads(saved.read_text())
+        module = Module(target, counts=Counter(record["counts"]), timing=record["timing"])
+        module.survivors = list(record["survivors"])
+        module.status = dict(record["survivors"])
+        module.diffs = record["diffs"]
+        module.late_kills = record["late_kills"]
         modules.append(module)
     return modules
 
@@ -970,6 +1013,9 @@ def main() -> None:
         metavar="TEST",
         help="run the survivors of one module against these test files",
     )
+    parser.add_argument(
+        "--record", action="store_true", help="keep the chosen modules' outcomes from their copies in RECORDS"
+    )
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("modules", nargs="*", help="part of a module's name (default: every module)")
     args = parser.parse_args()
@@ -978,18 +1024,24 @@ def main() -> None:
     if args.recheck:
         [target] = chosen
         killed = recheck(target, args.recheck)
+        save_record(target)
         print(f"{target.name}: {len(killed)} survivors killed on the recheck")
         return
+    if args.record:
+        for target in chosen:
+            save_record(target)
     if not (args.report_only or args.constants_only):
         for target in chosen:
             sampler = LoadSampler()
             if args.survivors:
                 killed = rerun_survivors(target, args.max_children)
+                save_record(target)
                 print(f"{target.name}: {len(killed)} survivors killed on the rerun", flush=True)
                 sampler.stop()
                 continue
             if args.update:
                 changed = update(target, args.max_children)
+                save_record(target)
                 print(f"{target.name}: tested again the mutants of {', '.join(changed) or 'no function'}")
                 sampler.stop()
                 continue
@@ -1000,6 +1052,7 @@ def main() -> None:
             )
             record = {"minutes": minutes, "cpu": cpu, "load": [low, mean, high], "workers": workers}
             (workdir(target) / "timing.json").write_text(json.dumps(record))
+            save_record(target)
     saved = WORK / "constants.json"
     if args.constants_only or not saved.exists():
         saved.write_text(json.dumps(constant_mutants()))
