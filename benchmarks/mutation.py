@@ -217,18 +217,6 @@ EQUIVALENT: dict[str, str] = {
     ),
     **dict.fromkeys(
         [
-            "trainer.decks.sync.x_content_hash__mutmut_3",
-            "trainer.decks.sync.x_content_hash__mutmut_6",
-            "trainer.decks.sync.x_content_hash__mutmut_5",
-        ],
-        (
-            "equivalent within one version: `Card.to_dict` builds its keys in a fixed order, so the same "
-            "card always dumps to the same text (only hashes stored by a version with another key order "
-            "would differ)"
-        ),
-    ),
-    **dict.fromkeys(
-        [
             "trainer.study.queue.x__first__mutmut_2",
             "trainer.study.queue.x__first__mutmut_4",
             "trainer.study.queue.x__first__mutmut_5",
@@ -245,15 +233,8 @@ EQUIVALENT: dict[str, str] = {
             " so the steps of one round never exceed `left` and the third bound never binds"
         ),
     ),
-    **dict.fromkeys(
-        [
-            *(f"trainer.study.scheduling.x_fsrs_card_id__mutmut_{n}" for n in (4, 7, 8, 9)),
-            *(f"trainer.study.scheduling.x_to_fsrs__mutmut_{n}" for n in (2, 6, 12, 19)),
-        ],
-        (
-            "equivalent: fsrs only copies a card's `card_id` into the review log, which the trainer"
-            " discards; scheduling never reads it"
-        ),
+    "trainer.study.scheduling.x_fsrs_card_id__mutmut_4": (
+        "equivalent: `int.from_bytes` reads big-endian by default since Python 3.11, the oldest supported"
     ),
     **dict.fromkeys(
         ["trainer.study.scheduling.x_to_fsrs__mutmut_4", "trainer.study.scheduling.x_to_fsrs__mutmut_8"],

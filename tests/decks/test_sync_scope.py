@@ -5,17 +5,19 @@ another deck is studied there; each added, updated and restored card is counted;
 time moves only when its content does; no card moves between a shared deck and a learner's own,
 and a shared file cannot take a learner's deck, each refusal naming the file; kept places keep a
 deck's place and put new decks last; deck order follows the files, and every collection on the
-database sees each change of decks."""
+database sees each change of decks; cards stored by an earlier release are unchanged by the same
+files."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW
+from tests.conftest import FIXTURE_DECKS, NOW
 from tests.insights.test_stats import write_decks
 from trainer import Collection, DeckError
 from trainer.decks.deckfile import load_decks
@@ -226,6 +228,20 @@ def test_decks_follow_the_order_of_the_files_and_every_collection_sees_each_chan
     writer.sync_decks([second, first], now=NOW)  # the same decks in another order
     assert [deck.slug for deck in writer.decks()] == ["y", "x"]
     assert served(reader, NOW) == "y-1"
+
+
+def test_cards_stored_by_an_earlier_release_are_unchanged_when_synced_from_the_same_files(
+    tmp_path: Path, open_collection: Opener
+) -> None:
+    """The content digest is kept in the database, so it must not change between releases: a
+    change would count every card as edited on the first sync after an upgrade."""
+    database = tmp_path / "trainer.db"
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "schema" / "0015.db", database)
+    col = open_collection(f"sqlite:///{database}")
+    before = col.content_changed_at()
+    report = col.sync_decks([FIXTURE_DECKS], now=NOW + timedelta(days=1))
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 6)
+    assert col.content_changed_at() == before
 
 
 def served(col: Collection, now: datetime, domain: str | None = None) -> str | None:

@@ -110,3 +110,16 @@ def test_a_cards_fsrs_state_is_what_fsrs_holds_for_it(
     saved = col.card("many-1").memory
     later = col.fsrs_card("many-1", NOW + timedelta(days=1))
     assert (later.due, later.last_review, later.state) == (saved.due, NOW, State.Review)
+
+
+def test_each_card_has_its_own_fsrs_card_id_the_same_in_every_collection_and_after_answers(
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    first = open_collection(db_url)
+    first.sync_decks([write_deck(tmp_path / "d", 3)], now=NOW)
+    second = open_collection(db_url)
+    ids = [first.fsrs_card(f"many-{i}", NOW).card_id for i in range(3)]
+    assert len(set(ids)) == 3 and all(card_id > 0 for card_id in ids)
+    assert [second.fsrs_card(f"many-{i}", NOW + timedelta(days=9)).card_id for i in range(3)] == ids
+    first.answer("many-0", Rating.Good, NOW)
+    assert first.fsrs_card("many-0", NOW).card_id == ids[0]
