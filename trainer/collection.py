@@ -25,6 +25,7 @@ from trainer.decks.deckfile import DeckSet, load_decks
 from trainer.decks.sync import (
     apply_decks,
     concepts_table,
+    forget_sources,
     merge_sources,
     remember_sources,
     remembered_sources,
@@ -236,6 +237,17 @@ class Collection:
             report = apply_decks(conn, deck_set, moment, sources=sources, retire_limit=retire_limit)
             remember_sources(conn, sources, moment)
         return report
+
+    def remembered_deck_sources(self) -> list[Path]:
+        """The deck folders and files synced before, which a sync without paths reads again."""
+        with read_transaction(self.engine) as conn:
+            return remembered_sources(conn)
+
+    def forget_deck_sources(self, paths: Iterable[str | Path]) -> list[Path]:
+        """Stop syncing deck folders or files synced before again (as `review`, `serve` and a
+        sync without paths do); their cards stay as they are. Returns the paths forgotten."""
+        with write_transaction(self.engine) as conn:
+            return forget_sources(conn, [Path(p) for p in paths])
 
     def sync_paths(self) -> list[Path]:
         """What a sync without paths reads: the bundled decks and every deck folder or file

@@ -99,3 +99,32 @@ def test_retiring_more_than_a_few_cards_asks_first(
     accepted = runner.invoke(cli, ["--db", sqlite_url, "sync", "--yes", str(own)])
     assert accepted.exit_code == 0, accepted.output
     assert _live(sqlite_url, "mycsv") == ["my-0"]
+
+
+def test_a_remembered_folder_that_clashes_is_named_and_can_be_forgotten(
+    runner: CliRunner, tmp_path: Path, sqlite_url: str
+) -> None:
+    # Two copies of one deck folder (a second clone, say), each synced once (a sync of named
+    # paths reads only them): every later sync reads both, meets each card twice and refuses,
+    # so review and serve would not start.
+    own = _own_folder(tmp_path)
+    copy = tmp_path / "old-clone"
+    shutil.copytree(own, copy)
+    assert runner.invoke(cli, ["--db", sqlite_url, "sync", str(copy)]).exit_code == 0
+    assert runner.invoke(cli, ["--db", sqlite_url, "sync", str(own)]).exit_code == 0
+    for command in (["sync"], ["review"]):
+        refused = runner.invoke(cli, ["--db", sqlite_url, *command], input="q")
+        assert refused.exit_code == 1 and "duplicate card id 'my-0'" in refused.output
+        assert f"deck folders and files synced before: {copy.resolve()}" in refused.stderr
+        assert "`trainer sync --forget PATH`" in refused.stderr
+    unknown = runner.invoke(cli, ["--db", sqlite_url, "sync", "--forget", str(tmp_path / "nowhere")])
+    assert unknown.exit_code == 1
+    assert f"not a deck folder or file synced before: {(tmp_path / 'nowhere').resolve()}" in unknown.output
+    assert f"(remembered: {copy.resolve()}, {own.resolve()})" in unknown.output
+    forgot = runner.invoke(cli, ["--db", sqlite_url, "sync", "--forget", str(copy)])
+    assert forgot.exit_code == 0 and f"No longer synced: {copy.resolve()}" in forgot.output
+    assert len(_live(sqlite_url, "mycsv")) == 8  # its cards stay as they were
+    assert runner.invoke(cli, ["--db", sqlite_url, "sync"]).exit_code == 0
+    with Collection.open(sqlite_url) as col:
+        remembered = col.remembered_deck_sources()
+    assert own.resolve() in remembered and copy.resolve() not in remembered

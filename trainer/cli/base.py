@@ -130,13 +130,32 @@ def sync_asking(col: Collection, paths: list[Path] | None, *, yes: bool) -> Sync
         ) from None
 
 
+@contextmanager
+def hint_remembered(col: Collection, paths: list[Path] | None) -> Iterator[None]:
+    """When a sync of the remembered deck folders (`paths` None) finds bad deck files, say
+    which folders it read again and how to stop syncing one, then let the error go on."""
+    try:
+        yield
+    except DeckError:
+        remembered = col.remembered_deck_sources() if paths is None else []
+        if remembered:
+            listed = ", ".join(str(path) for path in remembered)
+            click.echo(
+                f"This sync also read the deck folders and files synced before: {listed}."
+                " `trainer sync --forget PATH` stops syncing one you no longer use.",
+                err=True,
+            )
+        raise
+
+
 def sync_before_study(col: Collection, paths: list[Path] | None) -> None:
     """The sync a study session starts with: it never retires more than a few cards unasked;
     instead it says what it would do and the session goes on with the decks as they were."""
     from trainer.decks.sync import RETIRE_WITHOUT_ASKING
 
     try:
-        report = col.sync_decks(paths, retire_limit=RETIRE_WITHOUT_ASKING)
+        with hint_remembered(col, paths):
+            report = col.sync_decks(paths, retire_limit=RETIRE_WITHOUT_ASKING)
     except NeedsConfirmation as exc:
         click.echo(f"Decks not synced: {exc}. Run `trainer sync --yes` to retire them.", err=True)
         return

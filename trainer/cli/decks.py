@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from trainer.cli.base import Context, chosen_decks, cli, decks_option, friendly_errors, sync_asking
+from trainer.cli.base import (
+    Context,
+    chosen_decks,
+    cli,
+    decks_option,
+    friendly_errors,
+    hint_remembered,
+    sync_asking,
+)
 
 
 @cli.command()
@@ -31,9 +39,17 @@ def init(obj: Context, deck_paths: tuple[Path, ...], yes: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--check", is_flag=True, help="Only validate the files; change nothing.")
 @click.option("--yes", is_flag=True, help="Retire cards missing from the files without asking.")
+@click.option(
+    "--forget",
+    "forget",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(path_type=Path),
+    help="Stop syncing a deck folder or file synced before (repeatable); its cards stay as they are.",
+)
 @click.pass_obj
 @friendly_errors
-def sync(obj: Context, paths: tuple[Path, ...], check: bool, yes: bool) -> None:
+def sync(obj: Context, paths: tuple[Path, ...], check: bool, yes: bool, forget: tuple[Path, ...]) -> None:
     """Apply deck files to the database, all or nothing.
 
     Without PATHS: the bundled decks and every deck folder or file synced before. Paths given
@@ -47,7 +63,22 @@ def sync(obj: Context, paths: tuple[Path, ...], check: bool, yes: bool) -> None:
         trainer sync decks/
         trainer sync decks/finance.yaml
         trainer sync --check decks/
+        trainer sync --forget ~/old-clone/decks
     """
+    if forget:
+        with obj.collection() as col:
+            forgotten = col.forget_deck_sources(forget)
+            remembered = col.remembered_deck_sources()
+        for path in forgotten:
+            click.echo(f"No longer synced: {path}")
+        missed = {p.resolve() for p in forget} - set(forgotten)
+        if missed:
+            known = ", ".join(str(p) for p in remembered) or "none"
+            names = ", ".join(str(p) for p in sorted(missed))
+            raise click.ClickException(
+                f"not a deck folder or file synced before: {names} (remembered: {known})"
+            )
+        return
     if check:
         from trainer.decks.deckfile import load_decks
 
@@ -60,6 +91,6 @@ def sync(obj: Context, paths: tuple[Path, ...], check: bool, yes: bool) -> None:
             f"OK: {len(deck_set.decks)} decks, {len(deck_set.cards)} cards, {len(deck_set.concepts)} concepts"
         )
         return
-    with obj.collection() as col:
+    with obj.collection() as col, hint_remembered(col, list(paths) or None):
         report = sync_asking(col, list(paths) or None, yes=yes)
     click.echo(f"Synced {len(report.decks)} decks: {report}")

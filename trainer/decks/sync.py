@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from trainer.decks.deckfile import DeckSet
 from trainer.decks.render import render_card
@@ -260,6 +260,16 @@ def remember_sources(conn: Connection, paths: Sequence[Path], now: datetime) -> 
     for path in dict.fromkeys(str(p.resolve()) for p in paths):
         if path not in known:
             conn.execute(insert(sources_table).values(path=path, added_at=now))
+
+
+def forget_sources(conn: Connection, paths: Sequence[Path]) -> list[Path]:
+    """Stop syncing `paths` (resolved; they need not exist any more) again; returns those
+    that were remembered. Their cards stay as they are."""
+    wanted = {str(path.resolve()) for path in paths}
+    known = [path for path in conn.execute(select(sources_table.c.path)).scalars() if path in wanted]
+    if known:
+        conn.execute(delete(sources_table).where(sources_table.c.path.in_(known)))
+    return [Path(path) for path in known]
 
 
 def remembered_sources(conn: Connection) -> list[Path]:
