@@ -20,6 +20,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+# A tuple, not `str | bytes`: isinstance checks a tuple faster, and this runs for every card read.
+_JSON_TEXT = (str, bytes)
 _NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -88,7 +90,7 @@ class Driver:
     @staticmethod
     def read_json(value: Any) -> Any:
         """A stored JSON value back as Python data."""
-        return orjson.loads(value) if isinstance(value, str | bytes) else value
+        return orjson.loads(value) if isinstance(value, _JSON_TEXT) else value
 
 
 def integrity_errors() -> tuple[type[Exception], ...]:
