@@ -10,7 +10,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,6 +70,7 @@ def package_notes(
     cards: Sequence[Card],
     leeches: frozenset[str] = frozenset(),
     stories: dict[str, str] | None = None,
+    changed: Mapping[str, datetime] | None = None,
 ) -> tuple[list[genanki.Deck], list[PackageNote]]:
     """The genanki decks (the parent `ML Interview` and `ML Interview::<short title>` with their
     note types) and the notes for `cards`.
@@ -77,10 +78,14 @@ def package_notes(
     A cloze's cards (one per cloze number) make one note. Notes come grouped by deck, decks in
     the order they first appear; cards in `leeches` get the tag `leech`; a story drill in
     `stories` carries the learner's own story. A note's modification time is the latest content
-    change of its cards.
+    change of its cards (`changed`, by card id, when already read).
     """
     infos = {d.slug: d for d in col.decks()}
-    times = col.content_changed_at(dict.fromkeys(card.deck for card in cards))
+    if changed is None:
+        changed = col.content_changed_at(dict.fromkeys(card.deck for card in cards))
+    seconds = {moment: int(moment.timestamp()) for moment in set(changed.values())}
+    times = {card_id: seconds[moment] for card_id, moment in changed.items()}
+    stories = stories or {}
     decks: dict[str, genanki.Deck] = {}
     grouped: dict[str, dict[str, PackageNote]] = {}
     for card in cards:
@@ -93,7 +98,7 @@ def package_notes(
             description = deck_description(title, info.description if info else "")
             deck = decks[slug] = genanki.Deck(deck_id(slug), deck_name(title), description)
             grouped[slug] = {}
-        modified = int(times[card.id].timestamp()) if card.id in times else 0
+        modified = times.get(card.id, 0)
         ordinal = max(card.cloze - 1, 0)
         note = grouped[slug].get(card.note_id)
         if note is not None:
@@ -103,7 +108,7 @@ def package_notes(
             continue
         model = MODELS[card.kind]
         deck.add_model(model)
-        fields = [_anki_media_links(v) for v in note_fields(card, title, (stories or {}).get(card.id, ""))]
+        fields = [_anki_media_links(v) for v in note_fields(card, title, stories.get(card.id, ""))]
         tags = note_tags(card)
         if card.id in leeches:
             tags.append("leech")
@@ -288,10 +293,14 @@ def export_anki(
             cards = [s.card for s in studied]
             leeches = frozenset(s.card.id for s in studied if s.memory.leech)
             progress = ProgressWriter(col, studied, moment)
+            changed = None
         else:
-            cards, leeches = col.card_contents(decks), frozenset()
+            read = col.changed_card_contents(decks)
+            cards, leeches = [card for card, _ in read], frozenset()
+            changed = {card.id: at for card, at in read}
         # A learner's own stories are theirs: they travel only in an export of their progress.
-        anki_decks, notes = package_notes(col, cards, leeches, col.stories() if with_progress else None)
+        stories = col.stories() if with_progress else None
+        anki_decks, notes = package_notes(col, cards, leeches, stories, changed)
         path = Path(out)
         write_package(anki_decks, notes, path, moment.timestamp(), progress, package_media(col, notes))
     return AnkiExportReport(

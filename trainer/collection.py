@@ -35,7 +35,7 @@ from trainer.errors import Conflict, NotFound, TrainerError
 from trainer.insights.answers import answer_tally
 from trainer.model import Card, CardKind, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
-from trainer.storage import backup, inuse, learners, store
+from trainer.storage import backup, changes, inuse, learners, store
 from trainer.storage import stories as story_store
 from trainer.storage.database import (
     current_revision,
@@ -974,7 +974,15 @@ class Collection:
         """When each live card's content last changed (sync time of its last edit), by card id;
         only the cards of `decks` if given. A move within the deck file is not a change."""
         with read_transaction(self.engine) as conn:
-            return store.content_times(conn, self.learner_id, list(dict.fromkeys(decks or ())))
+            return changes.content_times(conn, self.learner_id, list(dict.fromkeys(decks or ())))
+
+    def changed_card_contents(self, decks: Iterable[str] | None = None) -> list[tuple[Card, datetime]]:
+        """`card_contents` with each card's `content_changed_at`, read together (raises
+        NotFound, naming them, if any of `decks` is not a synced deck)."""
+        wanted = list(dict.fromkeys(decks or ()))
+        with read_transaction(self.engine) as conn:
+            _require_decks(conn, wanted)
+            return changes.changed_card_contents(conn, self.learner_id, wanted)
 
     def card_content(self, card_id: str) -> Card:
         """A card's content; raises NotFound."""

@@ -268,6 +268,28 @@ def test_images_in_any_field_arrive_as_anki_media(
         assert (Path(target.media.dir()) / name).read_bytes().endswith(name.encode())
 
 
+def test_note_mtimes_are_the_content_change_times_on_both_databases(
+    col: Collection, decks_dir: Path, tmp_path: Path
+) -> None:
+    beta = decks_dir / "beta.yaml"
+    beta.write_text(beta.read_text().replace("First beta answer.", "First beta answer, revised."))
+    later = NOW + timedelta(days=3)
+    col.sync_decks([decks_dir], now=later)
+    changed = col.content_changed_at()
+    assert col.changed_card_contents() == [(card, changed[card.id]) for card in col.card_contents()]
+    export_anki(col, tmp_path / "ml.apkg", now=later + timedelta(hours=1))
+    with zipfile.ZipFile(tmp_path / "ml.apkg") as archive:
+        (tmp_path / "ml.anki2").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "ml.anki2") as conn:
+        rows = conn.execute("SELECT flds, mod FROM notes").fetchall()
+    mtimes = {fields.split("\x1f")[-1]: mod for fields, mod in rows}  # Card ID is the last field
+    by_note: dict[str, int] = {}
+    for card in col.card_contents():
+        by_note[card.note_id] = max(by_note.get(card.note_id, 0), int(changed[card.id].timestamp()))
+    assert len(set(by_note.values())) == 2 and by_note["b-one"] == int(later.timestamp())
+    assert {note: mtimes.get(note) for note in by_note} == by_note
+
+
 def test_real_decks_export_and_import(
     open_collection: Callable[..., Collection], anki: Callable[[], AnkiCollection], tmp_path: Path
 ) -> None:

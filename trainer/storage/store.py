@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -203,7 +203,7 @@ def study_card_from_raw(driver: Driver, row: Sequence[Any]) -> StudyCard:
     return StudyCard(card_from_raw(driver, row), memory_from_raw(driver, row[_MEMORY_OFFSET:]))
 
 
-def _card_rows(
+def card_rows(
     driver: Driver,
     columns: str,
     learner_id: int,
@@ -248,7 +248,7 @@ def study_cards(
     """Every card (or only `card_id`, retired or not; or only those of `decks`) with the
     learner's memory of it, in deck order."""
     driver = Driver.of(conn)
-    rows = _card_rows(
+    rows = card_rows(
         driver, STUDY_CARD_COLUMNS, learner_id, decks=decks, card_id=card_id, include_retired=include_retired
     )
     return [study_card_from_raw(driver, row) for row in rows]
@@ -262,23 +262,8 @@ def card_contents(
     driver = Driver.of(conn)
     return [
         card_from_raw(driver, row)
-        for row in _card_rows(driver, CONTENT_SQL_COLUMNS, learner_id, decks=decks, kind=kind)
+        for row in card_rows(driver, CONTENT_SQL_COLUMNS, learner_id, decks=decks, kind=kind)
     ]
-
-
-_NEVER = datetime.fromtimestamp(0, UTC)
-
-
-def content_times(
-    conn: Connection, learner_id: int, decks: Sequence[str] | None = None
-) -> dict[str, datetime]:
-    """When the content of each of the learner's live cards (only those of `decks`, if given)
-    last changed, by card id."""
-    driver = Driver.of(conn)
-    rows = _card_rows(driver, "c.id, c.updated_at", learner_id, decks=decks)
-    # A sync stamps every card it changes with one time, so few distinct values are parsed.
-    times = {stored: driver.read_time(stored) or _NEVER for stored in {changed for _, changed in rows}}
-    return {card_id: times[changed] for card_id, changed in rows}
 
 
 def load_memory(
