@@ -199,6 +199,7 @@ def test_undo_leaves_an_earlier_days_answers_alone(app: Flask, client: FlaskClie
     token = csrf_token(client)
     page = text_of(client.post("/review/undo", data={"csrf_token": token}, follow_redirects=True))
     assert "There is nothing to undo today." in page
+    assert "<dd>Undo your last answer, suspend or bury of today</dd>" in page  # the keys help
     response = client.post("/api/undo", headers={"X-CSRFToken": token})
     assert response.status_code == 409 and "nothing to undo today" in response.get_data(as_text=True)
     assert [e.card_id for e in col.history()] == ["b-two"]
