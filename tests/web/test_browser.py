@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 
 from tests.web.support import collection_of, web_app
-from trainer import Rating
+from trainer import Collection, Rating
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -302,3 +302,48 @@ def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
     expect(page.locator("h1.meta")).to_contain_text("version 2 of 3")
     page.keyboard.press("Space")
     expect(page.locator(".previous")).to_contain_text("Recall first, at an alert rate nurses can carry.")
+
+
+@pytest.fixture
+def story_url(sqlite_url: str, drill_decks_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    from waitress import create_server
+
+    with web_app(sqlite_url, drill_decks_dir, tmp_path / "story-data") as built:
+        col = collection_of(built)
+        for study in col.cards():
+            if study.id != "d-story":
+                col.suspend(study.id)
+        server: Any = create_server(built, host="127.0.0.1", port=0, threads=4)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        yield built, f"http://127.0.0.1:{server.effective_port}"
+        server.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=5)
+
+
+def test_story_drill_keeps_the_learners_own_story_beside_the_example(
+    story_url: tuple[Flask, str], page: Page, sqlite_url: str
+) -> None:
+    app, url = story_url
+    page.goto(url + "/review")
+    expect(page.locator("h1.meta")).to_contain_text("story")
+    expect(page.locator(".timer")).to_contain_text("aim for 3:00")
+    page.keyboard.press("Space")
+    expect(page.locator("section.example h2")).to_have_text("Example story (not the answer: tell yours)")
+    expect(page.locator("section.example")).to_contain_text("An example story about routing tickets.")
+    story = "I owned the ticket router; misroutes fell from 12% to 8% (a month of audited tickets)."
+    page.locator("#story").fill(story)
+    page.get_by_role("button", name="Save my story").click()
+    expect(page.locator(".flash")).to_contain_text("Your story was saved.")
+    expect(page.locator("[data-story]")).to_have_text(story)
+    expect(page.locator("#story")).to_have_value(story)
+    _shot(page, "drill-story")
+    page.locator("#point-0").check()
+    expect(page.locator("[data-suggestion]")).to_have_text("Again: 1 of 5 core points")
+    page.locator('[data-key="accept"]').click()
+    expect(page.locator(".flash")).to_contain_text("Again: back in")
+    # Kept for this learner alone: another learner on the same database has no story there.
+    assert collection_of(app).story("d-story") == story
+    with Collection.open(sqlite_url, user="another") as other:
+        assert other.story("d-story") is None
