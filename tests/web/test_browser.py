@@ -339,6 +339,11 @@ def test_story_drill_keeps_the_learners_own_story_beside_the_example(
     expect(page.locator("[data-story]")).to_have_text(story)
     expect(page.locator("#story")).to_have_value(story)
     _shot(page, "drill-story")
+    # Every rubric box is the same size, beside a label of one line or of several.
+    sizes = page.locator(".point input").evaluate_all(
+        "boxes => boxes.map(b => b.getBoundingClientRect().width)"
+    )
+    assert len(sizes) == 5 and len(set(sizes)) == 1, sizes
     page.locator("#point-0").check()
     expect(page.locator("[data-suggestion]")).to_have_text("Again: 1 of 5 core points")
     page.locator('[data-key="accept"]').click()
