@@ -64,7 +64,8 @@ def _require_decks(conn: Connection, slugs: list[str]) -> None:
     """Raise NotFound naming every one of `slugs` that is not a synced deck."""
     if not slugs:
         return
-    known = list(conn.execute(select(decks_table.c.slug).order_by(decks_table.c.position)).scalars())
+    in_order = select(decks_table.c.slug).order_by(decks_table.c.position, decks_table.c.slug)
+    known = list(conn.execute(in_order).scalars())
     unknown = [slug for slug in slugs if slug not in known]
     if unknown:
         names = ", ".join(known) or "none yet"
@@ -258,7 +259,11 @@ class Collection:
 
     def decks(self) -> list[DeckInfo]:
         """The synced decks the learner studies, in order: the shared ones and their own."""
-        query = select(decks_table).where(self._own_or_shared()).order_by(decks_table.c.position)
+        query = (
+            select(decks_table)
+            .where(self._own_or_shared())
+            .order_by(decks_table.c.position, decks_table.c.slug)
+        )
         with read_transaction(self.engine) as conn:
             rows = conn.execute(query).all()
         return [DeckInfo(r.slug, r.title, r.description, r.path) for r in rows]

@@ -5,8 +5,8 @@ another deck is studied there; each added, updated and restored card is counted;
 time moves only when its content does; no card moves between a shared deck and a learner's own,
 and a shared file cannot take a learner's deck, each refusal naming the file; kept places keep a
 deck's place and put new decks last; deck order follows the files, and every collection on the
-database sees each change of decks; cards stored by an earlier release are unchanged by the same
-files."""
+database sees each change of decks, decks sharing a place (synced from separate folders) are listed
+by name; cards stored by an earlier release are unchanged by the same files."""
 
 from __future__ import annotations
 
@@ -247,3 +247,15 @@ def test_cards_stored_by_an_earlier_release_are_unchanged_when_synced_from_the_s
 def served(col: Collection, now: datetime, domain: str | None = None) -> str | None:
     card = col.next_card(now, domain)
     return None if card is None else card.id
+
+
+def test_decks_synced_from_separate_folders_are_listed_in_one_defined_order(
+    db_url: str, tmp_path: Path, open_collection: Opener
+) -> None:
+    col = open_collection(db_url)
+    col.sync_decks([folder_of(tmp_path / "later", {"zeta": ["z-1"]})], now=NOW)
+    col.sync_decks([folder_of(tmp_path / "earlier", {"alpha": ["a-1"]})], now=NOW)
+    # Each folder alone numbers its decks from the first place: decks sharing a place are
+    # listed by name, on every database and in every collection.
+    assert [deck.slug for deck in col.decks()] == ["alpha", "zeta"]
+    assert [deck.slug for deck in open_collection(db_url).decks()] == ["alpha", "zeta"]

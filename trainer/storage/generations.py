@@ -20,7 +20,9 @@ _BOTH = (
     "SELECT (SELECT value FROM generations WHERE name = :name),"
     " (SELECT generation FROM learner_settings WHERE learner_id = :learner)"
 )
-_STUDIED_DECKS = "SELECT slug FROM decks WHERE owner_id IS NULL OR owner_id = :learner ORDER BY position"
+_STUDIED_DECKS = (
+    "SELECT slug FROM decks WHERE owner_id IS NULL OR owner_id = :learner ORDER BY position, slug"
+)
 
 
 def decks_generation(conn: Connection | Driver) -> int:
