@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 
-from tests.conftest import NOW
+from tests.conftest import NOW, REPO_DECKS
 from tests.web.test_drills_web import STORY_ON_ITS_OWN_POINTS
 from trainer import Collection, Rating
 from trainer.model import STORY_POINTS
@@ -161,3 +161,37 @@ def test_a_story_drill_on_its_own_points_lists_what_every_story_needs(
     child.sendline("q")
     child.expect(pexpect.EOF)
     child.close()
+
+
+def test_a_first_session_in_the_terminal_with_the_bundled_decks_includes_drills(sqlite_url: str) -> None:
+    with Collection.open(sqlite_url) as col:
+        col.sync_decks([REPO_DECKS], now=NOW)
+    args = ["-m", "trainer.cli", "--db", sqlite_url, "review", "--no-sync", "--limit", "20"]
+    env = {**os.environ, "COLUMNS": "200", "LINES": "50"}
+    child = pexpect.spawn(
+        sys.executable, args, encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200), env=env
+    )
+    # Each prompt of the session and what a learner who covered nothing would answer to it.
+    replies = {
+        r"\] (fact|cloze|drill)\b": None,
+        "space/enter: show answer": " ",
+        r"\((numbers, enter for none)\): ": "\r",
+        "answer aloud, then any key": " ",
+        "Did you handle it": "n",
+        "w: write your story now": "x",
+        "1-4: rate": "4",
+        r"Answered \d+ card": "",
+    }
+    patterns = list(replies)
+    kinds: list[str] = []
+    while True:
+        index = child.expect(patterns)
+        if index == 0:
+            kinds.append(child.match.group(1))
+        elif patterns[index] == r"Answered \d+ card":
+            break
+        else:
+            child.send(replies[patterns[index]])
+    child.expect(pexpect.EOF)
+    child.close()
+    assert len(kinds) == 20 and kinds.count("drill") >= 3, kinds

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import NOW
+from tests.conftest import NOW, REPO_DECKS
 from tests.web.support import Clock, collection_of, csrf_token, web_app
 from trainer import Rating
 
@@ -144,3 +144,18 @@ def test_the_openapi_document_declares_the_drill_fields(api: FlaskClient) -> Non
     document = json.dumps(api.get("/api/openapi.json").get_json())
     for name in ("red_flags", "follow_ups", "time_target_s", "typed_answer", "flags_raised", "reasons"):
         assert f'"{name}"' in document
+
+
+def test_a_first_session_through_the_api_with_the_bundled_decks_includes_drills(
+    sqlite_url: str, tmp_path: Path, clock: Clock
+) -> None:
+    with web_app(sqlite_url, REPO_DECKS, tmp_path / "data", clock) as app:
+        client = app.test_client()
+        kinds = []
+        for _ in range(20):
+            card = client.get("/api/next").get_json()["card"]
+            kinds.append(card["kind"])
+            answered = _post_answer(client, card_id=card["id"], rating=4, request_id=card["request_id"])
+            assert answered.status_code == 200
+    # File order alone puts every deck's facts first: no drill among the first 20 cards.
+    assert kinds.count("drill") >= 3, kinds

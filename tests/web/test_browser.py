@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.conftest import REPO_DECKS
 from tests.web.support import collection_of, web_app
 from trainer import Collection, Rating
 
@@ -352,3 +353,32 @@ def test_story_drill_keeps_the_learners_own_story_beside_the_example(
     assert collection_of(app).story("d-story") == story
     with Collection.open(sqlite_url, user="another") as other:
         assert other.story("d-story") is None
+
+
+@pytest.fixture
+def bundled_url(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
+    from waitress import create_server
+
+    with web_app(sqlite_url, REPO_DECKS, tmp_path / "bundled-data") as built:
+        server: Any = create_server(built, host="127.0.0.1", port=0, threads=4)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.effective_port}"
+        server.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=5)
+
+
+def test_a_first_session_with_the_bundled_decks_includes_drills(bundled_url: str, page: Page) -> None:
+    page.goto(bundled_url + "/review")
+    headings = []
+    for answered in range(20):
+        heading = page.locator("h1.meta")
+        expect(page.locator("form.answer, form.reveal").first).to_be_visible()
+        headings.append(heading.inner_text())
+        page.keyboard.press("Space")
+        expect(page.locator('[data-key="4"]')).to_be_visible()
+        page.keyboard.press("4")
+        expect(page.locator(".progress")).to_contain_text(f"{answered + 1} done")
+    drills = [h for h in headings if " · drill" in h]
+    assert len(drills) >= 3, headings
