@@ -413,3 +413,28 @@ def test_review_card_and_browse_name_the_deck_shortly(client: FlaskClient, decks
     found = client.get("/browse?q=fraud").get_data(as_text=True)
     assert '<td data-label="Deck">Fraud school</td>' in found
     assert '<td data-label="Deck">alpha</td>' not in found
+
+
+def test_pages_name_an_icon_every_browser_can_show_and_a_manifest(client: FlaskClient) -> None:
+    """Every page links the SVG icon, a PNG one for browsers without SVG icons, the home-screen
+    icon and the manifest; the manifest's icons are served at the sizes it declares, and none is
+    offered to be masked (its corners and dot sit outside a mask's safe zone)."""
+    import json
+    import struct
+
+    page = client.get("/").get_data(as_text=True)
+    links = dict(re.findall(r'<link rel="([a-z-]+)" href="([^"]+)" type="image/png"', page))
+    assert links.get("icon") == "/static/icon-192.png"
+    assert '<link rel="icon" href="/static/icon.svg" type="image/svg+xml">' in page
+    assert '<link rel="manifest" href="/static/manifest.webmanifest">' in page
+    with client.get("/static/manifest.webmanifest") as served:
+        manifest = json.loads(served.get_data())
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        with client.get(icon["src"]) as served:
+            assert served.status_code == 200 and served.mimetype == icon["type"]
+            data = served.get_data()
+        assert "maskable" not in icon.get("purpose", "any").split()
+        if icon["type"] == "image/png":
+            width, height = struct.unpack(">II", data[16:24])
+            assert icon["sizes"] == f"{width}x{height}"
