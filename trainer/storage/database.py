@@ -71,6 +71,9 @@ def make_engine(url: str) -> Engine:
         # Checkpoint every ~16 MB of WAL instead of ~4 MB: the commit that triggers a checkpoint
         # pays for it, and at the default every hundred or so answers was a 5-10 ms one.
         cursor.execute("PRAGMA wal_autocheckpoint=4000")
+        # Sorts too big for the page cache (every card's content in deck order, as an export
+        # reads it: 8 of its 50 ms for 10,000 cards) stay in memory instead of a temporary file.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
