@@ -108,7 +108,9 @@ def package_notes(
             continue
         model = MODELS[card.kind]
         deck.add_model(model)
-        fields = [_anki_media_links(v) for v in note_fields(card, title, stories.get(card.id, ""))]
+        fields = note_fields(card, title, stories.get(card.id, ""))
+        if "<img" in "".join(fields):
+            fields = [_anki_media_links(v) for v in fields]
         tags = note_tags(card)
         if card.id in leeches:
             tags.append("leech")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+from functools import lru_cache
 from typing import Any
 
 import genanki
@@ -190,10 +191,18 @@ def anki_tag(text: str) -> str:
 def note_tags(card: Card) -> list[str]:
     """The card's own tags plus tags for its deck, kind and concepts, all under `ML_Interview::`
     so they make one branch of the learner's tag tree."""
-    own = [f"{OWN_TAG}{anki_tag(t)}" for t in card.tags]
-    generated = [f"{DECK_TAG}{card.deck}", f"{KIND_TAG}{card.kind.value}"]
-    generated += [f"{CONCEPT_TAG}{c}" for c in card.concepts]
-    return [*own, *generated]
+    return [*_own_tags(card.tags), *_generated_tags(card.deck, card.kind, card.concepts)]
+
+
+# Cards share their tags, deck, kind and concepts with many others: each set is written once.
+@lru_cache(maxsize=4096)
+def _own_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{OWN_TAG}{anki_tag(t)}" for t in tags)
+
+
+@lru_cache(maxsize=4096)
+def _generated_tags(deck: str, kind: CardKind, concepts: tuple[str, ...]) -> tuple[str, ...]:
+    return (f"{DECK_TAG}{deck}", f"{KIND_TAG}{kind.value}", *(f"{CONCEPT_TAG}{c}" for c in concepts))
 
 
 def note_fields(card: Card, domain: str, story: str = "") -> list[str]:
