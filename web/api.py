@@ -147,6 +147,24 @@ def card(card_id: str) -> Any:
     }
 
 
+@bp.get("/cards/<card_id>/story")
+@spec.validate(resp=responses(s.StoryOut, 404))
+def story(card_id: str) -> Any:
+    """The learner's own story for a story drill (null until written); theirs alone."""
+    col = collection()
+    col.card(card_id)
+    return {"card_id": card_id, "story": col.story(card_id)}
+
+
+@bp.post("/cards/<card_id>/story")
+@spec.validate(resp=responses(s.StoryOut, 404), security=CSRF)
+def save_story(card_id: str, json: s.StoryRequest) -> Any:
+    """Write or replace the learner's own story for a story drill; a card that is not a story
+    drill, or an empty or over-long story, is a 400 and nothing is saved."""
+    saved = collection().save_story(card_id, json.story, now=now())
+    return {"card_id": card_id, "story": saved}
+
+
 @bp.get("/cards")
 @spec.validate(resp=responses(s.CardsOut))
 def cards(query: s.CardsQuery) -> Any:

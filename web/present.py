@@ -154,6 +154,9 @@ def card_json(col: Collection, study: StudyCard, now: datetime) -> dict[str, Any
         "why_html": render.why_html(card),
         **drill,
         "points": points,
+        "story": col.story(card.id)
+        if card.drill_style == DrillStyle.STORY and card.kind == CardKind.DRILL
+        else None,
         "suggestions": suggestions(len(points)),
         "concepts": list(card.concepts),
         "reps": study.memory.reps,

@@ -181,6 +181,17 @@ class CardRequest(Body):
     card_id: CardId
 
 
+class StoryRequest(Body):
+    story: str = Field(description="The learner's own story for a story drill (1 to 20,000 characters).")
+
+
+class StoryOut(BaseModel):
+    """The learner's own story for a story drill: theirs alone, null until written."""
+
+    card_id: str
+    story: str | None
+
+
 class CardsQuery(Query):
     q: str | None = Field(None, description="Words to find, in any order: every one must match.")
     deck: str | None = None
@@ -387,6 +398,9 @@ class StudyCardOut(BaseModel):
     optional: list[str] = []
     red_flags: list[str] = []
     follow_ups: list[FollowUpOut] = []
+    story: str | None = Field(
+        None, description="On a story drill, the learner's own story (null until written)."
+    )
     suggestions: list[RatingName] = Field([], description="The rating suggested for 0..n ticked points.")
     concepts: list[str] = []
     reps: int = Field(description="Send back as expected_reps.")

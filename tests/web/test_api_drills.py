@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import NOW, REPO_DECKS
 from tests.web.support import Clock, collection_of, csrf_token, web_app
-from trainer import Rating
+from trainer import Collection, Rating
 
 
 @pytest.fixture
@@ -159,3 +159,36 @@ def test_a_first_session_through_the_api_with_the_bundled_decks_includes_drills(
             assert answered.status_code == 200
     # File order alone puts every deck's facts first: no drill among the first 20 cards.
     assert kinds.count("drill") >= 3, kinds
+
+
+def test_a_learners_own_story_is_read_and_written_through_the_api(
+    drill_app: Flask, api: FlaskClient, db_url: str
+) -> None:
+    assert api.get("/api/cards/d-story/story").get_json() == {"card_id": "d-story", "story": None}
+    story = "I led the triage model; alerts per nurse fell from 40 to 12 (ward audit)."
+    headers = {"X-CSRFToken": csrf_token(api)}
+    saved = api.post("/api/cards/d-story/story", json={"story": f"  {story}\n"}, headers=headers)
+    assert saved.status_code == 200 and saved.get_json() == {"card_id": "d-story", "story": story}
+    assert api.get("/api/cards/d-story/story").get_json()["story"] == story
+    col = collection_of(drill_app)
+    for other in ("d-framing", "d-design"):
+        col.suspend(other)
+    shown = api.get("/api/next").get_json()["card"]
+    assert (shown["id"], shown["style"], shown["story"]) == ("d-story", "story", story)
+    # Refused with the reason, and nothing saved: not a story drill, empty, too long, no CSRF.
+    for card_id, body in (
+        ("d-framing", {"story": "x"}),
+        ("d-story", {"story": "   "}),
+        ("d-story", {"story": "x" * 20_001}),
+        ("d-story", {}),
+    ):
+        refused = api.post(f"/api/cards/{card_id}/story", json=body, headers=headers)
+        assert refused.status_code == 400 and refused.get_json()["problems"], (card_id, body)
+    assert api.post("/api/cards/d-story/story", json={"story": "x"}).status_code in (400, 403)
+    assert api.post("/api/cards/no-such-card/story", json={"story": "x"}, headers=headers).status_code == 404
+    assert col.story("d-story") == story and col.story("d-framing") is None
+    # The learner's alone: another learner on the same database has none.
+    with Collection.open(db_url, user="another") as other:
+        assert other.story("d-story") is None
+    paths = api.get("/api/openapi.json").get_json()["paths"]
+    assert {"get", "post"} <= set(paths["/api/cards/{card_id}/story"])
