@@ -542,6 +542,51 @@ class WeaknessOut(BaseModel):
     missed_points: list[MissedPointOut]
 
 
+class FramingDomainOut(BaseModel):
+    """One domain: graded fact and cloze answers and the share recalled, beside drill answers,
+    their mean core coverage, red-flag rate, median time as a multiple of the target and the
+    share far (1.5 times) over it; null where there is nothing yet."""
+
+    domain: str
+    recall_reviews: Count
+    recall_rate: Probability | None = None
+    drill_answers: Count
+    core_coverage: Probability | None = None
+    red_flag_rate: Probability | None = None
+    time_vs_target: float | None = None
+    over_target_share: Probability | None = None
+
+
+class FramingGapOut(BaseModel):
+    domain: str
+    recall_rate: Probability
+    core_coverage: Probability
+
+
+class HabitOut(BaseModel):
+    """A core point missed, or a red flag raised, in `times` of the `answers` that showed it."""
+
+    card_id: str
+    domain: str
+    variants: list[Count]
+    text: str
+    answers: Count
+    times: Count
+
+
+class HabitsOut(BaseModel):
+    missed: list[HabitOut]
+    red_flags: list[HabitOut]
+
+
+class FramingOut(BaseModel):
+    domains: list[FramingDomainOut]
+    known_but_badly_framed: list[FramingGapOut] = Field(
+        description="Domains whose facts are recalled but whose drills are framed badly, on enough answers."
+    )
+    habits: HabitsOut
+
+
 class DomainStatsList(RootModel[list[DomainStatsOut]]):
     """One record per domain."""
 

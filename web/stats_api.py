@@ -1,4 +1,5 @@
-"""JSON for scripts: interview readiness and weak spots (declared in `web.schemas`)."""
+"""JSON for scripts: interview readiness, weak spots, and knowing beside framing (declared in
+`web.schemas`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from trainer.insights.drills import drill_habits, drill_report, framing_gaps
 from trainer.insights.readiness import readiness
 from trainer.insights.stats import weakest_domains
 from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
@@ -47,4 +49,19 @@ def weakness_json() -> Any:
         "domain_gaps": domain_gaps(attribution),
         "weak_cells": records(weak),
         "missed_points": records(missed_points(col, limit=MISSED_POINTS)),
+    }
+
+
+@bp.get("/framing")
+@spec.validate(resp=responses(s.FramingOut))
+def framing_json() -> Any:
+    """Per domain, fact recall beside drill performance (core coverage, red-flag rate, time
+    against target); the domains known but badly framed; and the drill habits that repeat."""
+    col = collection()
+    report = drill_report(col)
+    missed, flagged = drill_habits(col)
+    return {
+        "domains": records(report),
+        "known_but_badly_framed": framing_gaps(report),
+        "habits": {"missed": [h.to_dict() for h in missed], "red_flags": [h.to_dict() for h in flagged]},
     }

@@ -160,3 +160,28 @@ def test_the_stats_page_says_which_domain_is_known_but_badly_framed(
         "You know Alpha's facts (100% recalled) but frame its answers badly (25% of core points covered)."
         in page
     )
+
+
+def test_the_stats_api_carries_knowing_beside_framing(
+    sqlite_url: str, decks_dir: Path, tmp_path: Path
+) -> None:
+    with web_app(sqlite_url, decks_dir, tmp_path / "data") as app:
+        know_alpha_and_drill_it(collection_of(app), MIN_EVIDENCE, MIN_EVIDENCE, [0])
+        body = app.test_client().get("/api/stats/framing").get_json()
+        paths = app.test_client().get("/api/openapi.json").get_json()["paths"]
+    alpha = {row["domain"]: row for row in body["domains"]}["alpha"]
+    assert (alpha["recall_reviews"], alpha["recall_rate"]) == (MIN_EVIDENCE, 1.0)
+    assert (alpha["drill_answers"], alpha["core_coverage"], alpha["red_flag_rate"]) == (
+        MIN_EVIDENCE,
+        0.25,
+        0.0,
+    )
+    assert alpha["time_vs_target"] is None
+    assert body["known_but_badly_framed"] == [{"domain": "alpha", "recall_rate": 1.0, "core_coverage": 0.25}]
+    missed = [(h["text"], h["times"], h["answers"], h["variants"]) for h in body["habits"]["missed"]]
+    assert missed == [
+        ("States a latency budget", MIN_EVIDENCE, MIN_EVIDENCE, [0]),
+        ("Names a baseline", MIN_EVIDENCE, MIN_EVIDENCE, [0]),
+        ("Plans monitoring", MIN_EVIDENCE, MIN_EVIDENCE, [0]),
+    ]
+    assert body["habits"]["red_flags"] == [] and "/api/stats/framing" in paths

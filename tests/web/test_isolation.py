@@ -145,6 +145,7 @@ WALK: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("api.openapi", "GET", "/api/openapi.json", None),
     ("stats_api.readiness_json", "GET", "/api/stats/readiness", None),
     ("stats_api.weakness_json", "GET", "/api/stats/weakness", None),
+    ("stats_api.framing_json", "GET", "/api/stats/framing", None),
     ("insights.stats", "GET", "/stats", None),
     ("insights.optimize_parameters", "POST", "/settings/optimize", {}),
     ("focus.session", "GET", "/focus/weakest", None),
