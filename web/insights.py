@@ -20,7 +20,7 @@ from trainer.insights.calibration import calibration_report
 from trainer.insights.drills import MIN_ANSWERS as DRILL_MIN_ANSWERS
 from trainer.insights.drills import drill_answers, drill_habits, drill_report, framing_gaps
 from trainer.insights.optimize import NotEnoughHistory, optimize
-from trainer.insights.readiness import Readiness, readiness
+from trainer.insights.readiness import Readiness, interview_passed, readiness
 from trainer.insights.stats import MIN_EVIDENCE
 from trainer.insights.weakness import (
     concept_gaps,
@@ -70,7 +70,8 @@ def _titles(col: Collection) -> dict[str, str]:
 def today_summary(col: Collection, moment: datetime) -> dict[str, Any]:
     """For the Today page: the weakest domains (weakest first), each with its title and the
     evidence behind it; whether any domain has enough answers to be ranked and the overall
-    recall (for "none stands out"); readiness for the interview date (None when no date is set)."""
+    recall (for "none stands out"); readiness for the interview date (None when no date is set or
+    it has passed) and the interview date if it has passed."""
     titles = _titles(col)
     report = col.domain_stats(moment)
     weakest = weakest_evidence(report)[:TODAY_WEAKEST]
@@ -81,6 +82,7 @@ def today_summary(col: Collection, moment: datetime) -> dict[str, Any]:
         "ranked": bool(report["weak_rank"].notna().any()),
         "overall": overall_recall(report),
         "readiness": readiness(col, moment),
+        "interview_passed": interview_passed(col, moment),
     }
 
 
@@ -125,6 +127,7 @@ def stats() -> str:
         min_answers=DRILL_MIN_ANSWERS,
         calibration=_calibration(col),
         ready=ready,
+        interview_passed=interview_passed(col, moment),
         readiness_rows=_readiness_rows(ready, titles),
         charts=chart_module.stats_charts(col, moment, titles),
     )

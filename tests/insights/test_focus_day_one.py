@@ -1,5 +1,6 @@
 """Focus sessions from the first day: the least-seen domains' cards are served, or the page says
-exactly why there is nothing; interview mode opens in the final seven days, as documented."""
+exactly why there is nothing; interview mode opens in the final seven days, as documented; the
+interview day is called today, and a date gone by is named as passed."""
 
 from __future__ import annotations
 
@@ -42,3 +43,17 @@ def test_interview_mode_appears_in_the_final_seven_days_only(app: Flask) -> None
     col.configure(interview_date=(NOW + timedelta(days=7)).date())
     assert "Interview mode" in client.get("/").get_data(as_text=True)
     assert "Interview mode" in client.get("/stats").get_data(as_text=True)
+
+
+def test_on_the_interview_day_and_after_it_the_pages_say_so(app: Flask) -> None:
+    col = collection_of(app)
+    client = app.test_client()
+    col.configure(interview_date=NOW.date())
+    today = client.get("/").get_data(as_text=True)
+    assert "Your interview is today" in today and "Interview mode" in today
+    assert "(today)" in client.get("/stats").get_data(as_text=True)
+    col.configure(interview_date=(NOW - timedelta(days=3)).date())
+    passed = f"Your interview date, {(NOW - timedelta(days=3)).date().isoformat()}, has passed"
+    for page in (client.get("/").get_data(as_text=True), client.get("/stats").get_data(as_text=True)):
+        assert passed in page
+        assert "Interview mode" not in page and "Interview in" not in page

@@ -10,16 +10,19 @@ import pytest
 
 from tests.insights.test_stats import NOW, graduate, review_days, write_decks
 from trainer import Collection
+from trainer.clock import learner_day
 from trainer.insights.readiness import (
     MemoryArrays,
     bring_forward,
     interview_moment,
+    interview_passed,
     plan_recall,
     readiness,
     recall_on,
     review_gain,
     reviews_per_day_needed,
 )
+from trainer.insights.summary import stats_summary, stats_text
 
 
 @pytest.fixture
@@ -110,3 +113,19 @@ def test_planning_on_a_sample_matches_the_full_plan(monkeypatch: pytest.MonkeyPa
     exact = reviews_per_day_needed(cards, NOW, moment, DEFAULT_PARAMETERS, 0.9)
     assert sampled is not None and exact is not None
     assert abs(sampled - exact) <= 0.03 * exact
+
+
+def test_an_interview_date_before_today_has_no_readiness_and_is_named_passed(studied: Collection) -> None:
+    today = learner_day(NOW, studied.settings.zone, studied.settings.rollover_hour)
+    studied.configure(interview_date=today)
+    result = readiness(studied, NOW)
+    assert result is not None and result.days_left == 0 and result.final_days
+    assert interview_passed(studied, NOW) is None
+    studied.configure(interview_date=today - timedelta(days=1))
+    assert readiness(studied, NOW) is None
+    assert interview_passed(studied, NOW) == today - timedelta(days=1)
+    assert bring_forward(studied, NOW) == []
+    summary = stats_summary(studied, NOW)
+    assert summary["readiness"] is None
+    assert summary["interview_passed"] == (today - timedelta(days=1)).isoformat()
+    assert f"Your interview date, {today - timedelta(days=1)}, has passed" in stats_text(summary)

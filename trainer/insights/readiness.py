@@ -78,14 +78,17 @@ def recall_on(col: Collection, when: datetime) -> pd.DataFrame:
 def readiness(
     col: Collection, now: datetime, *, interview_date: date | None = None, target: float = DEFAULT_TARGET
 ) -> Readiness | None:
-    """Readiness for `interview_date` (default: the learner's setting), or None if no date is set."""
+    """Readiness for `interview_date` (default: the learner's setting), or None if no date is set
+    or the date is before the learner's today (see `interview_passed`)."""
     when_date = interview_date or col.settings.interview_date
     if when_date is None:
         return None
+    today = learner_day(now, col.settings.zone, col.settings.rollover_hour)
+    days_left = (when_date - today).days
+    if days_left < 0:
+        return None
     moment = interview_moment(col, when_date)
     cards = recall_on(col, moment)
-    today = learner_day(now, col.settings.zone, col.settings.rollover_hour)
-    days_left = max(0, (when_date - today).days)
     per_domain = {str(k): float(v) for k, v in cards.groupby("deck")["r"].mean().items()}
     needed = reviews_per_day_needed(cards, now, moment, col.settings.parameters, target)
     return Readiness(
@@ -98,6 +101,15 @@ def readiness(
         target=target,
         reviews_per_day=needed,
     )
+
+
+def interview_passed(col: Collection, now: datetime) -> date | None:
+    """The learner's interview date if it is before their today (readiness then has nothing to
+    predict and interview mode is closed), else None."""
+    when_date = col.settings.interview_date
+    if when_date is None or when_date >= learner_day(now, col.settings.zone, col.settings.rollover_hour):
+        return None
+    return when_date
 
 
 @dataclass

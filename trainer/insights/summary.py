@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from trainer.insights.drills import drill_answers, drill_habits, drill_report, framing_gaps
-from trainer.insights.readiness import readiness
+from trainer.insights.readiness import interview_passed, readiness
 from trainer.insights.stats import log_frame, weakest_domains
 from trainer.insights.weakness import (
     concept_gaps,
@@ -54,13 +54,15 @@ def _clean(value: Any) -> Any:
 def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
     """Per-domain rows, the ranked domains (`weakest`, weakest first), those named weakest with
     the evidence behind each (`weakest_evidence`) and the overall recall they fall below,
-    concept and domain gaps, readiness for the interview date (None when no date is set), and
+    concept and domain gaps, readiness for the interview date (None when no date is set or it has
+    passed), the interview date if it has passed (`interview_passed`), and
     knowing beside framing: per domain, fact recall beside drill performance (`framing`) and the
     drill habits that repeat (`drill_habits`: points often missed, red flags often raised) and
     the domains known but badly framed (`framing_gaps`); NaN becomes None."""
     report = col.domain_stats(now)
     attribution = gap_attribution(col)
     ready = readiness(col, now)
+    passed = interview_passed(col, now)
     answers = drill_answers(col)
     missed, flagged = drill_habits(col, answers=answers)
     framing = drill_report(col, answers)
@@ -72,6 +74,7 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
         "concept_gaps": concept_gaps(attribution),
         "domain_gaps": domain_gaps(attribution),
         "readiness": ready.to_dict() if ready else None,
+        "interview_passed": passed.isoformat() if passed else None,
         "framing": [{k: _clean(v) for k, v in row.items()} for row in framing.to_dict(orient="records")],
         "framing_gaps": framing_gaps(framing),
         "drill_habits": {
@@ -175,6 +178,11 @@ def stats_text(summary: dict[str, Any]) -> str:
         lines.append(
             f"Interview {ready['interview_date']} ({ready['days_left']} days): readiness "
             f"{100 * ready['overall']:.0f}%; target {100 * ready['target']:.0f}%: {advice}."
+        )
+    elif summary["interview_passed"]:
+        lines.append(
+            f"Your interview date, {summary['interview_passed']}, has passed: set the next one on the"
+            " Settings page (trainer serve)."
         )
     lines.extend(["", *_framing_lines(summary)])
     return "\n".join(lines)
