@@ -128,7 +128,10 @@ def package_notes(
     return [parent, *decks.values()], notes
 
 
-_INSERT_NOTE = "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# The columns every exported note and new card share are constants of the statements (usn -1,
+# checksum, flags, data; a new card's type, queue, interval, ease, reps, lapses, steps left,
+# original due and deck): binding them once per row cost more than writing them.
+_INSERT_NOTE = "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
 
 
 def _anki_media_links(value: str) -> str:
@@ -154,8 +157,7 @@ def package_media(col: Collection, notes: Iterable[PackageNote]) -> list[Path]:
     return [path for path in found if path is not None]
 
 
-_NEW = (0, 0, 0, 0, 0, 0, 0, 0, "")  # ivl, factor, reps, lapses, left, odue, odid, flags, data
-_INSERT_CARD = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_CARD = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, -1, 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, 0, '')"
 
 
 def insert_notes(conn: sqlite3.Connection, notes: Iterable[PackageNote], ids: Iterator[int]) -> None:
@@ -170,26 +172,10 @@ def insert_notes(conn: sqlite3.Connection, notes: Iterable[PackageNote], ids: It
     for position, note in enumerate(notes, start=1):
         note_id = next(ids)
         sort_field = note.fields[note.model.sort_field_index]
-        tags = " " + " ".join(note.tags) + " "
-        note_rows.append(
-            (
-                note_id,
-                note.guid,
-                note.model.model_id,
-                note.modified,
-                -1,
-                tags,
-                "\x1f".join(note.fields),
-                sort_field,
-                0,
-                0,
-                "",
-            )
-        )
+        tags, fields = " " + " ".join(note.tags) + " ", "\x1f".join(note.fields)
+        note_rows.append((note_id, note.guid, note.model.model_id, note.modified, tags, fields, sort_field))
         for ordinal in sorted(note.card_ids):  # one Anki card per trainer card
-            card_rows.append(
-                (next(ids), note_id, note.deck_id, ordinal, note.modified, -1, 0, 0, position, *_NEW)
-            )
+            card_rows.append((next(ids), note_id, note.deck_id, ordinal, note.modified, position))
     conn.executemany(_INSERT_NOTE, note_rows)
     conn.executemany(_INSERT_CARD, card_rows)
 
