@@ -14,7 +14,7 @@ from typing import Any
 import genanki
 
 from trainer.decks.render import markdown_html, render_card
-from trainer.model import Card, CardKind
+from trainer.model import Card, CardKind, DrillStyle
 
 FACT_MODEL_ID = 1_738_204_101
 CLOZE_MODEL_ID = 1_738_204_102
@@ -230,10 +230,15 @@ def _items(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" if items else ""
 
 
+STORY_EXAMPLE_NOTE = "the back shows an example story, not the answer: tell your own"
+
+
 def drill_style_text(card: Card) -> str:
-    """A drill's style and time target as one line: "framing · aim for 1:00"."""
+    """A drill's style and time target as one line: "framing · aim for 1:00"; a story drill's
+    adds that its model answer is only an example (the line shows above the answer on the back)."""
     target = card.time_target_s or card.drill_style.default_time_target_s
-    return f"{card.drill_style.value} · aim for {target // 60}:{target % 60:02d}"
+    text = f"{card.drill_style.value} · aim for {target // 60}:{target % 60:02d}"
+    return f"{text} · {STORY_EXAMPLE_NOTE}" if card.drill_style == DrillStyle.STORY else text
 
 
 def drill_fields(card: Card, rendered: dict[str, Any]) -> list[str]:

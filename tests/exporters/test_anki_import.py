@@ -295,6 +295,11 @@ def test_drill_fields_reach_the_anki_note_and_come_back(
     framing = notes["d-framing"]
     assert "<li>Mentions alarm fatigue</li>" in framing[3] and "<li>Leads with accuracy</li>" in framing[4]
     assert "Drift in the inputs first." in framing[5] and framing[6] == "framing · aim for 1:00"
+    # A story drill's example is said to be one, above the answer on the back (the front side).
+    assert (
+        notes["d-story"][6]
+        == "story · aim for 3:00 · the back shows an example story, not the answer: tell your own"
+    )
     assert "Red flags" in models and "{{#Red flags}}" in models
     import_anki(out, "drills", empty_decks)
     back = {card.id: card for card in load_decks([empty_decks]).cards}
