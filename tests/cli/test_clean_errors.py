@@ -123,3 +123,14 @@ def test_export_csv_to_standard_output(synced: str, tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split(",")[1:3] == ["card_id", "domain"] and lines[1].split(",")[1] == "a-fact"
     assert len(lines) == 2 and not (tmp_path / "-").exists()
+
+
+def test_a_missing_package_and_an_export_folder_that_cannot_be_made(synced: str, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.apkg"
+    result = trainer("--db", synced, "import", "anki", str(missing), "--deck", "x", home=tmp_path)
+    assert_one_clear_line(result, f"{missing}: No such file or directory")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = trainer("--db", synced, "export", "anki", str(blocker / "out.apkg"), home=tmp_path)
+    assert_one_clear_line(result, f"{blocker}: File exists")
+    assert blocker.read_text() == "not a folder\n"

@@ -89,6 +89,9 @@ def friendly_errors(func: F) -> F:
             raise click.ClickException(f"database error: {exc.orig}") from None
         except _driver_operational_errors() as exc:
             raise click.ClickException(f"database error: {exc}") from None
+        except OSError as exc:  # a file named on the command line: missing, unwritable, a folder
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
     return wrapper  # type: ignore[return-value]
 
