@@ -99,8 +99,10 @@ def test_a_story_drill_in_the_terminal_keeps_the_story(drill_decks_dir: Path, sq
     child.expect_exact("(not written yet: press w to write it)")
     child.expect_exact("Example story (not the answer: tell yours):")
     child.send("w")
-    child.expect_exact("Your story:")
+    child.expect_exact("Your story (enter on an empty line ends it):")
     child.sendline("I owned the routing model; misroutes fell by a third.")
+    child.sendline("The lesson: measure the queue, not the model.")
+    child.sendline("")
     child.expect_exact("Your story was saved.")
     child.expect_exact("States their own role, not the team's")
     child.expect_exact("Core points covered")
@@ -108,7 +110,10 @@ def test_a_story_drill_in_the_terminal_keeps_the_story(drill_decks_dir: Path, sq
     child.expect(pexpect.EOF)
     child.close()
     with Collection.open(sqlite_url) as col:
-        assert col.story("d-story") == "I owned the routing model; misroutes fell by a third."
+        assert col.story("d-story") == (
+            "I owned the routing model; misroutes fell by a third.\n\n"
+            "The lesson: measure the queue, not the model."
+        )
         assert col.history() == []
 
 
@@ -124,8 +129,9 @@ def test_a_written_story_can_be_rewritten_in_the_terminal(drill_decks_dir: Path,
     child.expect_exact("A first draft.")
     child.expect_exact("w: rewrite your story now")
     child.send("w")
-    child.expect_exact("Your story:")
+    child.expect_exact("Your story (enter on an empty line ends it):")
     child.sendline("I led the triage model; alerts per nurse fell from 40 to 12 (ward audit).")
+    child.sendline("")
     child.expect_exact("Your story was saved.")
     child.expect_exact("Core points covered")
     child.sendline("q")

@@ -145,6 +145,20 @@ def _answer_time(card: Card, seconds: float) -> str:
     return f"Answer time: {took} (aim for {_clock(target)})"
 
 
+def _write_story(col: Collection, card_id: str, echo: Callable[..., None]) -> None:
+    """Read the learner's story, paragraph by paragraph until an empty line, and save it; an
+    empty story leaves the one kept (if any) as it was."""
+    echo(click.style("Your story (enter on an empty line ends it):", bold=True))
+    lines: list[str] = []
+    while line := click.prompt("", default="", show_default=False, prompt_suffix="").strip():
+        lines.append(line)
+    if not lines:
+        echo("Nothing written; your story was not changed.")
+        return
+    col.save_story(card_id, "\n\n".join(lines))
+    echo("Your story was saved.")
+
+
 def _drill_back(col: Collection, study: StudyCard, typed: str | None, echo: Callable[..., None]) -> None:
     """The typed answer, the previous one, the learner's story (story drills) and the model or
     example answer of the variant shown."""
@@ -238,8 +252,7 @@ def _loop(
                 verb = "write" if col.story(card.id) is None else "rewrite"
                 echo(click.style(f"w: {verb} your story now   any other key: go on", dim=True))
                 if getchar() in ("w", "W"):
-                    col.save_story(card.id, click.prompt("Your story"))
-                    echo("Your story was saved.")
+                    _write_story(col, card.id, echo)
             elapsed = int((time.monotonic() - shown) * 1000)
             drill, suggestion = _ask_rubric(col, study, typed, min(elapsed, 86_400_000), echo)
             drill = replace(drill, follow_ups_done=tuple(_follow_ups(study, getchar, echo)))
