@@ -145,13 +145,8 @@ _IMAGE_SOURCE = re.compile(r'<img[^>]*\ssrc="([^"]+)"')
 def package_media(col: Collection, notes: Iterable[PackageNote]) -> list[Path]:
     """The image files the fields of `notes` show (any field, drill points and follow-ups
     included), found in the media folders beside their decks, without repeats."""
-    names = {
-        name: None
-        for note in notes
-        for value in note.fields
-        if "<img" in value
-        for name in _IMAGE_SOURCE.findall(value)
-    }
+    shown = ("\x1f".join(note.fields) for note in notes)  # as Anki stores them
+    names = {name: None for html in shown if "<img" in html for name in _IMAGE_SOURCE.findall(html)}
     folders = deck_folders(deck.path for deck in col.decks() if deck.path)
     found = (find_media(folders, name) for name in names)
     return [path for path in found if path is not None]
