@@ -1,112 +1,24 @@
 """The web UI in a real Chromium (Playwright), served by waitress: keyboard-only sessions.
 
-Each test saves a screenshot under test-artifacts/. Skipped when /usr/bin/chromium is missing,
-unless TRAINER_REQUIRE_BROWSER=1.
+Each test saves a screenshot under test-artifacts/; the fixtures are in this folder's conftest.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import REPO_DECKS
+from tests.web.browser.conftest import VIEWPORTS, served, shot
 from tests.web.support import collection_of, web_app
 from trainer import Collection, Rating
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
-    "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "dark", "is_mobile": True},
-}
-
 pytestmark = pytest.mark.browser
-
-if not CHROMIUM.exists():
-    if os.environ.get("TRAINER_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"{CHROMIUM} is missing and TRAINER_REQUIRE_BROWSER=1")
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def app(sqlite_url: str, decks_dir: Path, tmp_path: Path) -> Iterator[Flask]:
-    with web_app(sqlite_url, decks_dir, tmp_path / "data") as built:
-        yield built
-
-
-@contextmanager
-def served(app: Flask) -> Iterator[str]:
-    """Serve `app` with waitress on a free port in a thread; yield its base URL; stop it cleanly."""
-    from waitress import create_server
-
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        # The request threads stop first (each ends by waking the loop through its trigger), then
-        # the loop's own thread closes the sockets: closing them from here could pull a descriptor
-        # out from under its select() (EBADF in the server thread).
-        def close_every_socket() -> None:
-            for dispatcher in list(server._map.values()):
-                dispatcher.close()
-
-        server.task_dispatcher.shutdown()
-        server.trigger.pull_trigger(close_every_socket)
-        thread.join(timeout=5)
-        assert not thread.is_alive(), "the test server did not stop"
-
-
-@pytest.fixture
-def base_url(app: Flask) -> Iterator[str]:
-    with served(app) as url:
-        yield url
-
-
-@pytest.fixture(params=sorted(VIEWPORTS))
-def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(**VIEWPORTS[request.param])
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    opened.on("pageerror", lambda e: problems.append(str(e)))
-    opened.viewport_name = request.param  # type: ignore[attr-defined]
-    opened.console_problems = problems  # type: ignore[attr-defined]
-    yield opened
-    context.close()
-    assert problems == [], problems
-
-
-def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{page.viewport_name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
 def test_keyboard_session_reveal_rate_undo(app: Flask, base_url: str, page: Page) -> None:
@@ -117,7 +29,7 @@ def test_keyboard_session_reveal_rate_undo(app: Flask, base_url: str, page: Page
     expect(page.locator(".back")).to_contain_text("Well under 1% of transactions.")
     expect(page.locator(".why")).to_contain_text("Accuracy misleads")
     expect(page.locator('[data-key="3"]')).to_contain_text("Good")
-    _shot(page, "review-answer")
+    shot(page, "review-answer")
     page.keyboard.press("3")
     expect(page.locator(".front")).to_contain_text("First beta question?")
     [entry] = col.history()
@@ -141,7 +53,7 @@ def test_keyboard_session_reveal_rate_undo(app: Flask, base_url: str, page: Page
     ]
     page.keyboard.press("?")
     expect(page.locator("#keys-help")).to_be_visible()
-    _shot(page, "review-keys")
+    shot(page, "review-keys")
     page.keyboard.press("Escape")
     expect(page.locator("#keys-help")).to_be_hidden()
 
@@ -160,6 +72,9 @@ def test_drill_graded_with_the_rubric(app: Flask, base_url: str, page: Page) -> 
     expect(page.locator(".back")).to_contain_text("Losses down.")
     expect(page.locator(".typed")).to_contain_text("50 ms budget")
     expect(page.locator("[data-suggestion]")).to_have_text("Again: 0 of 4 core points")
+    # The first point takes focus (autofocus) once the page has loaded; keys sent before that
+    # would go to the page itself.
+    expect(page.locator("#point-0")).to_be_focused()
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
@@ -167,7 +82,7 @@ def test_drill_graded_with_the_rubric(app: Flask, base_url: str, page: Page) -> 
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
     expect(page.locator("[data-suggestion]")).to_have_text("Good: 3 of 4 core points")
-    _shot(page, "drill-rubric")
+    shot(page, "drill-rubric")
     page.keyboard.press("Enter")
     expect(page.locator(".flash")).to_contain_text("Good: back in")
     [entry] = col.history("a-drill")
@@ -186,7 +101,7 @@ def test_settings_saved_and_errors_shown(app: Flask, base_url: str, page: Page) 
     page.get_by_label("Desired retention").fill("1.5")
     page.get_by_label("Desired retention").press("Enter")
     expect(page.locator("#desired_retention-error")).to_contain_text("must be between 0.70 and 0.99")
-    _shot(page, "settings-error")
+    shot(page, "settings-error")
     expected = "the server responded with a status of 400"
     problems = page.console_problems  # type: ignore[attr-defined]
     assert [p for p in problems if expected in p] != []
@@ -194,7 +109,7 @@ def test_settings_saved_and_errors_shown(app: Flask, base_url: str, page: Page) 
     assert col.settings.desired_retention == 0.9
     page.goto(base_url + "/")
     expect(page.locator("#due-total")).to_have_text("5")
-    _shot(page, "today")
+    shot(page, "today")
 
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
@@ -213,7 +128,7 @@ def test_first_visit_offers_the_browser_time_zone_and_advanced_opens_by_keyboard
     expect(prompt).to_contain_text("Your browser says your time zone is America/Chicago. Use it?")
     expect(prompt.get_by_role("button", name="Keep UTC")).to_be_visible()
     expect(prompt.get_by_role("link", name="Choose another")).to_be_visible()
-    _shot(page, "timezone-prompt")
+    shot(page, "timezone-prompt")
     # On the review page Enter also reveals the card; on the prompt's button it answers the prompt.
     page.goto(base_url + "/review")
     prompt.get_by_role("button", name="Use it").focus()
@@ -227,13 +142,13 @@ def test_first_visit_offers_the_browser_time_zone_and_advanced_opens_by_keyboard
     expect(page.get_by_label("Time zone", exact=True)).to_have_value("America/Chicago")
     parameters = page.get_by_label("FSRS parameters")
     expect(parameters).to_be_hidden()
-    _shot(page, "settings")
+    shot(page, "settings")
     page.locator("#group-advanced summary").focus()
     page.keyboard.press("Enter")
     expect(parameters).to_be_visible()
     expect(page.get_by_role("button", name="Fit to my history")).to_be_visible()
     expect(page.get_by_role("button", name="Reset to defaults")).to_be_visible()
-    _shot(page, "settings-advanced")
+    shot(page, "settings-advanced")
     context.close()
     assert problems == []
 
@@ -293,7 +208,7 @@ def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
     page.locator(".follow-up summary").first.click()
     expect(page.locator(".follow-up").first).to_contain_text("Drift in the inputs first.")
     page.locator("#follow-0").check()
-    _shot(page, "drill-framing")
+    shot(page, "drill-framing")
     page.locator('[data-key="accept"]').click()
     expect(page.locator(".flash")).to_contain_text("Hard: back in")
     [entry] = collection_of(app).history("d-framing")
@@ -307,20 +222,13 @@ def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
 
 @pytest.fixture
 def story_url(sqlite_url: str, drill_decks_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
-    from waitress import create_server
-
     with web_app(sqlite_url, drill_decks_dir, tmp_path / "story-data") as built:
         col = collection_of(built)
         for study in col.cards():
             if study.id != "d-story":
                 col.suspend(study.id)
-        server: Any = create_server(built, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        yield built, f"http://127.0.0.1:{server.effective_port}"
-        server.close()
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=5)
+        with served(built) as url:
+            yield built, url
 
 
 def test_story_drill_keeps_the_learners_own_story_beside_the_example(
@@ -339,7 +247,7 @@ def test_story_drill_keeps_the_learners_own_story_beside_the_example(
     expect(page.locator(".flash")).to_contain_text("Your story was saved.")
     expect(page.locator("[data-story]")).to_have_text(story)
     expect(page.locator("#story")).to_have_value(story)
-    _shot(page, "drill-story")
+    shot(page, "drill-story")
     # Every rubric box is the same size, beside a label of one line or of several.
     sizes = page.locator(".point input").evaluate_all(
         "boxes => boxes.map(b => b.getBoundingClientRect().width)"
@@ -357,16 +265,8 @@ def test_story_drill_keeps_the_learners_own_story_beside_the_example(
 
 @pytest.fixture
 def bundled_url(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
-    from waitress import create_server
-
-    with web_app(sqlite_url, REPO_DECKS, tmp_path / "bundled-data") as built:
-        server: Any = create_server(built, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.effective_port}"
-        server.close()
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=5)
+    with web_app(sqlite_url, REPO_DECKS, tmp_path / "bundled-data") as built, served(built) as url:
+        yield url
 
 
 def test_a_first_session_with_the_bundled_decks_includes_drills(bundled_url: str, page: Page) -> None:

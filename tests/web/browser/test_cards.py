@@ -4,14 +4,12 @@ typing, saved, found in Browse, edited, and its review history still there after
 from __future__ import annotations
 
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.conftest import NOW
+from tests.web.browser.conftest import shot
 from tests.web.support import collection_of
-from tests.web.test_browser import _shot, app, base_url, browser, expect, page
 from trainer import Rating
-
-__all__ = ["app", "base_url", "browser", "page"]
 
 
 def test_a_cloze_is_written_previewed_saved_found_and_edited(app: Flask, base_url: str, page: Page) -> None:
@@ -33,7 +31,7 @@ def test_a_cloze_is_written_previewed_saved_found_and_edited(app: Flask, base_ur
     expect(preview.locator("article.card")).to_have_count(2)
     page.keyboard.press("Tab")  # from the cloze text, on through the form by keyboard alone
     page.get_by_label("Concepts").select_option(["class-imbalance"])
-    _shot(page, "card-new-cloze")
+    shot(page, "card-new-cloze")
     page.get_by_role("button", name="Add card").click()
     expect(page.locator(".flash")).to_contain_text("to My cards")
     card_id = page.locator("h1").inner_text()
@@ -56,7 +54,7 @@ def test_a_cloze_is_written_previewed_saved_found_and_edited(app: Flask, base_ur
     text.fill("Recall is {{c1::TP over TP plus FN}}; precision is {{c2::TP / (TP + FP)}}.")
     expect(preview).not_to_have_attribute("data-updates", updates or "")
     expect(preview.locator(".back .cloze").first).to_have_text("TP over TP plus FN")
-    _shot(page, "card-edit-cloze")
+    shot(page, "card-edit-cloze")
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator(".flash")).to_contain_text(f"Saved {card_id}.")
     expect(page.locator(".back")).to_contain_text("TP over TP plus FN")

@@ -4,12 +4,10 @@ the card's find it, and a filter narrows the words' results; the filters stay in
 from __future__ import annotations
 
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
+from tests.web.browser.conftest import shot
 from tests.web.support import collection_of
-from tests.web.test_browser import _shot, app, base_url, browser, expect, page
-
-__all__ = ["app", "base_url", "browser", "page"]
 
 
 def test_words_in_another_order_then_a_filter(app: Flask, base_url: str, page: Page) -> None:
@@ -41,4 +39,4 @@ def test_words_in_another_order_then_a_filter(app: Flask, base_url: str, page: P
     expect(page.locator("#suspended")).to_have_value("no")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, overflow
-    _shot(page, "browse-search")
+    shot(page, "browse-search")

@@ -15,17 +15,15 @@ import pytest
 from flask import Flask
 
 from tests.conftest import NOW
+from tests.web.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.web.support import collection_of, web_app
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, base_url
 from trainer import Rating
-
-__all__ = ["base_url"]
 
 pytestmark = pytest.mark.browser
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
-BUNDLED_DECKS = Path(__file__).resolve().parents[2] / "decks"
+BUNDLED_DECKS = Path(__file__).resolve().parents[3] / "decks"
 WIDTHS = (390, 1280)
 # Elements of the page's content that reach past its column, unless a box of theirs scrolls.
 SPILLS = """() => {

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.web.browser.conftest import shot
 from tests.web.support import web_app
-from tests.web.test_browser import _shot, base_url, browser, page  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def fill_by_keyboard(tab: Page, values: list[str]) -> None:
         tab.keyboard.press("Tab")
 
 
-def test_sign_up_log_out_log_in_and_change_password(base_url: str, page: Page) -> None:  # noqa: F811
+def test_sign_up_log_out_log_in_and_change_password(base_url: str, page: Page) -> None:
     page.goto(base_url + "/")
     expect(page).to_have_url(base_url + "/login?next=/")
     page.goto(base_url + "/signup")
@@ -44,7 +44,7 @@ def test_sign_up_log_out_log_in_and_change_password(base_url: str, page: Page) -
     page.keyboard.press("Enter")
     expect(page.locator(".field.invalid #password")).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".field-error").first).to_be_visible()
-    _shot(page, "signup-errors")
+    shot(page, "signup-errors")
 
     page.locator("#password").focus()
     fill_by_keyboard(page, [STRONG, STRONG])
@@ -59,7 +59,7 @@ def test_sign_up_log_out_log_in_and_change_password(base_url: str, page: Page) -
     fill_by_keyboard(page, ["ada", "not the password at all"])
     page.keyboard.press("Enter")
     expect(page.locator(".error")).to_be_visible()
-    _shot(page, "login-refused")
+    shot(page, "login-refused")
     page.locator("#password").focus()
     page.keyboard.type(STRONG)
     page.keyboard.press("Enter")
@@ -76,7 +76,7 @@ def test_sign_up_log_out_log_in_and_change_password(base_url: str, page: Page) -
     fill_by_keyboard(page, ["ada", NEWER])
     page.keyboard.press("Enter")
     expect(page.locator(".account")).to_have_text("ada")
-    _shot(page, "logged-in-after-password-change")
+    shot(page, "logged-in-after-password-change")
     # The refused sign-up (400) and log-in (401) are the responses Chromium logs as errors.
     expected = ("status of 400", "status of 401")
     problems = page.console_problems  # type: ignore[attr-defined]

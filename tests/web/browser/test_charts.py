@@ -13,14 +13,12 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from tests.conftest import NOW
+from tests.web.browser.conftest import shot
 from tests.web.support import collection_of, web_app
-from tests.web.test_browser import _shot, base_url, browser, page
-
-__all__ = ["base_url", "browser", "page"]
 
 pytestmark = pytest.mark.browser
 
-BUNDLED_DECKS = Path(__file__).resolve().parents[2] / "decks"
+BUNDLED_DECKS = Path(__file__).resolve().parents[3] / "decks"
 DRAWN = "figure => figure.dataset.drawn === 'true' && figure.querySelector('svg') !== null"
 # Neighbouring labels of one axis that overlap: their anchors closer across the direction the
 # text runs (rotated or not) than a line of that text is high.
@@ -81,4 +79,4 @@ def test_charts_stay_readable_with_every_deck(app: Flask, base_url: str, page: P
     assert not [label for label, _colour in legend if label.endswith("…")]
     assert len({colour for _label, colour in legend}) == domains
     concepts.scroll_into_view_if_needed()
-    _shot(page, "stats-concepts")
+    shot(page, "stats-concepts")

@@ -7,13 +7,11 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
+from tests.web.browser.conftest import shot
 from tests.web.support import collection_of
-from tests.web.test_browser import _shot, app, base_url, browser, expect, page
 from tests.web.test_stats import study_history
-
-__all__ = ["app", "base_url", "browser", "page"]
 
 DRAWN = "figure => figure.dataset.drawn === 'true' && figure.querySelector('svg') !== null"
 THEMED_TEXT = "figure => getComputedStyle(figure.querySelector('svg text')).fill"
@@ -39,7 +37,7 @@ def test_stats_charts_draw_themed_under_the_pages_csp(app: Flask, base_url: str,
     assert label.evaluate("node => node.getAttribute('fill')").lower() in (muted.lower(), body)
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
     assert not problems, problems
-    _shot(page, "stats")
+    shot(page, "stats")
     page.goto(base_url + "/cards/a-fact")
     page.wait_for_function(DRAWN, arg=page.locator("figure[data-chart='curve']").element_handle())
 
@@ -83,4 +81,4 @@ def test_knowing_and_framing_shows_every_figure_without_scrolling_sideways(
         before = "cell => getComputedStyle(cell, '::before').content"
         assert row.locator("td[data-label='Red-flag rate']").evaluate(before) == '"Red-flag rate "'
     row.scroll_into_view_if_needed()
-    _shot(page, "stats-framing")
+    shot(page, "stats-framing")
