@@ -10,16 +10,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Browser
 
 from tests.conftest import FIXTURE_DECKS
+from tests.web.browser.conftest import ARTIFACTS
 from tests.web.support import web_app
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, base_url
-
-__all__ = ["base_url"]
 
 pytestmark = pytest.mark.browser
-
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 WIDE = """\
 deck: pictures
@@ -58,24 +55,21 @@ def app(sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_a_wide_image_is_scaled_to_the_card(base_url: str, scheme: str) -> None:
+def test_a_wide_image_is_scaled_to_the_card(base_url: str, browser: Browser, scheme: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for width in (390, 1280):
-            page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
-            for path in ("/review", "/cards/wide-curve"):
-                page.goto(base_url + path)
-                image = page.locator("img[alt='PR curve']")
-                image.wait_for()
-                page.wait_for_function("document.querySelector(\"img[alt='PR curve']\").complete")
-                shown = image.bounding_box()
-                column = page.locator("main").bounding_box()
-                assert shown is not None and column is not None
-                assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
-                assert shown["x"] + shown["width"] <= column["x"] + column["width"] + 1, (path, width)
-                assert 0 < shown["width"] < 1600 and abs(shown["height"] / shown["width"] - 0.25) < 0.02
-                name = path.strip("/").replace("/", "-")
-                page.screenshot(path=str(ARTIFACTS / f"image-{name}-{width}-{scheme}.png"), full_page=True)
-            page.close()
-        browser.close()
+    for width in (390, 1280):
+        page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        for path in ("/review", "/cards/wide-curve"):
+            page.goto(base_url + path)
+            image = page.locator("img[alt='PR curve']")
+            image.wait_for()
+            page.wait_for_function("document.querySelector(\"img[alt='PR curve']\").complete")
+            shown = image.bounding_box()
+            column = page.locator("main").bounding_box()
+            assert shown is not None and column is not None
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+            assert shown["x"] + shown["width"] <= column["x"] + column["width"] + 1, (path, width)
+            assert 0 < shown["width"] < 1600 and abs(shown["height"] / shown["width"] - 0.25) < 0.02
+            name = path.strip("/").replace("/", "-")
+            page.screenshot(path=str(ARTIFACTS / f"image-{name}-{width}-{scheme}.png"), full_page=True)
+        page.close()
