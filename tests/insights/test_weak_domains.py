@@ -15,7 +15,8 @@ from trainer.insights.stats import weakest_domains
 DOMAINS = ("ops", "risk", "web")
 
 
-def _write_decks(folder: Path, cards_per_domain: int = 12) -> Path:
+def write_domain_decks(folder: Path, cards_per_domain: int = 12) -> Path:
+    """A deck folder with one deck of `cards_per_domain` fact cards for each of DOMAINS."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "concepts.yaml").write_text("concepts:\n  - id: basics\n    description: The basics.\n")
     for slug in DOMAINS:
@@ -53,7 +54,7 @@ def test_domain_failing_in_learning_ranks_weakest_with_its_uncertainty(
     db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
     col = open_collection(db_url)
-    col.sync_decks([_write_decks(tmp_path / "decks")], now=NOW)
+    col.sync_decks([write_domain_decks(tmp_path / "decks")], now=NOW)
     col.configure(new_per_day=6, enable_fuzzing=False)
     _study(col, days=14, failing="risk")
     report = col.domain_stats(NOW + timedelta(days=14))
@@ -70,7 +71,7 @@ def test_a_failing_domain_still_gets_its_share_of_new_cards(
     db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
     col = open_collection(db_url)
-    col.sync_decks([_write_decks(tmp_path / "decks")], now=NOW)
+    col.sync_decks([write_domain_decks(tmp_path / "decks")], now=NOW)
     col.configure(new_per_day=9, enable_fuzzing=False)
     introduced = _study(col, days=2, failing="risk")
     # Its learning cards come back every minute, but new cards still take turns by domain.
@@ -84,7 +85,7 @@ def test_today_and_stats_show_the_failing_domain_with_its_evidence(
     from tests.web.support import Clock, web_app
     from trainer.insights.summary import stats_summary, stats_text
 
-    decks = _write_decks(tmp_path / "decks")
+    decks = write_domain_decks(tmp_path / "decks")
     col = open_collection(sqlite_url)
     col.sync_decks([decks], now=NOW)
     col.configure(new_per_day=6, enable_fuzzing=False)

@@ -10,26 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import NOW
+from tests.insights.test_weak_domains import DOMAINS, write_domain_decks
 from trainer import Collection, Rating
-
-DOMAINS = ("ops", "risk", "web")
-
-
-def _write_decks(folder: Path, cards_per_domain: int = 40) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "concepts.yaml").write_text("concepts:\n  - id: basics\n    description: The basics.\n")
-    for slug in DOMAINS:
-        lines = [f"deck: {slug}", f"title: {slug.title()}", "cards:"]
-        for i in range(cards_per_domain):
-            lines += [
-                f"  - id: {slug}-{i}",
-                "    kind: fact",
-                f"    prompt: {slug} question {i}?",
-                f"    answer: Answer {i}.",
-                "    concepts: [basics]",
-            ]
-        (folder / f"{slug}.yaml").write_text("\n".join(lines) + "\n")
-    return folder
 
 
 def _study_day(
@@ -55,7 +37,7 @@ def test_a_domain_whose_reviews_keep_failing_gets_its_share_of_new_cards(
     db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
     col = open_collection(db_url)
-    col.sync_decks([_write_decks(tmp_path / "decks")], now=NOW)
+    col.sync_decks([write_domain_decks(tmp_path / "decks", cards_per_domain=40)], now=NOW)
     col.configure(new_per_day=4, enable_fuzzing=False)
     introduced: Counter[str] = Counter()
     for day in range(10):
@@ -69,7 +51,7 @@ def test_a_domain_whose_reviews_keep_failing_gets_its_share_of_new_cards(
 def test_a_domain_late_in_the_deck_order_is_not_left_behind_across_sessions(
     db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
-    decks = _write_decks(tmp_path / "decks")
+    decks = write_domain_decks(tmp_path / "decks", cards_per_domain=40)
     with Collection.open(db_url) as col:
         col.sync_decks([decks], now=NOW)
         col.configure(new_per_day=4, enable_fuzzing=False)
@@ -87,7 +69,7 @@ def test_today_shows_the_new_cards_each_domain_will_give(
     db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
 ) -> None:
     col = open_collection(db_url)
-    col.sync_decks([_write_decks(tmp_path / "decks")], now=NOW)
+    col.sync_decks([write_domain_decks(tmp_path / "decks", cards_per_domain=40)], now=NOW)
     col.configure(new_per_day=5, enable_fuzzing=False)
     for day in range(3):
         _study_day(col, day, "risk", Counter())

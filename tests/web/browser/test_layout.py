@@ -15,13 +15,13 @@ import pytest
 from flask import Flask
 
 from tests.conftest import NOW
-from tests.web.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.web.browser.conftest import ARTIFACTS
 from tests.web.support import collection_of, web_app
 from trainer import Rating
 
 pytestmark = pytest.mark.browser
 
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser  # noqa: E402
 
 BUNDLED_DECKS = Path(__file__).resolve().parents[3] / "decks"
 WIDTHS = (390, 1280)
@@ -44,14 +44,6 @@ SPILLS = """() => {
   return spills.slice(0, 5);
 }"""
 SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

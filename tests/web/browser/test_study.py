@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -172,15 +173,22 @@ def test_without_javascript_the_prompt_stays_hidden_and_settings_still_save(
     context.close()
 
 
-@pytest.fixture
-def drills_url(sqlite_url: str, drill_decks_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
-    with web_app(sqlite_url, drill_decks_dir, tmp_path / "drill-data") as built:
+@contextmanager
+def served_alone(sqlite_url: str, decks: Path, data: Path, card_id: str) -> Iterator[tuple[Flask, str]]:
+    """The app on `decks`, served, with every card but `card_id` suspended."""
+    with web_app(sqlite_url, decks, data) as built:
         col = collection_of(built)
         for study in col.cards():
-            if study.id != "d-framing":
+            if study.id != card_id:
                 col.suspend(study.id)
         with served(built) as url:
             yield built, url
+
+
+@pytest.fixture
+def drills_url(sqlite_url: str, drill_decks_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    with served_alone(sqlite_url, drill_decks_dir, tmp_path / "drill-data", "d-framing") as served_app:
+        yield served_app
 
 
 def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
@@ -222,13 +230,8 @@ def test_framing_drill_with_a_red_flag_a_follow_up_and_the_next_variant(
 
 @pytest.fixture
 def story_url(sqlite_url: str, drill_decks_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
-    with web_app(sqlite_url, drill_decks_dir, tmp_path / "story-data") as built:
-        col = collection_of(built)
-        for study in col.cards():
-            if study.id != "d-story":
-                col.suspend(study.id)
-        with served(built) as url:
-            yield built, url
+    with served_alone(sqlite_url, drill_decks_dir, tmp_path / "story-data", "d-story") as served_app:
+        yield served_app
 
 
 def test_story_drill_keeps_the_learners_own_story_beside_the_example(
