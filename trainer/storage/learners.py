@@ -99,24 +99,26 @@ def ensure_learner(conn: Connection, name: str) -> int:
     return int(learner_id)
 
 
-def load_settings(conn: Connection | Driver, learner_id: int) -> Settings:
-    """The learner's saved settings."""
+def _saved_data(conn: Connection | Driver, learner_id: int) -> dict[str, Any] | None:
+    """The learner's saved settings as stored, decoded."""
     row = Driver.of(conn).one(_SETTINGS, {"learner": learner_id})
     data = row[0] if row is not None else None
     if isinstance(data, str | bytes):
         # SQLite hands JSON back as text (written by SQLAlchemy's `json.dumps`, NaN included);
         # psycopg has already decoded it.
         data = json.loads(data)
-    return _valid(data)
+    return data  # type: ignore[no-any-return]
+
+
+def load_settings(conn: Connection | Driver, learner_id: int) -> Settings:
+    """The learner's saved settings."""
+    return _valid(_saved_data(conn, learner_id))
 
 
 def saved_settings(conn: Connection | Driver, learner_id: int) -> tuple[Settings, list[Problem]]:
     """The learner's saved settings with every field that fails validation at its default, and
     the problems found in them (see `Settings.from_saved`)."""
-    row = Driver.of(conn).one(_SETTINGS, {"learner": learner_id})
-    data = row[0] if row is not None else None
-    if isinstance(data, str | bytes):
-        data = json.loads(data)
+    data = _saved_data(conn, learner_id)
     return Settings.from_saved(data) if data else (Settings(), [])
 
 
