@@ -217,7 +217,7 @@ class Card:
         style = self.drill_style
         return {
             "style": style.value,
-            "time_target_s": self.time_target_s or style.default_time_target_s,
+            "time_target_s": self.drill_time_target_s,
             "optional": list(self.optional),
             "red_flags": list(self.red_flags),
             "variants": [variant.to_dict() for variant in self.variants],
@@ -228,6 +228,11 @@ class Card:
     def drill_style(self) -> DrillStyle:
         """The drill's style; a drill whose file names none is a design drill."""
         return self.style or DrillStyle.DESIGN
+
+    @property
+    def drill_time_target_s(self) -> int:
+        """The seconds an answer to this drill should take: its own target, or its style's."""
+        return self.time_target_s or self.drill_style.default_time_target_s
 
     @property
     def variant_count(self) -> int:

@@ -128,7 +128,7 @@ def _drill_front(col: Collection, study: StudyCard) -> tuple[str, str]:
     """The drill's heading details and the prompt of the variant this review shows."""
     card = study.card
     text = shown_text(card, study.memory.reps)
-    target = card.time_target_s or card.drill_style.default_time_target_s
+    target = card.drill_time_target_s
     version = f" · version {text.variant + 1} of {card.variant_count}" if card.variant_count > 1 else ""
     return f" · {card.drill_style.value}{version} · aim for {_clock(target)}", terminal_text(text.prompt)
 
@@ -140,7 +140,7 @@ def _clock(seconds: int) -> str:
 def _answer_time(card: Card, seconds: float) -> str:
     """How long the learner took to answer beside the drill's time target, in minutes and
     seconds; the time in colour once it is past the target."""
-    target = card.time_target_s or card.drill_style.default_time_target_s
+    target = card.drill_time_target_s
     took = click.style(_clock(int(seconds)), bold=True, fg="yellow" if seconds > target else None)
     return f"Answer time: {took} (aim for {_clock(target)})"
 

@@ -88,7 +88,7 @@ class CardDraft:
             why=card.why,
             text=card.text,
             style=card.drill_style.value if drill else "",
-            time_target_s=str(card.time_target_s or card.drill_style.default_time_target_s) if drill else "",
+            time_target_s=str(card.drill_time_target_s) if drill else "",
             concepts=card.concepts,
             tags=card.tags,
             points=card.points,

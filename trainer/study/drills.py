@@ -170,7 +170,7 @@ def suggestion(card: Card, reps: int, answer: DrillAnswer, duration_ms: int | No
         checked.sizes,
         flag_texts=checked.flag_texts,
         duration_ms=duration_ms,
-        time_target_s=card.time_target_s or card.drill_style.default_time_target_s,
+        time_target_s=card.drill_time_target_s,
     )
 
 
