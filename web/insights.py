@@ -18,7 +18,7 @@ from trainer import Collection
 from trainer.insights import charts as chart_module
 from trainer.insights.calibration import calibration_report
 from trainer.insights.drills import MIN_ANSWERS as DRILL_MIN_ANSWERS
-from trainer.insights.drills import drill_answers, drill_habits, drill_report, framing_gaps
+from trainer.insights.drills import knowing_and_framing
 from trainer.insights.optimize import NotEnoughHistory, optimize
 from trainer.insights.readiness import Readiness, interview_passed, readiness
 from trainer.insights.stats import MIN_EVIDENCE
@@ -113,6 +113,7 @@ def stats() -> str:
     titles = _titles(col)
     attribution = gap_attribution(col)
     ready = readiness(col, moment)
+    framing = knowing_and_framing(col)
     return render_template(
         "stats.html",
         titles=titles,
@@ -121,9 +122,9 @@ def stats() -> str:
         domain_gaps=domain_gaps(attribution),
         weak_cells=records(attribution[attribution["gap"] != ""].head(WEAK_CELLS)),
         missed=records(missed_points(col, limit=MISSED_POINTS)),
-        framing=records(framing_report := drill_report(col, answers := drill_answers(col))),
-        framing_gaps=framing_gaps(framing_report),
-        habits=drill_habits(col, answers=answers),
+        framing=records(framing.report),
+        framing_gaps=framing.gaps,
+        habits=(framing.missed, framing.flagged),
         min_answers=DRILL_MIN_ANSWERS,
         calibration=_calibration(col),
         ready=ready,

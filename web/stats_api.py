@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from trainer.insights.drills import drill_habits, drill_report, framing_gaps
+from trainer.insights.drills import knowing_and_framing
 from trainer.insights.readiness import readiness
 from trainer.insights.stats import weakest_domains
 from trainer.insights.weakness import concept_gaps, domain_gaps, gap_attribution, missed_points
@@ -57,11 +57,12 @@ def weakness_json() -> Any:
 def framing_json() -> Any:
     """Per domain, fact recall beside drill performance (core coverage, red-flag rate, time
     against target); the domains known but badly framed; and the drill habits that repeat."""
-    col = collection()
-    report = drill_report(col)
-    missed, flagged = drill_habits(col)
+    framing = knowing_and_framing(collection())
     return {
-        "domains": records(report),
-        "known_but_badly_framed": framing_gaps(report),
-        "habits": {"missed": [h.to_dict() for h in missed], "red_flags": [h.to_dict() for h in flagged]},
+        "domains": records(framing.report),
+        "known_but_badly_framed": framing.gaps,
+        "habits": {
+            "missed": [h.to_dict() for h in framing.missed],
+            "red_flags": [h.to_dict() for h in framing.flagged],
+        },
     }

@@ -239,3 +239,22 @@ def drill_habits(
 
 def _most_often(habit: Habit) -> tuple[float, int, str]:
     return (-habit.times / habit.answers, -habit.times, habit.card_id)
+
+
+@dataclass(frozen=True)
+class KnowingAndFraming:
+    """Knowing beside framing in one read of the drill answers: the per-domain `drill_report`,
+    its `framing_gaps`, and the `drill_habits` (points often missed, red flags often raised)."""
+
+    report: pd.DataFrame
+    gaps: list[dict[str, Any]]
+    missed: list[Habit]
+    flagged: list[Habit]
+
+
+def knowing_and_framing(col: Collection) -> KnowingAndFraming:
+    """The learner's `KnowingAndFraming`, reading their drill answers once."""
+    answers = drill_answers(col)
+    report = drill_report(col, answers)
+    missed, flagged = drill_habits(col, answers=answers)
+    return KnowingAndFraming(report, framing_gaps(report), missed, flagged)

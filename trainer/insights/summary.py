@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from trainer.insights.drills import drill_answers, drill_habits, drill_report, framing_gaps
+from trainer.insights.drills import knowing_and_framing
 from trainer.insights.readiness import interview_passed, readiness
 from trainer.insights.stats import log_frame, weakest_domains
 from trainer.insights.weakness import (
@@ -63,9 +63,7 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
     attribution = gap_attribution(col)
     ready = readiness(col, now)
     passed = interview_passed(col, now)
-    answers = drill_answers(col)
-    missed, flagged = drill_habits(col, answers=answers)
-    framing = drill_report(col, answers)
+    framing = knowing_and_framing(col)
     return {
         "domains": [{k: _clean(v) for k, v in row.items()} for row in report.to_dict(orient="records")],
         "weakest": weakest_domains(report),
@@ -75,11 +73,13 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
         "domain_gaps": domain_gaps(attribution),
         "readiness": ready.to_dict() if ready else None,
         "interview_passed": passed.isoformat() if passed else None,
-        "framing": [{k: _clean(v) for k, v in row.items()} for row in framing.to_dict(orient="records")],
-        "framing_gaps": framing_gaps(framing),
+        "framing": [
+            {k: _clean(v) for k, v in row.items()} for row in framing.report.to_dict(orient="records")
+        ],
+        "framing_gaps": framing.gaps,
         "drill_habits": {
-            "missed": [habit.to_dict() for habit in missed],
-            "red_flags": [habit.to_dict() for habit in flagged],
+            "missed": [habit.to_dict() for habit in framing.missed],
+            "red_flags": [habit.to_dict() for habit in framing.flagged],
         },
     }
 
