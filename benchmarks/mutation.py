@@ -211,6 +211,18 @@ EQUIVALENT: dict[str, str] = {
             " still cover every card, and setting `retired` and the retired queue twice writes the same rows"
         ),
     ),
+    **dict.fromkeys(
+        ["trainer.decks.sync.x__sync_vocabulary__mutmut_29", "trainer.decks.sync.x__sync_vocabulary__mutmut_30"],
+        (
+            "equivalent: the default is only used when no deck is stored, and a deck placed with kept"
+            " places (a learner's own) can only be made once a synced deck has given it a concept, so"
+            " some deck is always stored by then"
+        ),
+    ),
+    "trainer.decks.sync.x__sync_vocabulary__mutmut_42": (
+        "equivalent: own decks are listed after every shared deck (`DECK_ORDER`), so only their order"
+        " among themselves counts, and a gap of one more place before each new one keeps that order"
+    ),
     "trainer.decks.sync.x__sync_vocabulary__mutmut_31": (
         "equivalent: `changed` is only tested for truth and is only ever set to True after this, so"
         " starting it at None instead of False changes nothing"
@@ -254,9 +266,6 @@ EQUIVALENT: dict[str, str] = {
             " `review_card` never reads a card's due (it sets it from the review time and the new"
             " interval); with None, fsrs.Card takes the clock's time as due instead, which nothing reads"
         ),
-    ),
-    "trainer.study.scheduling.x_fuzz_seed__mutmut_10": (
-        "equivalent: `int.from_bytes` reads big-endian by default since Python 3.11, the oldest supported"
     ),
     "trainer.accounts.throttle.x_blocked_until__mutmut_33": (
         "equivalent: when two keys' blocks end at the same moment, keeping either gives the same time"

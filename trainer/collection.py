@@ -58,13 +58,16 @@ from trainer.study.undo import Action, Undone
 DEFAULT_LEARNER = "local"
 DATABASE_ENV = "TRAINER_DATABASE_URL"
 decks_table: Table = DeckRow.__table__  # type: ignore[assignment]
+# The shared decks in their files' order, then learners' own decks in the order they were made
+# (a folder synced alone numbers its decks from 0, so places alone can tie across folders).
+DECK_ORDER = (decks_table.c.owner_id.is_not(None), decks_table.c.position, decks_table.c.slug)
 
 
 def _require_decks(conn: Connection, slugs: list[str]) -> None:
     """Raise NotFound naming every one of `slugs` that is not a synced deck."""
     if not slugs:
         return
-    in_order = select(decks_table.c.slug).order_by(decks_table.c.position, decks_table.c.slug)
+    in_order = select(decks_table.c.slug).order_by(*DECK_ORDER)
     known = list(conn.execute(in_order).scalars())
     unknown = [slug for slug in slugs if slug not in known]
     if unknown:
@@ -259,11 +262,7 @@ class Collection:
 
     def decks(self) -> list[DeckInfo]:
         """The synced decks the learner studies, in order: the shared ones and their own."""
-        query = (
-            select(decks_table)
-            .where(self._own_or_shared())
-            .order_by(decks_table.c.position, decks_table.c.slug)
-        )
+        query = select(decks_table).where(self._own_or_shared()).order_by(*DECK_ORDER)
         with read_transaction(self.engine) as conn:
             rows = conn.execute(query).all()
         return [DeckInfo(r.slug, r.title, r.description, r.path) for r in rows]

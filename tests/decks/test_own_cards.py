@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW
+from tests.insights.test_stats import write_decks
 from tests.web.test_sessions import ALICE, BOB
 from trainer import CardDraft, CardKind, Collection, Conflict, DeckError, Forbidden, NotFound, Rating
 from trainer import collection as collection_module
@@ -470,3 +471,21 @@ def test_two_saves_at_once_keep_both_cards_in_the_file(
     in_file = sorted(entry["id"] for entry in yaml.safe_load(own_file(data).read_text())["cards"])
     in_database = sorted(card.id for card in col.card_contents(decks=["my-cards"]))
     assert in_file == in_database == sorted(["card-0", "card-1", *["earlier"] * earlier])
+
+
+def test_own_decks_are_listed_after_the_shared_decks_synced_before_or_after_them(
+    db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]
+) -> None:
+    col = open_collection(db_url)
+    col.sync_decks([write_decks(tmp_path / "first", {"alpha": [("a-1", ["recall"])]})], now=NOW)
+    draft = CardDraft.from_text("fact", prompt="What is AUC?", answer="Ranking.", concepts="recall")
+    col.save_card(draft, folder=tmp_path / "data", now=NOW)
+    # A folder synced on its own numbers its decks from the first place, so its second deck
+    # takes the place the own deck took after "alpha".
+    second = {"beta": [("b-1", ["recall"])], "zeta": [("z-1", ["recall"])]}
+    col.sync_decks([write_decks(tmp_path / "second", second)], now=NOW)
+    expected = ["alpha", "beta", "zeta", "my-cards"]
+    assert [deck.slug for deck in col.decks()] == expected
+    assert [deck.slug for deck in open_collection(db_url).decks()] == expected
+    with pytest.raises(NotFound, match="the decks are: alpha, beta, zeta, my-cards"):
+        col.next_card(now=NOW, domain="no-such-deck")

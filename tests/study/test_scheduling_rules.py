@@ -4,6 +4,9 @@ state handed to fsrs as fsrs itself would hold it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -16,8 +19,10 @@ from fsrs import Rating, State
 from tests.conftest import NOW
 from tests.study.test_scheduling import write_deck
 from trainer import Collection
+from trainer.decks.deckfile import load_decks
 from trainer.model import CardState, Memory
 from trainer.settings import Settings
+from trainer.storage.paths import bundled_decks
 from trainer.study import scheduling
 from trainer.study.scheduling import fsrs_card_id
 
@@ -96,6 +101,35 @@ def test_fuzz_differs_between_learners_cards_and_reviews_of_the_same_memory() ->
     # Without fuzz, every one of them gets fsrs's own interval.
     plain = FUZZED.updated(enable_fuzzing=False)
     assert _spread([due(learner, f"card-{learner}", learner, plain) for learner in range(1, 31)]) == 1
+
+
+def test_the_fuzz_of_an_answer_is_the_same_in_every_process() -> None:
+    """A preview and its answer can be computed by different server processes (each with its own
+    string hashing): the interval drawn must not depend on the process."""
+    code = (
+        "from tests.study.test_scheduling_rules import answer, in_review;"
+        "from fsrs import Rating;"
+        "print(answer(in_review(stability=60.0), Rating.Good).due.isoformat())"
+    )
+    drawn = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert drawn == {answer(in_review(stability=60.0), Rating.Good).due.isoformat() + "\n"}
+
+
+def test_fsrs_card_ids_are_exact_in_json_read_by_javascript() -> None:
+    """fsrs's own card ids are epoch milliseconds; ours stay below 2**53 as well, so a card's
+    `to_json()` read by a browser keeps its id."""
+    ids = [fsrs_card_id(card.id) for card in load_decks([bundled_decks()]).cards]
+    assert len(ids) > 500 and len(set(ids)) == len(ids)
+    assert max(ids) < 2**53 and min(ids) > 0
 
 
 def test_a_cards_fsrs_state_is_what_fsrs_holds_for_it(

@@ -21,7 +21,8 @@ _BOTH = (
     " (SELECT generation FROM learner_settings WHERE learner_id = :learner)"
 )
 _STUDIED_DECKS = (
-    "SELECT slug FROM decks WHERE owner_id IS NULL OR owner_id = :learner ORDER BY position, slug"
+    "SELECT slug FROM decks WHERE owner_id IS NULL OR owner_id = :learner"
+    " ORDER BY owner_id IS NOT NULL, position, slug"
 )
 
 

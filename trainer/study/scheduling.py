@@ -25,9 +25,9 @@ from trainer.settings import Settings
 class SeededScheduler(Scheduler):
     """An fsrs.Scheduler whose fuzz comes from a per-review seed instead of global `random`."""
 
-    _fuzz_seed: int = 0
+    _fuzz_seed: int | str = 0
 
-    def with_seed(self, seed: int) -> SeededScheduler:
+    def with_seed(self, seed: int | str) -> SeededScheduler:
         """A shallow copy that fuzzes with `seed`."""
         seeded = copy.copy(self)
         seeded._fuzz_seed = seed
@@ -79,14 +79,15 @@ def scheduler_for(settings: Settings) -> SeededScheduler:
 
 
 def fsrs_card_id(card_id: str) -> int:
-    """A stable positive integer for a card's string id, for `fsrs.Card.card_id`."""
+    """A stable positive integer for a card's string id, for `fsrs.Card.card_id`: 48 bits, so
+    below 2**53 like fsrs's own ids (epoch milliseconds) and exact in JSON read by JavaScript."""
     return int.from_bytes(hashlib.blake2b(card_id.encode(), digest_size=6).digest(), "big")
 
 
-def fuzz_seed(learner_id: int, card_id: str, reps: int) -> int:
-    """The seed for a review's fuzz: the same for a preview and the answer that follows it."""
-    digest = hashlib.blake2b(f"{learner_id}:{card_id}:{reps}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+def fuzz_seed(learner_id: int, card_id: str, reps: int) -> str:
+    """The seed for a review's fuzz: the same for a preview and the answer that follows it, in
+    every process (`random.Random` hashes a text seed with SHA-512, not with `hash()`)."""
+    return f"{learner_id}:{card_id}:{reps}"
 
 
 def to_fsrs(card_id: str, memory: Memory, now: datetime) -> FsrsCard:
