@@ -212,7 +212,10 @@ EQUIVALENT: dict[str, str] = {
         ),
     ),
     **dict.fromkeys(
-        ["trainer.decks.sync.x__sync_vocabulary__mutmut_29", "trainer.decks.sync.x__sync_vocabulary__mutmut_30"],
+        [
+            "trainer.decks.sync.x__sync_vocabulary__mutmut_29",
+            "trainer.decks.sync.x__sync_vocabulary__mutmut_30",
+        ],
         (
             "equivalent: the default is only used when no deck is stored, and a deck placed with kept"
             " places (a learner's own) can only be made once a synced deck has given it a concept, so"
