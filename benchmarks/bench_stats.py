@@ -35,6 +35,7 @@ from trainer.decks.deckfile import Deck, DeckSet
 from trainer.decks.sync import apply_decks
 from trainer.insights import charts as chart_module
 from trainer.insights.calibration import calibration_report
+from trainer.insights.drills import knowing_and_framing
 from trainer.insights.readiness import readiness
 from trainer.insights.summary import export_review_log, stats_summary
 from trainer.insights.tallies import ensure_tallies
@@ -184,6 +185,7 @@ def page_functions(col: Collection, folder: Path) -> dict[str, Callable[[], Any]
         "missed_points": lambda: missed_points(col, limit=10),
         "calibration_report": lambda: calibration_report(col),
         "readiness": lambda: readiness(col, NOW),
+        "knowing_and_framing": lambda: knowing_and_framing(col),
         "stats_summary": lambda: stats_summary(col, NOW),
         "chart calendar": lambda: chart_module.review_calendar(col, NOW),
         "chart forecast": lambda: chart_module.due_forecast(col, NOW),
