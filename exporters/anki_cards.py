@@ -9,7 +9,7 @@ import json
 import sqlite3
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -114,18 +114,32 @@ def _current_templates(conn: sqlite3.Connection) -> dict[int, tuple[str, ...]]:
     return {ntid: tuple(questions) for ntid, questions in found.items()}
 
 
-def read_media(path: str | Path, wanted: set[str]) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class PackageMedia:
+    """The images read from a package, by their name in it, and the names left out as too large."""
+
+    found: dict[str, bytes] = field(default_factory=dict)
+    too_large: frozenset[str] = frozenset()
+
+
+def read_media(path: str | Path, wanted: set[str]) -> PackageMedia:
     """The media files named in `wanted` that the package holds, each read a chunk at a time
-    and at most MAX_MEDIA_FILE_BYTES once inflated; a larger, broken or missing file is left out."""
+    and at most MAX_MEDIA_FILE_BYTES once inflated; a larger file is named in `too_large`, a
+    broken or missing one is left out."""
     found: dict[str, bytes] = {}
+    too_large: set[str] = set()
     with zipfile.ZipFile(Path(path)) as archive:
         present = set(archive.namelist())
         for entry, name in _media_entries(archive).items():
             if name in wanted and entry in present:
-                data = _bounded(archive, entry)
+                try:
+                    data = _bounded(archive, entry)
+                except TooLarge:
+                    too_large.add(name)
+                    continue
                 if data is not None:
                     found[name] = data
-    return found
+    return PackageMedia(found, frozenset(too_large))
 
 
 def _media_entries(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -153,13 +167,14 @@ def _media_entries(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _bounded(archive: zipfile.ZipFile, entry: str) -> bytes | None:
+    """An entry's bytes inflated, None if it is broken; raises TooLarge past the image cap."""
     try:
         with open_entry(archive, entry, MAX_MEDIA_FILE_BYTES) as stream:
             data = read_bounded(stream, MAX_MEDIA_FILE_BYTES)
         if data.startswith(ZSTD_MAGIC):
             with zstd_stream(io.BytesIO(data)) as inflated:
                 data = read_bounded(inflated, MAX_MEDIA_FILE_BYTES)
-    except (TooLarge, OSError, zipfile.BadZipFile, zlib.error, _zstd_error()):
+    except (OSError, zipfile.BadZipFile, zlib.error, _zstd_error()):
         return None
     return data
 

@@ -35,9 +35,10 @@ from trainer.decks.writer import DEFAULT_CONCEPT, DeckDraft, write_decks
 from trainer.errors import Problem, ProblemsError
 from trainer.model import Card, CardKind, DrillStyle
 
-from .anki_cards import AnkiCard, PackageCards, read_cards, read_media
+from .anki_cards import MAX_MEDIA_FILE_BYTES, AnkiCard, PackageCards, PackageMedia, read_cards, read_media
 from .anki_package import CLOZE_KIND, NORMAL_KIND, AnkiNote, read_package
 from .anki_text import is_anki_text, read_anki_text
+from .bounded import describe_size
 from .html_markdown import html_to_markdown
 from .notetypes import CONCEPT_TAG, DECK_TAG, KIND_TAG, MODEL_KINDS, OWN_TAG, TAG_ROOT
 
@@ -85,10 +86,19 @@ class AnkiImportReport:
 class _Media:
     """Anki media names mapped to safe names in `decks/media/`, with their contents."""
 
-    def __init__(self, available: dict[str, bytes], folder: Path):
-        self.available = available
+    def __init__(self, read: PackageMedia, folder: Path):
+        self.available = read.found
+        self.too_large = read.too_large
         self.folder = folder
         self.chosen: dict[str, str] = {}
+
+    def why_left_out(self, source: str) -> str:
+        """What a dropped image is counted as in the import's summary."""
+        if source in self.too_large:
+            return f"image over {describe_size(MAX_MEDIA_FILE_BYTES)}"
+        if source in self.available:
+            return "image of a type cards cannot show"
+        return "missing image"
 
     def name_for(self, source: str) -> str | None:
         if source in self.chosen:
@@ -161,6 +171,10 @@ class _Context:
     problems: list[Problem]
     defaulted: set[int] = field(default_factory=set)
 
+    def markdown(self, html: str) -> str:
+        """A field's HTML as Markdown, its images placed and whatever it drops counted."""
+        return html_to_markdown(html, self.media.name_for, self.dropped, self.media.why_left_out)
+
 
 def _entries(
     note: AnkiNote, kind: CardKind, cards: list[AnkiCard], ctx: _Context
@@ -169,7 +183,9 @@ def _entries(
     where = f"note {note.id} ({note.notetype.name})"
 
     def text(name: str) -> str:
-        return html_to_markdown(note.fields.get(name, ""), ctx.media.name_for, ctx.dropped)
+        return html_to_markdown(
+            note.fields.get(name, ""), ctx.media.name_for, ctx.dropped, ctx.media.why_left_out
+        )
 
     concepts, tags = _concepts_and_tags(note, ctx.known, ctx.dropped)
     if not concepts:
@@ -223,7 +239,13 @@ def _entries(
 
 def _points(note: AnkiNote, name: str, ctx: _Context) -> list[str]:
     items = _LIST_ITEM.findall(note.fields.get(name, ""))
-    return [item for item in (html_to_markdown(i, ctx.media.name_for, ctx.dropped) for i in items) if item]
+    return [
+        item
+        for item in (
+            html_to_markdown(i, ctx.media.name_for, ctx.dropped, ctx.media.why_left_out) for i in items
+        )
+        if item
+    ]
 
 
 _STYLE = re.compile(r"^\s*(framing|design|story)\b(?:.*?aim for (\d+):(\d\d))?")
@@ -297,7 +319,7 @@ def import_anki(
     for card in extra.cards:
         cards_of.setdefault(card.note_id, []).append(card)
     wanted = {m for note in contents.notes for value in note.fields.values() for m in _image_sources(value)}
-    available = read_media(package, wanted) if extra.cards else {}
+    available = read_media(package, wanted) if extra.cards else PackageMedia()
     ctx = _Context(slug, known, _Media(available, folder), Counter(), [])
     skipped: Counter[str] = Counter()
     made: list[tuple[Card, list[AnkiCard], str]] = []

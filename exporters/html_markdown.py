@@ -24,14 +24,17 @@ _SOUND = re.compile(r"\[sound:[^\]]*\]", re.IGNORECASE)
 
 
 def html_to_markdown(
-    value: str, image: Callable[[str], str | None] | None = None, dropped: Counter[str] | None = None
+    value: str,
+    image: Callable[[str], str | None] | None = None,
+    dropped: Counter[str] | None = None,
+    missing: Callable[[str], str] | None = None,
 ) -> str:
     """Anki field HTML as Markdown: bold, italics, code, links, lists and line breaks kept.
 
-    An image becomes `![alt](media/NAME)` where `image(src)` gives NAME (dropped, and counted
-    as a missing image, where it gives None or no `image` is given). Tags with no Markdown form
-    (spans, fonts, colours) are dropped and their text kept; scripts and styles are dropped with
-    their content. Each kind of formatting dropped is counted in `dropped`.
+    An image becomes `![alt](media/NAME)` where `image(src)` gives NAME (dropped where it gives
+    None or no `image` is given, and counted under `missing(src)`, or as a missing image). Tags
+    with no Markdown form (spans, fonts, colours) are dropped and their text kept; scripts and
+    styles are dropped with their content. Each kind of formatting dropped is counted in `dropped`.
     """
     if "<" not in value and "&" not in value and "[sound:" not in value:
         return value.strip()
@@ -45,7 +48,7 @@ def html_to_markdown(
         source = next(group for group in match.groups() if group is not None)
         name = image(source) if image is not None else None
         if name is None:
-            tally["missing image"] += 1
+            tally[missing(source) if missing is not None else "missing image"] += 1
             return ""
         alt = _ALT.search(match.group(0))
         images.append(f"![{(alt.group(1) or alt.group(2) or '') if alt else ''}](media/{name})")

@@ -15,6 +15,7 @@ import genanki
 import pytest
 import zstandard
 
+from exporters.anki_import import import_anki
 from exporters.anki_package import MAX_COLLECTION_BYTES
 from tests.conftest import FIXTURE_DECKS
 from trainer.storage.paths import bundled_decks
@@ -186,6 +187,30 @@ def test_an_image_that_inflates_past_its_cap_is_left_out(image: bytes | None, tm
     assert code == 0, output
     kept = sorted(p.name for p in (empty_decks / "media").glob("*")) if image == PIXEL_PNG else []
     assert ("1 cards, 1 images" if kept else "1 cards, 0 images") in output, output
+    assert ("1 image over 2 MiB" in output) == (image != PIXEL_PNG), output
     assert kept == (["pic.png"] if image == PIXEL_PNG else [])
     assert not (empty_decks / "media").exists() or image == PIXEL_PNG
     assert peak < MEMORY_CEILING, f"peak memory {peak >> 20} MiB"
+
+
+def test_each_image_left_out_is_named_for_why_in_the_summary(tmp_path: Path) -> None:
+    # The bundled concepts hold the one an imported card without a concept is given.
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    shutil.copy(bundled_decks() / "concepts.yaml", decks / "concepts.yaml")
+    folder = tmp_path / "media"
+    folder.mkdir()
+    (folder / "scan.tiff").write_bytes(b"II*\x00" + bytes(64))
+    (folder / "pixel.png").write_bytes(PIXEL_PNG)
+    deck = genanki.Deck(2_000_000_124, "Pictures")
+    shown = '<img src="pixel.png"> <img src="scan.tiff"> <img src="gone.png">'
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=[f"What? {shown}", "x"], guid="pics"))
+    package = tmp_path / "pictures.apkg"
+    media = [str(folder / "scan.tiff"), str(folder / "pixel.png")]
+    genanki.Package(deck, media_files=media).write_to_file(str(package))
+
+    report = import_anki(package, "pictures", decks)
+
+    assert report.media == 1
+    assert report.dropped == {"image of a type cards cannot show": 1, "missing image": 1}
+    assert report.summary() == "dropped: 1 image of a type cards cannot show, 1 missing image"
