@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MARK = "#e8710a"
+# A calendar day without reviews; the page replaces it with its own line colour (light or dark).
+NO_REVIEWS_COLOUR = "#d0d7de"
 
 
 @dataclass(frozen=True)
@@ -112,14 +114,16 @@ def review_calendar(col: Collection, now: datetime, weeks: int = 52) -> Chart:
                 "axis": {"labelExpr": month_label, "labelAngle": 0, "ticks": False, "domain": False},
             },
             "y": {"field": "weekday", "type": "ordinal", "title": None, "sort": list(WEEKDAYS)},
+            # A day without reviews is drawn in the neutral colour (the page's line colour,
+            # set by the front end), so the green scale, and its legend, start at one review.
             "color": {
                 "field": "reviews",
                 "type": "quantitative",
-                "title": "Reviews",
-                "scale": {"scheme": "greens"},
+                "title": "Reviews (grey: none)",
+                "scale": {"scheme": "greens", "domainMin": 1},
                 "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 120},
+                "condition": {"test": "datum.reviews == 0", "value": NO_REVIEWS_COLOUR},
             },
-            "opacity": {"condition": {"test": "datum.reviews == 0", "value": 0.3}, "value": 1},
             "tooltip": [
                 {"field": "day", "type": "temporal", "title": "Day", "format": "%a %d %b %Y"},
                 {"field": "reviews", "type": "quantitative", "title": "Reviews"},

@@ -41,6 +41,11 @@
         spec = Object.assign({}, spec, spec.usermeta.narrow);
       }
       spec.config = theme();
+      // A calendar day without reviews takes the page's neutral line colour in either mode.
+      const dayColour = spec.encoding && spec.encoding.color;
+      if (dayColour && dayColour.condition && figure.dataset.chart === "calendar") {
+        dayColour.condition = Object.assign({}, dayColour.condition, { value: colour("--line") });
+      }
       vegaEmbed(target, spec, {
         actions: false, renderer: "svg", ast: true, defaultStyle: false,
         tooltip: { theme: "custom", disableDefaultStyle: true },

@@ -82,3 +82,29 @@ def test_knowing_and_framing_shows_every_figure_without_scrolling_sideways(
         assert row.locator("td[data-label='Red-flag rate']").evaluate(before) == '"Red-flag rate "'
     row.scroll_into_view_if_needed()
     shot(page, "stats-framing")
+
+
+CALENDAR_FILLS = (
+    "figure => [...figure.querySelectorAll('g.mark-rect path')]"
+    ".map(p => p.getAttribute('fill').toLowerCase())"
+)
+LINE_COLOUR = "getComputedStyle(document.documentElement).getPropertyValue('--line').trim().toLowerCase()"
+
+
+def test_calendar_days_without_reviews_take_the_pages_neutral_colour_in_both_modes(
+    app: Flask, base_url: str, page: Page
+) -> None:
+    study_history(collection_of(app))
+    seen = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.goto(base_url + "/stats")
+        calendar = page.locator("figure[data-chart='calendar']")
+        page.wait_for_function(DRAWN, arg=calendar.element_handle())
+        fills = calendar.evaluate(CALENDAR_FILLS)
+        line = page.evaluate(LINE_COLOUR)
+        # Most of a year's days have no review; the days studied are green, not neutral.
+        assert fills.count(line) > len(fills) // 2, (scheme, line, set(fills))
+        assert len(set(fills) - {line}) >= 1
+        seen.append(line)
+    assert seen[0] != seen[1]
