@@ -30,7 +30,9 @@ def test_restore_refuses_while_another_process_has_the_collection_open(
     saved = Path(made.output.strip().removeprefix("Backed up to "))
     with Collection.open(sqlite_url) as col:
         col.answer("a-fact", Rating.Good, NOW)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, sqlite_url], stdout=subprocess.PIPE, text=True)
+    script = tmp_path / "holder.py"
+    script.write_text(HOLDER)
+    holder = subprocess.Popen([sys.executable, str(script), sqlite_url], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         refused = subprocess.run(
@@ -45,7 +47,8 @@ def test_restore_refuses_while_another_process_has_the_collection_open(
         if holder.stdout is not None:
             holder.stdout.close()
     assert refused.returncode == 1
-    assert f"in use by process {holder.pid}" in refused.stderr
+    # The holder is named by its program and arguments, the way it was started.
+    assert f"in use by process {holder.pid} (holder.py {sqlite_url})" in refused.stderr
     assert "stop it before restoring" in refused.stderr and "Traceback" not in refused.stderr
     with Collection.open(sqlite_url) as col:
         assert [e.card_id for e in col.history()] == ["a-fact"]

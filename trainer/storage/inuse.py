@@ -85,14 +85,20 @@ def _holders(path: Path) -> list[str]:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
         except OSError:
             command = ""
-        words = command.split()
-        short = (
-            " ".join(Path(words[0]).name if i == 0 else w for i, w in enumerate(words[:4])) if words else ""
-        )
+        short = _command_line(command.split())
         entry = f"process {pid}" + (f" ({short})" if short else "")
         if entry not in found:
             found.append(entry)
     return found
+
+
+def _command_line(words: list[str], limit: int = 160) -> str:
+    """A process's command as a person would type it: the program by its name (a Python script
+    by the script's, not the interpreter's), then its arguments, cut to `limit` characters."""
+    if len(words) > 1 and Path(words[0]).name.startswith("python") and not words[1].startswith("-"):
+        words = words[1:]
+    line = " ".join([Path(words[0]).name, *words[1:]]) if words else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 @contextmanager
