@@ -45,6 +45,7 @@ from trainer.storage.database import (
     read_transaction,
     write_transaction,
 )
+from trainer.storage.drill_tallies import GradedDrill, tally_drill
 from trainer.storage.driver import Driver, integrity_errors
 from trainer.storage.generations import learner_generations, studied_decks
 from trainer.storage.paths import bundled_decks, data_dir, default_database_url
@@ -764,24 +765,33 @@ class Collection:
             points=(checked.rubric.points_ticked, checked.sizes[0]) if checked and checked.rubric else None,
         )
         tally_answer(driver, self.learner_id, tally, 1)
-        store.log_review(
-            driver,
-            {
-                "learner": self.learner_id,
-                "card": card_id,
-                "rating": int(rating),
-                "reviewed_at": moment,
-                "duration_ms": duration_ms,
-                "state_before": int(before.state),
-                "state_after": int(after.state),
-                "before": before.to_dict(),
-                "after": after.to_dict(),
-                "points_ticked": None,
-                "points_total": None,
-                **(checked.log_values() if checked else {}),
-                "request_id": request_id,
-            },
-        )
+        entry = {
+            "learner": self.learner_id,
+            "card": card_id,
+            "rating": int(rating),
+            "reviewed_at": moment,
+            "duration_ms": duration_ms,
+            "state_before": int(before.state),
+            "state_after": int(after.state),
+            "before": before.to_dict(),
+            "after": after.to_dict(),
+            "points_ticked": None,
+            "points_total": None,
+            **(checked.log_values() if checked else {}),
+            "request_id": request_id,
+        }
+        log_id = store.log_review(driver, entry)
+        if entry["points_total"] is not None:
+            graded = GradedDrill(
+                log_id,
+                card_id,
+                entry["variant"] or 0,
+                entry["points_total"],
+                entry["points_ticked"] or (),
+                entry["flags_raised"] or (),
+                duration_ms,
+            )
+            tally_drill(driver, self.learner_id, graded, 1)
         # Only new and review cards take turns across domains; a learning card answered out of
         # turn must not move the rotation on, or a domain whose cards keep failing in learning
         # would lose its turns for new cards to them.
@@ -838,6 +848,8 @@ class Collection:
             points=points,
         )
         tally_answer(conn, self.learner_id, tally, -1)
+        if answer.points_total is not None:
+            tally_drill(conn, self.learner_id, GradedDrill.of_log(answer), -1)
 
     # -- suspend and bury ---------------------------------------------------------------------
 

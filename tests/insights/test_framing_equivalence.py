@@ -25,6 +25,7 @@ from sqlalchemy import select
 from tests.conftest import NOW
 from trainer import Collection, DrillAnswer, Rating
 from trainer.insights.drills import COLUMNS, Habit, KnowingAndFraming, knowing_and_framing
+from trainer.insights.tallies import ensure_tallies
 from trainer.model import CardKind, CardState
 from trainer.storage import store
 from trainer.storage.database import read_transaction
@@ -99,11 +100,13 @@ def _drill_answer(card: Any, rng: random.Random, skill: float) -> DrillAnswer:
 @pytest.fixture
 def framing_history(db_url: str, tmp_path: Path, open_collection: Callable[..., Collection]) -> Collection:
     """Forty days of fact and drill answers with a seeded mix of ratings, ticks, red flags and
-    undos; a rubric shrinks and a time target changes on day 20, a history is imported on day 30."""
+    undos, tallied as they are given (the tallies are built before the first answer); a rubric
+    shrinks and a time target changes on day 20, a history is imported on day 30."""
     col = open_collection(db_url)
     folder = tmp_path / "decks"
     col.sync_decks([_write_decks(folder)], now=NOW - timedelta(days=41))
     col.configure(new_per_day=8, reviews_per_day=500, enable_fuzzing=False)
+    ensure_tallies(col, NOW - timedelta(days=41))
     rng = random.Random(7)
     skill = {"ds": 0.8, "ml": 0.3, "sys": 0.55, "hist": 0.5}
     for day in range(40):
@@ -257,7 +260,7 @@ def test_undoing_drill_answers_takes_them_out_of_knowing_and_framing(framing_his
     before = knowing_and_framing(framing_history)
     for minute in range(4):
         variant = framing_history.card("ml-drill-0").memory.reps % 3
-        flags = [0, 1] if variant != 1 else [0]
+        flags = [0, 1] if variant != 1 else []
         framing_history.answer(
             "ml-drill-0",
             Rating.Hard,

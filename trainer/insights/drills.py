@@ -12,17 +12,21 @@ every answer that showed it.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 
-from trainer.insights.stats import MIN_EVIDENCE, driver_value, json_values
+from trainer.insights.stats import MIN_EVIDENCE
+from trainer.insights.tallies import ensure_tallies
 from trainer.model import Card, CardKind, CardState, Rating
+from trainer.storage import drill_tallies as tables
 from trainer.storage import store
 from trainer.storage.database import read_transaction
+from trainer.storage.drill_tallies import FLAG, POINT
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -99,60 +103,85 @@ def _recall(col: Collection) -> pd.DataFrame:
     )
 
 
-def drill_answers(col: Collection) -> pd.DataFrame:
-    """The learner's graded drill answers, oldest first: card_id, domain, variant, ticked (list),
-    total, flags (list), duration_ms and the drill's time target in seconds."""
-    logs, cards = store.logs, store.cards
-    query = (
-        select(
-            logs.c.card_id,
-            cards.c.deck,
-            logs.c.variant,
-            driver_value(logs.c.points_ticked),
-            logs.c.points_total,
-            driver_value(logs.c.flags_raised),
-            logs.c.duration_ms,
-            cards.c.time_target_s,
-        )
-        .join(cards, cards.c.id == logs.c.card_id)
-        .where(logs.c.learner_id == col.learner_id, logs.c.points_total.is_not(None))
-        .order_by(logs.c.id)
+@dataclass(frozen=True)
+class DrillTallies:
+    """The learner's drill tallies with each drill's current domain: `groups` (card_id, domain,
+    variant, total, answers, ticked, flagged, first_log_id; ordered by first answer), `marks`
+    ((card_id, variant, total, kind, item) to times) and `times` (domain, duration_ms,
+    target_s, answers)."""
+
+    groups: pd.DataFrame
+    marks: dict[tuple[str, int, int, str, int], int]
+    times: pd.DataFrame
+
+
+def drill_tallies(col: Collection, now: datetime | None = None) -> DrillTallies:
+    """Read the learner's drill tallies (`trainer.storage.drill_tallies`), rows that count
+    nothing left out."""
+    ensure_tallies(col, now or datetime.now(UTC))
+    t, m, d, cards = tables.drill_tallies, tables.drill_marks, tables.drill_times, store.cards
+    group_query = (
+        select(t.c.card_id, cards.c.deck, t.c.variant, t.c.total, t.c.answers, t.c.ticked, t.c.flagged)
+        .join(cards, cards.c.id == t.c.card_id)
+        .where(t.c.learner_id == col.learner_id, t.c.answers != 0)
+        .order_by(t.c.first_log_id)
+    )
+    mark_query = select(m.c.card_id, m.c.variant, m.c.total, m.c.kind, m.c.item, m.c.times).where(
+        m.c.learner_id == col.learner_id, m.c.times != 0
+    )
+    time_query = (
+        select(cards.c.deck, d.c.duration_ms, cards.c.time_target_s, d.c.answers)
+        .join(cards, cards.c.id == d.c.card_id)
+        .where(d.c.learner_id == col.learner_id, d.c.answers != 0)
+        .order_by(d.c.card_id, d.c.duration_ms)
     )
     with read_transaction(col.engine) as conn:
-        rows = conn.execute(query).all()
-    names = ["card_id", "domain", "variant", "ticked", "total", "flags", "duration_ms", "target_s"]
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=names)
-    frame["ticked"] = pd.Series([v or [] for v in json_values(col, [r[3] for r in rows])], dtype=object)
-    frame["flags"] = pd.Series([v or [] for v in json_values(col, [r[5] for r in rows])], dtype=object)
-    frame["variant"] = frame["variant"].fillna(0).astype(int)
-    frame["target_s"] = pd.to_numeric(frame["target_s"]).fillna(240).astype(float)
-    return frame
+        groups = [tuple(row) for row in conn.execute(group_query)]
+        marks = {tuple(row[:5]): int(row[5]) for row in conn.execute(mark_query)}
+        durations = [tuple(row) for row in conn.execute(time_query)]
+    names = ["card_id", "domain", "variant", "total", "answers", "ticked", "flagged"]
+    times = pd.DataFrame(durations, columns=["domain", "duration_ms", "target_s", "answers"])
+    times["target_s"] = pd.to_numeric(times["target_s"]).fillna(240).astype(float)
+    return DrillTallies(pd.DataFrame(groups, columns=names), marks, times)  # type: ignore[arg-type]
 
 
-def drill_report(col: Collection, answers: pd.DataFrame | None = None) -> pd.DataFrame:
+def _drill_performance(tallied: DrillTallies) -> pd.DataFrame:
+    """Per domain with graded drill answers: how many, mean core coverage, red-flag rate, median
+    answer time as a multiple of the target and the share of answers over `OVER_TARGET` times it
+    (answers without a time count in the share, never over)."""
+    groups = tallied.groups.assign(coverage=tallied.groups["ticked"] / tallied.groups["total"].astype(float))
+    per_domain = groups.groupby("domain")[["answers", "coverage", "flagged"]].sum()
+    times = tallied.times
+    ratio = times["duration_ms"].astype(float) / 1000 / times["target_s"]
+    timed = times.assign(ratio=ratio, over=(ratio > OVER_TARGET) * times["answers"])
+    medians = {
+        str(domain): float(np.median(np.repeat(rows["ratio"].to_numpy(), rows["answers"].to_numpy())))
+        for domain, rows in timed.groupby("domain")
+    }
+    answers = per_domain["answers"]
+    return pd.DataFrame(
+        {
+            "drill_answers": answers,
+            "core_coverage": per_domain["coverage"] / answers,
+            "red_flag_rate": per_domain["flagged"] / answers,
+            "time_vs_target": pd.Series(medians, dtype=float),
+            "over_target_share": timed.groupby("domain")["over"].sum().reindex(answers.index, fill_value=0)
+            / answers,
+        },
+        index=answers.index,
+    )
+
+
+def drill_report(col: Collection, tallied: DrillTallies | None = None) -> pd.DataFrame:
     """One row per domain (every synced deck), with `COLUMNS`: recall of facts and clozes in
     review, then drill answers, mean core coverage, red-flag rate, median answer time as a
     multiple of the target and the share of answers over 1.5 times it (NaN where nothing yet).
-    `answers` is `drill_answers(col)` when the caller has read it already."""
-    answers = drill_answers(col) if answers is None else answers
+    `tallied` is `drill_tallies(col)` when the caller has read them already."""
+    tallied = drill_tallies(col) if tallied is None else tallied
     per_domain = pd.DataFrame(index=pd.Index([deck.slug for deck in col.decks()], name="domain"))
     per_domain = per_domain.join(_recall(col))
-    if not answers.empty:
-        coverage = answers["ticked"].map(len) / answers["total"].astype(float)
-        timed = answers["duration_ms"].astype(float) / 1000 / answers["target_s"]
-        grouped = answers.assign(
-            coverage=coverage, flagged=answers["flags"].map(bool), ratio=timed, over=timed > OVER_TARGET
-        ).groupby("domain")
-        drills = pd.DataFrame(
-            {
-                "drill_answers": grouped.size(),
-                "core_coverage": grouped["coverage"].mean(),
-                "red_flag_rate": grouped["flagged"].mean(),
-                "time_vs_target": grouped["ratio"].median(),
-                "over_target_share": grouped["over"].mean(),
-            }
-        )
-        per_domain = per_domain.join(drills)
+    if not tallied.groups.empty:
+        per_domain = per_domain.join(_drill_performance(tallied))
     frame = per_domain.reset_index().reindex(columns=COLUMNS)
     for name in ("recall_reviews", "drill_answers"):
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(int)
@@ -186,28 +215,17 @@ def _texts(card: Card | None, variant: int) -> tuple[tuple[str, ...], tuple[str,
 
 
 def drill_habits(
-    col: Collection, limit: int = 10, answers: pd.DataFrame | None = None
+    col: Collection, limit: int = 10, tallied: DrillTallies | None = None
 ) -> tuple[list[Habit], list[Habit]]:
     """(core points most often missed, red flags most often raised), each shown at least
     `MIN_ANSWERS` times: a point missed in at least half of them, a flag raised at least twice.
     The same text in several variants of a drill is one habit. Answers against a rubric the deck
-    has since changed are left out. `answers` is `drill_answers(col)` when the caller has read
-    it already."""
-    answers = drill_answers(col) if answers is None else answers
-    if answers.empty:
+    has since changed are left out. `tallied` is `drill_tallies(col)` when the caller has read
+    them already."""
+    tallied = drill_tallies(col) if tallied is None else tallied
+    if tallied.groups.empty:
         return [], []
     cards = {card.id: card for card in col.card_contents(kind=CardKind.DRILL)}
-    # Answers grouped by drill variant and rubric size first: how many, and how often each
-    # point was ticked and each flag raised; each rubric's texts are then read once per group.
-    groups: dict[tuple[str, str, int, int], tuple[list[int], Counter[int], Counter[int]]] = {}
-    columns = ("card_id", "domain", "variant", "total", "ticked", "flags")
-    for card_id, domain, variant, total, ticked, flags in zip(*(answers[c] for c in columns), strict=True):
-        key = (str(card_id), str(domain), int(variant), int(total))
-        if (group := groups.get(key)) is None:
-            group = groups[key] = ([0], Counter(), Counter())
-        group[0][0] += 1
-        group[1].update(set(ticked))
-        group[2].update(set(flags))
     tallies: dict[tuple[str, str, str, str], _Tally] = {}
 
     def count(key: tuple[str, str, str, str], variant: int, shown: int, times: int) -> None:
@@ -216,14 +234,26 @@ def drill_habits(
         tally.shown += shown
         tally.times += times
 
-    for (card_id, domain, variant, total), ([shown], ticked, raised) in groups.items():
+    marks = tallied.marks
+    columns = ("card_id", "domain", "variant", "total", "answers")
+    # Groups in the order their first answers were given, so a drill's texts keep that order.
+    for card_id, domain, variant, total, shown in zip(*(tallied.groups[c] for c in columns), strict=True):
+        card_id, domain, variant, total, shown = (
+            str(card_id),
+            str(domain),
+            int(variant),
+            int(total),
+            int(shown),
+        )
         rubric = _texts(cards.get(card_id), variant)
         if rubric is None or total != len(rubric[0]):
             continue
         for index, text in enumerate(rubric[0]):
-            count((card_id, domain, "points", text), variant, shown, shown - ticked[index])
+            ticked = marks.get((card_id, variant, total, POINT, index), 0)
+            count((card_id, domain, "points", text), variant, shown, shown - ticked)
         for index, text in enumerate(rubric[1]):
-            count((card_id, domain, "flags", text), variant, shown, raised[index])
+            raised = marks.get((card_id, variant, total, FLAG, index), 0)
+            count((card_id, domain, "flags", text), variant, shown, raised)
     missed: list[Habit] = []
     flagged: list[Habit] = []
     for (card_id, domain, what, text), tally in tallies.items():
@@ -243,7 +273,7 @@ def _most_often(habit: Habit) -> tuple[float, int, str]:
 
 @dataclass(frozen=True)
 class KnowingAndFraming:
-    """Knowing beside framing in one read of the drill answers: the per-domain `drill_report`,
+    """Knowing beside framing in one read of the drill tallies: the per-domain `drill_report`,
     its `framing_gaps`, and the `drill_habits` (points often missed, red flags often raised)."""
 
     report: pd.DataFrame
@@ -252,9 +282,9 @@ class KnowingAndFraming:
     flagged: list[Habit]
 
 
-def knowing_and_framing(col: Collection) -> KnowingAndFraming:
-    """The learner's `KnowingAndFraming`, reading their drill answers once."""
-    answers = drill_answers(col)
-    report = drill_report(col, answers)
-    missed, flagged = drill_habits(col, answers=answers)
+def knowing_and_framing(col: Collection, now: datetime | None = None) -> KnowingAndFraming:
+    """The learner's `KnowingAndFraming`, reading their drill tallies once."""
+    tallied = drill_tallies(col, now)
+    report = drill_report(col, tallied)
+    missed, flagged = drill_habits(col, tallied=tallied)
     return KnowingAndFraming(report, framing_gaps(report), missed, flagged)

@@ -19,6 +19,7 @@ from trainer.insights import forecast
 from trainer.model import CardState, Rating
 from trainer.storage import store
 from trainer.storage.database import read_transaction, write_transaction
+from trainer.storage.drill_tallies import drill_rows_from_log
 from trainer.storage.tallies import BINS, hold_answers, replace_tallies, tally_basis
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ def _tallies_from_log(col: Collection, conn: Any) -> dict[str, list[dict[str, An
         "card_totals": _rows(totals),
         "calibration_bins": _calibration_rows(col, log, at),
         "rubric_tallies": _rubric_rows(log[drill]),
+        **drill_rows_from_log(conn, col.learner_id),
     }
 
 

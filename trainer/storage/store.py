@@ -125,7 +125,7 @@ _INSERT_REVIEW_SQL = (
     " flags_raised, follow_ups_done, typed_answer, request_id) VALUES (:learner,"
     " :card, :rating, :reviewed_at, :duration_ms, :state_before, :state_after, :before, :after,"
     " :points_ticked, :points_total, :variant, :optional_ticked, :flags_raised, :follow_ups_done,"
-    " :typed_answer, :request_id)"
+    " :typed_answer, :request_id) RETURNING id"
 )
 DRILL_LOG_COLUMNS = ("variant", "optional_ticked", "flags_raised", "follow_ups_done", "typed_answer")
 _DRILL_JSON = ("optional_ticked", "flags_raised", "follow_ups_done")
@@ -384,15 +384,15 @@ def card_reviews(conn: Connection | Driver, learner_id: int, card_id: str) -> in
     return int(row[0]) if row is not None else 0
 
 
-def log_review(conn: Connection | Driver, entry: dict[str, Any]) -> None:
-    """Append one row to the review log; `entry` holds its values (before/after as dicts; the
-    drill columns may be left out, for NULL)."""
+def log_review(conn: Connection | Driver, entry: dict[str, Any]) -> int:
+    """Append one row to the review log and return its id; `entry` holds its values
+    (before/after as dicts; the drill columns may be left out, for NULL)."""
     driver = Driver.of(conn)
     drill = {name: entry.get(name) for name in DRILL_LOG_COLUMNS}
     for name in _DRILL_JSON:
         if drill[name] is not None:
             drill[name] = driver.json(drill[name])
-    driver.execute(
+    row = driver.execute(
         _INSERT_REVIEW_SQL,
         {
             **entry,
@@ -402,4 +402,5 @@ def log_review(conn: Connection | Driver, entry: dict[str, Any]) -> None:
             "after": driver.json(entry["after"]),
             "points_ticked": driver.json(entry["points_ticked"]),
         },
-    )
+    ).fetchone()
+    return int(row[0])

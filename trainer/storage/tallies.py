@@ -1,6 +1,7 @@
 """Tallies of answers that every answer and undo keep in step, so statistics read a few rows
 instead of the review log: per deck and learner-day, per card, per calibration bin and per
-drill rubric point. `replace_tallies` writes a learner's tallies anew (after a rebuild from the log).
+drill rubric point (and the drill tallies of `trainer.storage.drill_tallies`). `replace_tallies`
+writes a learner's tallies anew (after a rebuild from the log).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, insert, select
 
 from trainer.model import CardState, Rating
+from trainer.storage.drill_tallies import DRILL_TABLES
 from trainer.storage.driver import Driver
 from trainer.storage.schema import CalibrationBin, CardTotal, DeckDay, RubricTally, TallyBasis
 
@@ -21,7 +23,7 @@ card_totals: Table = CardTotal.__table__  # type: ignore[assignment]
 calibration_bins: Table = CalibrationBin.__table__  # type: ignore[assignment]
 rubric_tallies: Table = RubricTally.__table__  # type: ignore[assignment]
 tally_bases: Table = TallyBasis.__table__  # type: ignore[assignment]
-TABLES = (deck_days, card_totals, calibration_bins, rubric_tallies)
+TABLES = (deck_days, card_totals, calibration_bins, rubric_tallies, *DRILL_TABLES)
 BINS = 10
 
 

@@ -76,6 +76,8 @@ def _last_answer(conn: Connection, learner_id: int) -> Any:
             logs.c.duration_ms,
             logs.c.points_ticked,
             logs.c.points_total,
+            logs.c.variant,
+            logs.c.flags_raised,
         )
         .where(logs.c.learner_id == learner_id)
         .order_by(logs.c.id.desc())
