@@ -31,6 +31,7 @@ from trainer.insights.weakness import missed_points
 from trainer.model import CardState
 from trainer.storage import store, tallies
 from trainer.storage.database import read_transaction
+from trainer.storage.drill_tallies import COUNTED
 
 DOMAINS = {"ds": ["stats", "metrics"], "ml": ["metrics", "models"], "sys": ["latency", "models"]}
 POINTS = ["Prices errors", "States latency", "Names a baseline", "Plans monitoring"]
@@ -298,7 +299,7 @@ def _tally_rows(col: Collection) -> dict[str, list[tuple[Any, ...]]]:
     tables = {}
     with read_transaction(col.engine) as conn:
         for table in tallies.TABLES:
-            first = table.c.shown if "shown" in table.c else table.c.reviews
+            first = table.c[COUNTED.get(table.name, "shown" if "shown" in table.c else "reviews")]
             query = select(table).where(table.c.learner_id == col.learner_id, first != 0)
             tables[table.name] = sorted(
                 tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in conn.execute(query)
