@@ -4,9 +4,10 @@ Checks: SQLite's own integrity check; every card state against its review log (e
 `before` is the previous row's `after`, the state equals the last `after`, and each `after`
 equals a replay of the rating with `trainer.study.scheduling.review`); orphans; impossible values; and
 the derived `queue`, `deck` and `position` columns; the search index against the cards; each
-learner's saved settings. Repairs only rewrite derived or logged data (the queue from the state,
-the state from the last logged `after`, a missing state, the search index from the cards) and
-put invalid settings back to their defaults, after a backup of a SQLite file.
+learner's saved settings; each learner's drill tallies against their review log. Repairs only
+rewrite derived or logged data (the queue from the state, the state from the last logged `after`,
+a missing state, the search index from the cards, the drill tallies from the log) and put
+invalid settings back to their defaults, after a backup of a SQLite file.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from trainer.model import CardState, Memory, Queue
 from trainer.settings import Settings
 from trainer.storage import backup, fulltext, learners, store
 from trainer.storage.database import is_sqlite, read_transaction, write_transaction
+from trainer.storage.drill_tallies import (
+    drill_rows_from_log,
+    replace_drill_rows,
+    same_rows,
+    stored_drill_rows,
+)
 from trainer.storage.schema import utcnow
 from trainer.study import scheduling
 
@@ -80,9 +87,17 @@ class _Repairs:
     missing: list[tuple[int, str, Memory | None]] = field(default_factory=list)
     search_index: bool = False
     settings: list[tuple[int, Settings, list[str]]] = field(default_factory=list)
+    drill_tallies: list[tuple[int, dict[str, list[dict[str, Any]]]]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.states or self.queues or self.missing or self.search_index or self.settings)
+        return bool(
+            self.states
+            or self.queues
+            or self.missing
+            or self.search_index
+            or self.settings
+            or self.drill_tallies
+        )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -289,6 +304,12 @@ def find_problems(conn: Connection, *, replay: bool = True) -> tuple[CheckReport
                 last = Memory.from_dict(rows[-1].after)
                 repairs.missing.append((*key, last))
                 seen.add(key)
+    for learner_id in learner_ids:
+        counted = drill_rows_from_log(conn, learner_id)
+        if not same_rows(stored_drill_rows(conn, learner_id), counted):
+            message = f"learner {learner_id}: drill tallies differ from the review log"
+            report.problems.append(Problem("tallies", message, learner_id, repairable=True))
+            repairs.drill_tallies.append((learner_id, counted))
     owners = dict(conn.execute(select(learners.decks.c.slug, learners.decks.c.owner_id)).all())
     for learner_id in learner_ids:
         for card_id, card in cards.items():
@@ -328,6 +349,9 @@ def _apply(conn: Connection, repairs: _Repairs, report: CheckReport, now: dateti
             .values(**values)
         )
         report.repairs.append(f"learner {learner_id}, card {card_id}: queue, deck and position recomputed")
+    for learner_id, rows in repairs.drill_tallies:
+        replace_drill_rows(conn, learner_id, rows)
+        report.repairs.append(f"learner {learner_id}: drill tallies counted afresh from the review log")
     if repairs.search_index:
         fulltext.rebuild_index(conn)
         report.repairs.append("search index rebuilt from the cards")

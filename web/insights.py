@@ -113,7 +113,7 @@ def stats() -> str:
     titles = _titles(col)
     attribution = gap_attribution(col)
     ready = readiness(col, moment)
-    framing = knowing_and_framing(col)
+    framing = knowing_and_framing(col, moment)
     return render_template(
         "stats.html",
         titles=titles,

@@ -57,7 +57,7 @@ def weakness_json() -> Any:
 def framing_json() -> Any:
     """Per domain, fact recall beside drill performance (core coverage, red-flag rate, time
     against target); the domains known but badly framed; and the drill habits that repeat."""
-    framing = knowing_and_framing(collection())
+    framing = knowing_and_framing(collection(), now())
     return {
         "domains": records(framing.report),
         "known_but_badly_framed": framing.gaps,

@@ -63,7 +63,7 @@ def stats_summary(col: Collection, now: datetime) -> dict[str, Any]:
     attribution = gap_attribution(col)
     ready = readiness(col, now)
     passed = interview_passed(col, now)
-    framing = knowing_and_framing(col)
+    framing = knowing_and_framing(col, now)
     return {
         "domains": [{k: _clean(v) for k, v in row.items()} for row in report.to_dict(orient="records")],
         "weakest": weakest_domains(report),

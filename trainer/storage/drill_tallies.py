@@ -16,7 +16,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, ForeignKey, Integer, SmallInteger, String, Table, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trainer.storage.driver import Driver
@@ -236,3 +247,14 @@ def same_rows(a: Mapping[str, Iterable[dict[str, Any]]], b: Mapping[str, Iterabl
         }
 
     return canonical(a) == canonical(b)
+
+
+def replace_drill_rows(
+    conn: Connection, learner_id: int, rows: Mapping[str, Iterable[dict[str, Any]]]
+) -> None:
+    """Replace every drill tally of the learner by `rows` (as `drill_rows_from_log` gives them)."""
+    for table in DRILL_TABLES:
+        conn.execute(delete(table).where(table.c.learner_id == learner_id))
+        values = [{"learner_id": learner_id, **row} for row in rows.get(table.name, ())]
+        if values:
+            conn.execute(insert(table), values)
