@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from trainer.insights.stats import card_frame, deck_days_frame
+from trainer.insights.stats import deck_days_frame, reviews_per_day, scheduled_due_times
 from trainer.insights.weakness import domain_concept_retrievability
 from trainer.insights.workload import workload
-from trainer.model import Queue
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -75,22 +74,25 @@ def review_calendar(col: Collection, now: datetime, weeks: int = 52) -> Chart:
     weeks, labelled by month; rows are weekdays), ending today."""
     today = _today(col, now)
     first = today - pd.Timedelta(days=7 * weeks - 1 + today.weekday())
-    frame = deck_days_frame(col, first.date(), now)
-    counts = frame.groupby("day")["reviews"].sum()
+    counts = reviews_per_day(col, first.date(), now)
     counts = counts[counts > 0]
     title = f"Reviews per day, last {weeks} weeks"
     if counts.empty:
         return Chart("calendar", title, title, None, "No reviews in the last year yet.")
     days = pd.date_range(first, today, freq="D")
     per_day = counts.reindex(days, fill_value=0).astype(int)
+    dates = days.to_numpy().astype("datetime64[D]")
+    weekdays = days.day_of_week.to_numpy()
+    mondays = dates - weekdays.astype("timedelta64[D]")
     values = [
-        {
-            "day": d.strftime("%Y-%m-%d"),
-            "week": (d - pd.Timedelta(days=d.weekday())).strftime("%Y-%m-%d"),
-            "weekday": WEEKDAYS[d.weekday()],
-            "reviews": int(n),
-        }
-        for d, n in per_day.items()
+        {"day": day, "week": week, "weekday": WEEKDAYS[weekday], "reviews": n}
+        for day, week, weekday, n in zip(
+            np.datetime_as_string(dates).tolist(),
+            np.datetime_as_string(mondays).tolist(),
+            weekdays.tolist(),
+            per_day.tolist(),
+            strict=True,
+        )
     ]
     total = int(per_day.sum())
     description = f"{title}: {total} reviews on {int((per_day > 0).sum())} days."
@@ -138,12 +140,11 @@ def review_calendar(col: Collection, now: datetime, weeks: int = 52) -> Chart:
 def due_forecast(col: Collection, now: datetime, days: int = 30) -> Chart:
     """Cards falling due on each of the next `days` learner days (overdue cards count today)."""
     title = f"Due in the next {days} days"
-    cards = card_frame(col)
-    cards = cards[cards["queue"].isin([int(Queue.LEARNING), int(Queue.REVIEW)]) & cards["due"].notna()]
-    if cards.empty:
+    due = scheduled_due_times(col)
+    if due.empty:
         return Chart("forecast", title, title, None, "Nothing scheduled yet: study some cards first.")
     settings = col.settings
-    local = cards["due"].dt.tz_convert(settings.timezone).dt.tz_localize(None)
+    local = due.dt.tz_convert(settings.timezone).dt.tz_localize(None)
     due_days = (local - pd.Timedelta(hours=settings.rollover_hour)).dt.floor("D")
     offsets = (due_days - _today(col, now)).dt.days.clip(lower=0)
     per_day = offsets[offsets < days].value_counts().reindex(range(days), fill_value=0)

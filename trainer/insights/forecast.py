@@ -17,12 +17,13 @@ GOOD = 3
 AGAIN = 1
 
 
-def retrievability(stability: np.ndarray, elapsed_days: np.ndarray, w: Sequence[float]) -> np.ndarray:
-    """Predicted recall after `elapsed_days` for cards of `stability` (0 where stability is nan)."""
+def retrievability(stability: np.ndarray, elapsed_days: np.ndarray | float, w: Sequence[float]) -> np.ndarray:
+    """Predicted recall after `elapsed_days` (one number for every card, or one each) for cards
+    of `stability` (0 where stability is nan)."""
     decay = -w[20]
     factor = 0.9 ** (1 / decay) - 1
     s = np.asarray(stability, dtype=float)
-    t = np.clip(np.asarray(elapsed_days, dtype=float), 0, None)
+    t = np.maximum(np.asarray(elapsed_days, dtype=float), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.power(1 + factor * t / s, decay)
     return np.where(np.isfinite(r), r, 0.0)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from trainer.clock import day_bounds_of, learner_day
 from trainer.insights import forecast
-from trainer.insights.stats import card_frame, retrievability_at
+from trainer.insights.stats import memory_frame, retrievability_at
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -69,8 +69,7 @@ def interview_moment(col: Collection, interview_date: date) -> datetime:
 def recall_on(col: Collection, when: datetime) -> pd.DataFrame:
     """Per live unsuspended card: card_id, deck, stability, difficulty, last_review and `r`,
     the predicted recall at `when` (0 for cards never studied)."""
-    cards = card_frame(col)
-    cards = cards[~cards["suspended"].astype(bool)].reset_index(drop=True)
+    cards = memory_frame(col, suspended=False)
     cards["r"] = retrievability_at(cards, col.settings.parameters, when)
     return cards
 
@@ -122,7 +121,7 @@ class MemoryArrays:
 
     @classmethod
     def from_cards(cls, cards: pd.DataFrame, start: datetime) -> MemoryArrays:
-        """Arrays from `recall_on` / `card_frame` rows, times in days since `start`."""
+        """Arrays from `recall_on` / `memory_frame` rows, times in days since `start`."""
         last = (cards["last_review"] - pd.Timestamp(start)).dt.total_seconds().to_numpy() / DAY
         return cls(
             cards["stability"].to_numpy(dtype=float).copy(),
@@ -136,42 +135,37 @@ class MemoryArrays:
 
 
 def _expected_after(
-    memory: MemoryArrays, picked: np.ndarray, day: float, horizon: float, w: Sequence[float]
+    memory: MemoryArrays, day: float, horizon: float, w: Sequence[float]
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """For the `picked` cards reviewed at `day`: expected recall at `horizon` (recalled, Good,
-    with the current retrievability; forgotten, Again, otherwise), the difficulty after a Good
-    answer, and the days from `day` to `horizon`."""
-    s, d = memory.stability[picked], memory.difficulty[picked]
+    """For every card reviewed at `day`: expected recall at `horizon` (recalled, Good, with the
+    current retrievability; forgotten, Again, otherwise), the difficulty after a Good answer,
+    and the days from `day` to `horizon`."""
+    s, d = memory.stability, memory.difficulty
+    r = forecast.retrievability(s, day - memory.last, w)
     fresh = np.isnan(s)
     s0, d0 = forecast.initial_state(forecast.GOOD, w)
-    r = np.where(fresh, 1.0, forecast.retrievability(s, day - memory.last[picked], w))
-    s_base = np.where(fresh, s0, s)
-    d_base = np.where(fresh, d0, d)
-    good = np.where(fresh, s0, forecast.recall_stability(s_base, d_base, r, w))
-    again = np.where(fresh, s0, forecast.forget_stability(s_base, d_base, r, w))
+    # A card never studied is first answered Good: certain recall from the first memory, which
+    # a Good review at recall 1 keeps as it is. Such cards are few or none after the first
+    # days of a plan, and without them the substitutions would change nothing.
+    any_fresh = bool(fresh.any())
+    if any_fresh:
+        r = np.where(fresh, 1.0, r)
+        s, d = np.where(fresh, s0, s), np.where(fresh, d0, d)
+    good = forecast.recall_stability(s, d, r, w)
+    again = forecast.forget_stability(s, d, r, w)
+    difficulty = forecast.next_difficulty(d, forecast.GOOD, w)
+    if any_fresh:
+        difficulty = np.where(fresh, d0, difficulty)
     ahead = max(horizon - day, 1e-6)
-    mix = r * forecast.retrievability(good, np.full_like(good, ahead), w)
-    mix += (1 - r) * forecast.retrievability(again, np.full_like(again, ahead), w)
-    difficulty = np.where(fresh, d0, forecast.next_difficulty(d_base, forecast.GOOD, w))
+    mix = r * forecast.retrievability(good, ahead, w)
+    mix += (1 - r) * forecast.retrievability(again, ahead, w)
     return mix, difficulty, ahead
 
 
 def review_gain(memory: MemoryArrays, day: float, horizon: float, w: Sequence[float]) -> np.ndarray:
     """For every card, how much a review at `day` is expected to raise its recall at `horizon`."""
-    everyone = np.arange(len(memory.stability))
-    after, _difficulty, _ahead = _expected_after(memory, everyone, day, horizon, w)
+    after, _difficulty, _ahead = _expected_after(memory, day, horizon, w)
     return after - memory.recall_at(horizon, w)
-
-
-def review_expected(
-    memory: MemoryArrays, picked: np.ndarray, day: float, horizon: float, w: Sequence[float]
-) -> None:
-    """Apply one expected review at `day` to the `picked` cards, in place: each keeps the
-    stability whose recall at `horizon` equals the expected recall there."""
-    mix, difficulty, ahead = _expected_after(memory, picked, day, horizon, w)
-    memory.stability[picked] = stability_for_recall(mix, ahead, w)
-    memory.difficulty[picked] = difficulty
-    memory.last[picked] = day
 
 
 def stability_for_recall(r: np.ndarray, elapsed: float, w: Sequence[float]) -> np.ndarray:
@@ -184,16 +178,23 @@ def stability_for_recall(r: np.ndarray, elapsed: float, w: Sequence[float]) -> n
 
 def plan_recall(memory: MemoryArrays, days: int, per_day: int, horizon: float, w: Sequence[float]) -> float:
     """Expected mean recall at `horizon` after `per_day` reviews on each of `days` days, each
-    day spent on the cards a review helps most there (`review_gain`)."""
+    day spent on the cards a review helps most there (`review_gain`). A reviewed card keeps the
+    stability whose recall at `horizon` equals its expected recall there."""
     plan = MemoryArrays(memory.stability.copy(), memory.difficulty.copy(), memory.last.copy())
-    for day in range(days):
-        if per_day <= 0 or not len(plan.stability):
-            break
-        gain = review_gain(plan, float(day), horizon, w)
-        count = min(per_day, len(gain))
-        picked = np.argpartition(-gain, count - 1)[:count]
-        review_expected(plan, picked, float(day), horizon, w)
-    return float(plan.recall_at(horizon, w).mean()) if len(plan.stability) else 0.0
+    if not len(plan.stability):
+        return 0.0
+    at_horizon = plan.recall_at(horizon, w)
+    for day in range(days if per_day > 0 else 0):
+        # Every card's expected review is worked out once: it ranks the cards and, for those
+        # picked, is the review applied.
+        after, difficulty, ahead = _expected_after(plan, float(day), horizon, w)
+        count = min(per_day, len(after))
+        picked = np.argpartition(-(after - at_horizon), count - 1)[:count]
+        plan.stability[picked] = stability_for_recall(after[picked], ahead, w)
+        plan.difficulty[picked] = difficulty[picked]
+        plan.last[picked] = float(day)
+        at_horizon[picked] = forecast.retrievability(plan.stability[picked], horizon - plan.last[picked], w)
+    return float(at_horizon.mean())
 
 
 def reviews_per_day_needed(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,18 +56,7 @@ COLUMNS = [
     "retention_ceiling",
     "weak_rank",
 ]
-CARD_COLUMNS = [
-    "card_id",
-    "deck",
-    "state",
-    "queue",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "lapses",
-    "suspended",
-]
+MEMORY_COLUMNS = ["card_id", "deck", "stability", "difficulty", "last_review"]
 LOG_AGGREGATES = ["card_id", "reviews", "failed", "graded", "passed", "ticked", "possible"]
 
 
@@ -99,28 +88,37 @@ def utc_times(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, format="ISO8601")
 
 
-def card_frame(col: Collection) -> pd.DataFrame:
-    """One row per live card with the learner's state (`CARD_COLUMNS`); times are UTC."""
+def memory_frame(col: Collection, *, suspended: bool = True, studied: bool = False) -> pd.DataFrame:
+    """One row per live card (`MEMORY_COLUMNS`): card_id, deck, stability, difficulty and
+    last_review in UTC (nan and NaT for a card never studied). Suspended cards are left out if
+    `suspended` is False, cards never studied if `studied` is True."""
     s = store.states
-    query = select(
-        s.c.card_id,
-        s.c.deck,
-        s.c.state,
-        s.c.queue,
-        s.c.stability,
-        s.c.difficulty,
-        driver_value(s.c.due),
-        driver_value(s.c.last_review),
-        s.c.lapses,
-        s.c.suspended,
-    ).where(s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED))
+    query = select(s.c.card_id, s.c.deck, s.c.stability, s.c.difficulty, driver_value(s.c.last_review)).where(
+        s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED)
+    )
+    if not suspended:
+        query = query.where(~s.c.suspended)
+    if studied:
+        query = query.where(s.c.last_review.is_not(None))
     with read_transaction(col.engine) as conn:
-        frame = pd.DataFrame(raw_rows(conn, query), columns=CARD_COLUMNS)
-    frame["due"] = utc_times(frame["due"])
+        frame = pd.DataFrame(raw_rows(conn, query), columns=MEMORY_COLUMNS)
     frame["last_review"] = utc_times(frame["last_review"])
     frame["stability"] = frame["stability"].astype(float)
     frame["difficulty"] = frame["difficulty"].astype(float)
     return frame
+
+
+def scheduled_due_times(col: Collection) -> pd.Series:
+    """When each card in the learning or review queue falls due (UTC)."""
+    s = store.states
+    query = select(driver_value(s.c.due)).where(
+        s.c.learner_id == col.learner_id,
+        s.c.queue.in_([int(Queue.LEARNING), int(Queue.REVIEW)]),
+        s.c.due.is_not(None),
+    )
+    with read_transaction(col.engine) as conn:
+        rows = raw_rows(conn, query)
+    return utc_times(pd.Series([row[0] for row in rows], dtype=object))
 
 
 def log_aggregates(col: Collection, since: datetime | None = None) -> pd.DataFrame:
@@ -146,20 +144,6 @@ def log_aggregates(col: Collection, since: datetime | None = None) -> pd.DataFra
     frame = pd.DataFrame(rows, columns=LOG_AGGREGATES)
     for name in LOG_AGGREGATES[1:]:
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(float)
-    return frame
-
-
-def card_totals(col: Collection, now: datetime | None = None) -> pd.DataFrame:
-    """Per card the learner ever answered, from the tallies: card_id, reviews and failed (Again)."""
-    ensure_tallies(col, now or datetime.now(UTC))
-    t = tallies.card_totals
-    query = select(t.c.card_id, t.c.reviews, t.c.failed).where(
-        t.c.learner_id == col.learner_id, t.c.reviews > 0
-    )
-    with read_transaction(col.engine) as conn:
-        rows = raw_rows(conn, query)
-    frame = pd.DataFrame(rows, columns=["card_id", "reviews", "failed"])
-    frame[["reviews", "failed"]] = frame[["reviews", "failed"]].astype(float)
     return frame
 
 
@@ -332,6 +316,23 @@ def deck_days_frame(col: Collection, first_day: date, now: datetime) -> pd.DataF
     frame = pd.DataFrame(rows, columns=["day", "deck", *tallies.DECK_DAY_COUNTS])
     frame["day"] = pd.to_datetime(frame["day"], format="%Y-%m-%d")
     return frame
+
+
+def reviews_per_day(col: Collection, first_day: date, now: datetime) -> pd.Series:
+    """The tallied answers of each learner-day from `first_day` on, over every deck, by day
+    (a datetime index named "day"); days without a tally row are absent."""
+    ensure_tallies(col, now)
+    d = tallies.deck_days
+    query = (
+        select(d.c.day, func.sum(d.c.reviews))
+        .where(d.c.learner_id == col.learner_id, d.c.day >= first_day.isoformat())
+        .group_by(d.c.day)
+    )
+    with read_transaction(col.engine) as conn:
+        rows = raw_rows(conn, query)
+    frame = pd.DataFrame(rows, columns=["day", "reviews"])
+    days = pd.DatetimeIndex(pd.to_datetime(frame["day"], format="%Y-%m-%d"), name="day")
+    return pd.Series(pd.to_numeric(frame["reviews"]).to_numpy(), index=days, name="reviews")
 
 
 def domain_report(col: Collection, now: datetime) -> pd.DataFrame:

@@ -8,22 +8,22 @@ a domain gap when the domain's effect does (everything in that domain is weak).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, Text, cast, func, select
 
 from trainer.insights.stats import (
     MIN_EVIDENCE,
-    card_frame,
-    card_totals,
     driver_value,
     json_values,
     log_aggregates,
     raw_rows,
     retrievability_at,
+    utc_times,
 )
 from trainer.insights.tallies import ensure_tallies
 from trainer.model import Queue
@@ -38,32 +38,74 @@ PRIOR_REVIEWS = 5.0
 FIT_ROUNDS = 50
 
 
+def with_concepts(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame`, whose "concepts" column holds JSON lists as text, with one row per row and
+    concept instead (a "concept" column in its place), in the order of the rows and of each
+    list. Each distinct list is parsed once: cards share a few dozen of them."""
+    codes, texts = pd.factorize(frame["concepts"])
+    lists = pd.DataFrame({"code": range(len(texts)), "concept": [json.loads(t) for t in texts]})
+    lists = lists.explode("concept").dropna(subset=["concept"])
+    exploded = frame.drop(columns="concepts").assign(code=codes).merge(lists, on="code")
+    return exploded.drop(columns="code").reset_index(drop=True)
+
+
+def _concept_text(cards: Table) -> ColumnElement[Any]:
+    """A card's concepts as the JSON text stored (PostgreSQL's driver would parse it)."""
+    return cast(cards.c.concepts, Text)
+
+
 def card_concepts(col: Collection) -> pd.DataFrame:
     """One row per (live card, concept): card_id, deck, concept."""
     c, s = store.cards, store.states
     query = (
-        select(c.c.id, c.c.deck, driver_value(c.c.concepts))
+        select(c.c.id, c.c.deck, _concept_text(c))
         .join(s, (s.c.card_id == c.c.id) & (s.c.learner_id == col.learner_id))
         .where(s.c.queue != int(Queue.RETIRED))
     )
     with read_transaction(col.engine) as conn:
         rows = raw_rows(conn, query)
-    frame = pd.DataFrame(rows, columns=["card_id", "deck", "concept"])
-    frame["concept"] = pd.Series(json_values(col, [r[2] for r in rows]), dtype=object)
-    frame = frame.explode("concept").dropna(subset=["concept"])
-    return frame.reset_index(drop=True)
+    return with_concepts(pd.DataFrame(rows, columns=["card_id", "deck", "concepts"]))
 
 
 def domain_concept_retrievability(col: Collection, now: datetime) -> pd.DataFrame:
     """Mean retrievability now of reviewed cards per cell: rows are domains, columns concepts
     (nan where a cell has no reviewed card)."""
-    cards = card_frame(col)
-    cards = cards[cards["last_review"].notna()].copy()
-    cards["r"] = retrievability_at(cards, col.settings.parameters, now)
-    cells = card_concepts(col).merge(cards[["card_id", "r"]], on="card_id")
-    if cells.empty:
+    c, s = store.cards, store.states
+    query = (
+        select(c.c.deck, _concept_text(c), s.c.stability, driver_value(s.c.last_review))
+        .join(s, (s.c.card_id == c.c.id) & (s.c.learner_id == col.learner_id))
+        .where(s.c.queue != int(Queue.RETIRED), s.c.last_review.is_not(None))
+    )
+    with read_transaction(col.engine) as conn:
+        rows = raw_rows(conn, query)
+    if not rows:
         return pd.DataFrame(dtype=float)
+    cards = pd.DataFrame(rows, columns=["deck", "concepts", "stability", "last_review"])
+    cards["last_review"] = utc_times(cards["last_review"])
+    cards["stability"] = cards["stability"].astype(float)
+    cards["r"] = retrievability_at(cards, col.settings.parameters, now)
+    cells = with_concepts(cards[["deck", "concepts", "r"]])
     return cells.pivot_table(index="deck", columns="concept", values="r", aggfunc="mean")
+
+
+def _concept_totals(col: Collection) -> pd.DataFrame:
+    """Per (domain, concept): the tallied reviews and failed answers of the learner's live cards,
+    summed by the database per domain and list of concepts."""
+    ensure_tallies(col, datetime.now(UTC))
+    c, s, t = store.cards, store.states, tallies.card_totals
+    concepts = _concept_text(c)
+    query = (
+        select(c.c.deck, concepts, func.sum(t.c.reviews), func.sum(t.c.failed))
+        .join(s, (s.c.card_id == c.c.id) & (s.c.learner_id == col.learner_id))
+        .join(t, (t.c.card_id == c.c.id) & (t.c.learner_id == col.learner_id))
+        .where(s.c.queue != int(Queue.RETIRED), t.c.reviews > 0)
+        .group_by(c.c.deck, concepts)
+    )
+    with read_transaction(col.engine) as conn:
+        rows = raw_rows(conn, query)
+    frame = pd.DataFrame(rows, columns=["deck", "concepts", "reviews", "failed"])
+    frame[["reviews", "failed"]] = frame[["reviews", "failed"]].astype(float)
+    return with_concepts(frame)
 
 
 def _additive_fit(cells: pd.DataFrame) -> tuple[float, pd.Series, pd.Series]:
@@ -103,8 +145,11 @@ def gap_attribution(col: Collection, since: datetime | None = None) -> pd.DataFr
         "concept_effect",
         "gap",
     ]
-    agg = card_totals(col) if since is None else log_aggregates(col, since=since)
-    cells = card_concepts(col).merge(agg[["card_id", "reviews", "failed"]], on="card_id")
+    if since is None:
+        cells = _concept_totals(col)
+    else:
+        agg = log_aggregates(col, since=since)
+        cells = card_concepts(col).merge(agg[["card_id", "reviews", "failed"]], on="card_id")
     cells = cells.groupby(["deck", "concept"], as_index=False)[["reviews", "failed"]].sum()
     cells = cells[cells["reviews"] > 0]
     if cells.empty:

@@ -65,15 +65,18 @@ def simulate_workload(
     scale = total / len(cards)
     rng = np.random.default_rng(seed)
     levels = np.asarray(retentions, dtype=float)[:, None]
-    shape = (len(levels), len(cards))
-    stability = np.broadcast_to(cards["stability"].to_numpy(dtype=float), shape).copy()
-    difficulty = np.broadcast_to(cards["difficulty"].to_numpy(dtype=float), shape).copy()
+    # Every (retention, card) pair is one element of flat arrays, retention by retention.
+    stability = np.tile(cards["stability"].to_numpy(dtype=float), len(levels))
+    difficulty = np.tile(cards["difficulty"].to_numpy(dtype=float), len(levels))
     elapsed = (pd.Timestamp(now) - cards["last_review"]).dt.total_seconds().to_numpy() / 86400
-    last = np.broadcast_to(-np.nan_to_num(elapsed, nan=0.0), shape).copy()
+    last = np.tile(-np.nan_to_num(elapsed, nan=0.0), len(levels))
+    card_of = np.tile(np.arange(len(cards)), len(levels))
+    level_of = np.repeat(np.arange(len(levels)), len(cards))
+    retention_of = np.repeat(levels[:, 0], len(cards))
     studied = ~np.isnan(stability)
-    due = np.where(studied, last + _interval(np.nan_to_num(stability, nan=1.0), levels, w), np.inf)
-    waiting = int((~studied[0]).sum())
-    queue_place = np.broadcast_to(np.cumsum(~studied[0]), shape)
+    due = np.where(studied, last + _interval(np.nan_to_num(stability, nan=1.0), retention_of, w), np.inf)
+    waiting = int((~studied[: len(cards)]).sum())
+    queue_place = np.tile(np.cumsum(~studied[: len(cards)]), len(levels))
     new_rate = new_per_day / scale
     introduced = 0.0
     reviews = np.zeros(len(levels))
@@ -82,19 +85,19 @@ def simulate_workload(
         before = int(introduced)
         introduced = min(introduced + new_rate, waiting)
         if int(introduced) > before:
-            fresh = ~studied & (queue_place <= int(introduced))
+            fresh = np.flatnonzero(~studied & (queue_place <= int(introduced)))
             stability[fresh], difficulty[fresh], last[fresh] = s0, d0, day
-            studied |= fresh
-            due = np.where(fresh, day + _interval(stability, levels, w), due)
-            reviews += fresh.sum(axis=1)
-        now_due = due <= day
-        if not now_due.any():
+            studied[fresh] = True
+            due[fresh] = day + _interval(stability[fresh], retention_of[fresh], w)
+            reviews += np.bincount(level_of[fresh], minlength=len(levels))
+        now_due = np.flatnonzero(due <= day)
+        if not len(now_due):
             continue
         s, d = stability[now_due], difficulty[now_due]
         r = forecast.retrievability(s, day - last[now_due], w)
         # One draw per card and day shared by every retention, so the levels differ by their
         # schedules rather than by chance.
-        recalled = np.broadcast_to(rng.random(len(cards)), shape)[now_due] < r
+        recalled = rng.random(len(cards))[card_of[now_due]] < r
         stability[now_due] = np.where(
             recalled, forecast.recall_stability(s, d, r, w), forecast.forget_stability(s, d, r, w)
         )
@@ -104,9 +107,8 @@ def simulate_workload(
             forecast.next_difficulty(d, forecast.AGAIN, w),
         )
         last[now_due] = day
-        retention = np.broadcast_to(levels, shape)[now_due]
-        due[now_due] = day + _interval(stability[now_due], retention, w)
-        reviews += now_due.sum(axis=1)
+        due[now_due] = day + _interval(stability[now_due], retention_of[now_due], w)
+        reviews += np.bincount(level_of[now_due], minlength=len(levels))
     return tuple(float(v) for v in reviews * scale / horizon)
 
 
