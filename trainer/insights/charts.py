@@ -83,17 +83,10 @@ def review_calendar(col: Collection, now: datetime, weeks: int = 52) -> Chart:
     per_day = counts.reindex(days, fill_value=0).astype(int)
     dates = days.to_numpy().astype("datetime64[D]")
     weekdays = days.day_of_week.to_numpy()
-    mondays = dates - weekdays.astype("timedelta64[D]")
-    values = [
-        {"day": day, "week": week, "weekday": WEEKDAYS[weekday], "reviews": n}
-        for day, week, weekday, n in zip(
-            np.datetime_as_string(dates).tolist(),
-            np.datetime_as_string(mondays).tolist(),
-            weekdays.tolist(),
-            per_day.tolist(),
-            strict=True,
-        )
-    ]
+    texts = np.datetime_as_string(dates).tolist()
+    mondays = np.datetime_as_string(dates - weekdays.astype("timedelta64[D]")).tolist()
+    cells = zip(texts, mondays, weekdays.tolist(), per_day.tolist(), strict=True)
+    values = [{"day": d, "week": m, "weekday": WEEKDAYS[k], "reviews": n} for d, m, k, n in cells]
     total = int(per_day.sum())
     description = f"{title}: {total} reviews on {int((per_day > 0).sum())} days."
     # A week is labelled with its month when it holds the month's first Monday; on a narrow
