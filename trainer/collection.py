@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Table, func, or_, select
 
 from trainer.clock import day_bounds_of, learner_day, require_utc
 from trainer.decks import cardform, owncards
+from trainer.decks.atomic import recover_imports
 from trainer.decks.cardform import CardDraft, CardPreview
 from trainer.decks.deckfile import DeckSet, load_decks
 from trainer.decks.sync import (
@@ -35,7 +36,7 @@ from trainer.errors import Conflict, NotFound, TrainerError
 from trainer.insights.answers import answer_tally
 from trainer.model import Card, CardKind, CardState, Memory, Preview, StudyCard, SyncReport
 from trainer.settings import Settings
-from trainer.storage import backup, changes, inuse, learners, store
+from trainer.storage import backup, changes, imports, inuse, learners, store
 from trainer.storage import stories as story_store
 from trainer.storage.database import (
     current_revision,
@@ -215,8 +216,11 @@ class Collection:
     # -- decks --------------------------------------------------------------------------------
 
     def check_decks(self, paths: Iterable[str | Path]) -> DeckSet:
-        """Validate the deck files under `paths` without touching the database."""
-        return load_decks(list(paths))
+        """Validate the deck files under `paths` without changing the database (an import a
+        crash left unfinished there is settled first, see `import_decks`)."""
+        sources = list(paths)
+        self.recover_imports(sources)
+        return load_decks(sources)
 
     def sync_decks(
         self,
@@ -231,12 +235,14 @@ class Collection:
         (`sync_paths`); given paths are remembered for next time. Cards missing from the files
         are retired in the decks the sync speaks for only: the decks in its files and those
         last synced from inside its folders, so syncing one file touches only that file's
-        decks. Raises `DeckError` (every problem, with file and line) if any file is invalid,
+        decks. An import a crash left unfinished in these folders is settled first (see
+        `import_decks`). Raises `DeckError` (every problem, with file and line) if any file is invalid,
         and `NeedsConfirmation` if more than `retire_limit` cards would be retired; either
         way nothing changes.
         """
         moment = require_utc(now)
         sources = [Path(p) for p in paths] if paths is not None else self.sync_paths()
+        self.recover_imports(sources)
         deck_set = load_decks(sources)
         with write_transaction(self.engine) as conn, backup.before_changes(conn, "pre-sync", moment):
             report = apply_decks(conn, deck_set, moment, sources=sources, retire_limit=retire_limit)
@@ -674,21 +680,48 @@ class Collection:
         an interrupt) the transaction rolls back and the folder is put back as it was (new
         files removed, overwritten ones restored). Raises what `write_decks`, `sync_decks` and
         `import_history` raise.
+
+        The step holds across a crash too (a kill, a power cut): the files go in under a journal
+        in `decks_dir` (`trainer.decks.atomic`) whose id the transaction records as it commits.
+        A journal left behind is settled before the folder is next read by this collection's
+        `import_decks`, `sync_decks` (which `review` and `serve` run first) or `check_decks`:
+        an import whose transaction committed is kept, any other rolled back, so files and
+        database hold all of it or none.
         """
         moment = require_utc(now)
         ordered = _checked_reviews(reviews)
         to_suspend = list(dict.fromkeys(suspended))
-        written = write_decks(decks_dir, list(drafts), media=media, replace=replace)
+        self.recover_imports([decks_dir])
+        written = write_decks(decks_dir, list(drafts), media=media, replace=replace, commit=False)
         try:
             deck_set = load_decks(written.paths)
             with write_transaction(self.engine) as conn, backup.before_changes(conn, "pre-import", moment):
                 report = apply_decks(conn, deck_set, moment, sources=written.paths)
                 remember_sources(conn, written.paths, moment)
                 self._replay(Driver.of(conn), ordered, to_suspend)
+                imports.record_import(conn, written.import_id, moment)
         except BaseException:
             written.undo()
             raise
+        written.finish()
         return DecksImported(written.paths, report, len(ordered), len(to_suspend))
+
+    def recover_imports(self, paths: Iterable[str | Path]) -> list[str]:
+        """Settle the imports a crash left unfinished in the deck folders of `paths` (folders,
+        or the folders of deck files): one whose transaction committed in this database is
+        kept, any other rolled back (`trainer.decks.atomic`). Imports still running are left
+        alone. Returns the ids settled; raises `TrainerError` if a file cannot be put back."""
+        settled: list[str] = []
+        for folder in dict.fromkeys(p if p.is_dir() else p.parent for p in map(Path, paths)):
+            try:
+                settled += recover_imports(folder, self._import_committed)
+            except OSError as exc:
+                raise TrainerError(f"could not settle an unfinished import in {folder}: {exc}") from None
+        return settled
+
+    def _import_committed(self, import_id: str) -> bool:
+        with write_transaction(self.engine) as conn:
+            return imports.import_committed(conn, import_id)
 
     def _replay(
         self,

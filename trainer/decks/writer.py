@@ -2,8 +2,10 @@
 
 `write_decks` checks the drafts load together with every other deck of the folder, then writes
 the new images into `media/` and the deck files (each staged beside its target and moved into
-place). The `WrittenDecks` it returns can put the folder back exactly as it was (`undo`), so a
-caller that goes on to change the database can make the files and the database one step.
+place), all under an import journal (`trainer.decks.atomic`). The `WrittenDecks` it can return
+still open puts the folder back exactly as it was (`undo`) or keeps it (`finish`), so a caller
+that goes on to change the database can make the files and the database one step, even across
+a crash.
 """
 
 from __future__ import annotations
@@ -11,14 +13,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import secrets
-import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from trainer.decks.atomic import ImportJournal, write_atomically
 from trainer.decks.deckfile import CONCEPTS_FILE, SLUG, deck_files, load_decks
 from trainer.decks.media import MEDIA_FOLDER, MEDIA_NAME
 from trainer.errors import DeckError, Problem, TrainerError
@@ -91,64 +92,38 @@ class DeckDraft:
 
 @dataclasses.dataclass
 class WrittenDecks:
-    """What `write_decks` changed in a deck folder, and how to take it back."""
+    """What `write_decks` put into a deck folder, and (while its journal is open) how to end it."""
 
     paths: list[Path]
     """The deck files written, in the drafts' order."""
-    media: list[Path] = dataclasses.field(default_factory=list)
-    """The image files created (images already there with the same bytes are not rewritten)."""
-    replaced: dict[Path, bytes] = dataclasses.field(default_factory=dict)
-    """The earlier contents of deck files that were overwritten."""
-    made_media_folder: Path | None = None
+    journal: ImportJournal | None = None
+    """The import's journal, open until `finish` or `undo` (see `write_decks`' `commit`)."""
+
+    @property
+    def import_id(self) -> str:
+        """The id a caller records in the transaction that commits the import with the files."""
+        if self.journal is None:
+            raise TrainerError("this import has ended already")
+        return self.journal.id
+
+    def finish(self) -> None:
+        """The caller's step has committed: keep the files (backups and journal removed). A
+        file that cannot be removed leaves the journal for the next recovery, which finishes it."""
+        if self.journal is not None:
+            with contextlib.suppress(OSError):
+                self.journal.finish()
+            self.journal = None
 
     def undo(self) -> None:
         """Put the folder back as it was: written deck files removed or their earlier contents
-        restored, created images removed. Goes on past a file it cannot restore, then raises."""
-        failed: list[str] = []
-        for path in self.paths:
+        restored, created images removed. Goes on past a file it cannot restore, then raises
+        `TrainerError` (the journal stays, and the next recovery tries again)."""
+        journal, self.journal = self.journal, None
+        if journal is not None:
             try:
-                if path in self.replaced:
-                    write_atomically(path, self.replaced[path])
-                else:
-                    path.unlink(missing_ok=True)
+                journal.roll_back()
             except OSError as exc:
-                failed.append(f"{path}: {exc}")
-        for path in self.media:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as exc:
-                failed.append(f"{path}: {exc}")
-        if self.made_media_folder is not None:
-            with contextlib.suppress(OSError):
-                self.made_media_folder.rmdir()
-        self.paths, self.media, self.replaced = [], [], {}
-        if failed:
-            raise TrainerError("could not put the deck folder back: " + "; ".join(failed))
-
-
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Replace `path` (making its folder if need be) with `data`, text written as UTF-8, in one
-    step: staged in a file of its own beside it, flushed to disk and moved into place, so a
-    reader sees the old file or the new, never half of one. A replaced file keeps its
-    permissions; a new one gets those any new file gets (the umask's). Raises OSError, leaving
-    `path` as it was and no staged file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        kept = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        kept = None
-    try:
-        with open(staged, "xb") as file:
-            if kept is not None:
-                os.chmod(staged, kept)
-            file.write(data.encode("utf-8") if isinstance(data, str) else data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(staged, path)
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
+                raise TrainerError(str(exc)) from None
 
 
 def write_deck_file(
@@ -185,12 +160,11 @@ def _targets(folder: Path, drafts: Sequence[DeckDraft], replace: bool) -> list[P
     return targets
 
 
-def _stage(folder: Path, drafts: Sequence[DeckDraft], targets: list[Path]) -> list[Path]:
-    """The drafts written beside their targets (`.<slug>.yaml.partial`), once they load together
-    with the folder's other decks; the caller moves them into place or removes them."""
+def _stage(folder: Path, drafts: Sequence[DeckDraft], targets: list[Path], staged: list[Path]) -> None:
+    """The drafts written to `staged`, beside their targets, once they load together with the
+    folder's other decks; the caller moves them into place or removes them."""
     written = {target.resolve() for target in targets}
     others = [p for p in deck_files([folder])[0] if p.resolve() not in written]
-    staged = [folder / f".{draft.slug}.yaml.partial" for draft in drafts]
     for draft, path in zip(drafts, staged, strict=True):
         path.write_text(deck_yaml(draft.slug, draft.title, draft.description, draft.cards), encoding="utf-8")
     try:
@@ -201,7 +175,6 @@ def _stage(folder: Path, drafts: Sequence[DeckDraft], targets: list[Path]) -> li
             located = [replace_file(p, str(path), str(target)) for p in located]
         names = ", ".join(str(t) for t in targets)
         raise DeckError(f"{names} would not load; nothing was written", located) from None
-    return staged
 
 
 def write_decks(
@@ -210,34 +183,50 @@ def write_decks(
     *,
     media: Mapping[str, bytes] | None = None,
     replace: bool = False,
+    commit: bool = True,
 ) -> WrittenDecks:
     """Write every draft as `decks_dir/<slug>.yaml` and every image of `media` (file name to
     bytes) into `decks_dir/media/`, all or none: only if the drafts load together with every
     other deck there. Raises `TrainerError` for a bad slug, an existing file (unless `replace`),
     an image name taken by different bytes or a file that cannot be written, and `DeckError`
     naming every problem if the decks would not load; the folder is unchanged then.
+
+    The files go in under an import journal (`trainer.decks.atomic`), so a crash midway is
+    rolled back by the next recovery. With `commit` the journal is closed before returning;
+    without it the import stays open: the caller records `import_id` in the transaction that
+    makes its own change, then calls `finish`, or `undo` if that transaction failed (a crash
+    in between is finished or rolled back by recovery, by whether that transaction committed).
     """
     folder = Path(decks_dir)
     targets = _targets(folder, drafts, replace)
-    written = WrittenDecks(paths=[])
+    images = _new_media(folder, media or {})
+    media_folder = folder / MEDIA_FOLDER
+    staged = [folder / f".{draft.slug}.yaml.partial" for draft in drafts]
     try:
-        _write_media(folder, media or {}, written)  # first: the decks' check looks for their images
-        staged = _stage(folder, drafts, targets)
+        journal = ImportJournal.begin(
+            folder,
+            list(zip(staged, targets, strict=True)),
+            created=list(images),
+            made_folders=[media_folder] if images and not media_folder.is_dir() else [],
+        )
+    except OSError as exc:
+        raise TrainerError(f"could not write the decks: {exc}; nothing was written") from None
+    written = WrittenDecks(paths=targets, journal=journal)
+    try:
+        for path, data in images.items():  # first: the decks' check looks for their images
+            write_atomically(path, data)
+        _stage(folder, drafts, targets, staged)
+        journal.back_up()
         for path, target in zip(staged, targets, strict=True):
-            if target.exists():
-                written.replaced[target] = target.read_bytes()
-            written.paths.append(target)
             _move(path, target)
+        journal.moved()
     except BaseException as exc:
         written.undo()
         if isinstance(exc, OSError):
             raise TrainerError(f"could not write the decks: {exc}; nothing was written") from None
         raise
-    finally:
-        for draft in drafts:  # whatever was staged and not moved into place
-            with contextlib.suppress(FileNotFoundError):
-                (folder / f".{draft.slug}.yaml.partial").unlink()
-    written.paths = targets
+    if commit:
+        written.finish()
     return written
 
 
@@ -246,20 +235,18 @@ def _move(staged: Path, target: Path) -> None:
     os.replace(staged, target)
 
 
-def _write_media(folder: Path, media: Mapping[str, bytes], written: WrittenDecks) -> None:
-    if not media:
-        return
-    target = folder / MEDIA_FOLDER
-    if not target.is_dir():
-        target.mkdir()
-        written.made_media_folder = target
+def _new_media(folder: Path, media: Mapping[str, bytes]) -> dict[Path, bytes]:
+    """The images of `media` to create in `folder/media/` (those already there with the same
+    bytes left out); raises `TrainerError` for a name that is not a plain file name or one taken
+    by different bytes."""
+    images = {}
     for name, data in media.items():
         if not MEDIA_NAME.match(name):
             raise TrainerError(f"image name {name!r} is not a plain file name")
-        path = target / name
+        path = folder / MEDIA_FOLDER / name
         if path.exists():
             if path.read_bytes() != data:
                 raise TrainerError(f"{path} already exists with other contents")
             continue
-        written.media.append(path)
-        write_atomically(path, data)
+        images[path] = data
+    return images

@@ -283,6 +283,16 @@ class DeckSource(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DeckImport(Base):
+    """An import of deck files committed with its database changes: the id its journal in the
+    deck folder names, so a crash before the journal is closed is finished, not rolled back."""
+
+    __tablename__ = "deck_imports"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
