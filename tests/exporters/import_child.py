@@ -6,7 +6,9 @@ that stops at an aimed point, says so by writing a marker file and waits there t
 The aims (`AIMS`) are points inside the window a crash must not split: after the first deck file
 replaced its target, after every file is in place, inside the database transaction once the
 import's id is recorded, after the commit before the journal is closed; and inside a recovery,
-midway through a roll back and before a finished journal is removed.
+midway through a roll back and before a finished journal is removed. The `files-` aims stop the
+same import written without a database (`write_decks` alone): after every file is in place, and
+once its journal is marked done.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import trainer.decks.writer
 import trainer.storage.imports
 from tests.conftest import NOW
 from trainer import Collection
-from trainer.decks.writer import DeckDraft
+from trainer.decks.writer import DeckDraft, write_decks
 from trainer.model import Card, CardKind
 
 IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
@@ -110,12 +112,18 @@ AIMS: dict[str, Callable[[Path], None]] = {
     "committed": lambda m: _before(trainer.decks.writer.WrittenDecks, "finish", m),
     "rolling-back": lambda m: _before(trainer.decks.atomic, "_remove", m, lambda p: p.suffix == ".png"),
     "finishing": lambda m: _before(trainer.decks.atomic.ImportJournal, "_close", m),
+    "files-moved": lambda m: _after(trainer.decks.atomic.ImportJournal, "moved", m),
+    "files-done": lambda m: _before(trainer.decks.atomic.ImportJournal, "_close", m),
 }
 RECOVERIES = {"rolling-back", "finishing"}
+FILES_ONLY = {"files-moved", "files-done"}
 
 
 def main(url: str, decks: Path, aim: str, marker: Path) -> None:
     AIMS[aim](marker)
+    if aim in FILES_ONLY:
+        write_decks(decks, DRAFTS, media={"chart.png": IMAGE}, replace=True)
+        raise SystemExit(f"the run ended without reaching {aim!r}")
     with Collection.open(url) as col:
         if aim in RECOVERIES:
             col.check_decks([decks])

@@ -23,6 +23,9 @@ from tests.exporters.test_import_all_or_nothing import OWN_DECK, folder_files, s
 from trainer import Collection
 from trainer.decks.atomic import pending_imports
 from trainer.decks.deckfile import load_decks
+from trainer.decks.writer import write_deck_file
+from trainer.errors import TrainerError
+from trainer.model import Card, CardKind
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 3000
@@ -227,3 +230,44 @@ def test_an_import_still_running_is_left_alone(db_url: str, tmp_path: Path) -> N
     with Collection.open(db_url) as col:
         assert len(col.recover_imports([decks])) == 1
     assert snapshot(db_url, decks) == before
+
+
+def write_other_deck(decks: Path) -> None:
+    card = Card(
+        id="other-1",
+        deck="other",
+        kind=CardKind.FACT,
+        prompt="Q?",
+        answer="A.",
+        concepts=("problem-framing",),
+    )
+    write_deck_file(decks, "other", "Other", "", [card])
+
+
+@pytest.mark.parametrize(("aim", "committed"), [("files-moved", False), ("files-done", True)])
+def test_a_file_only_import_killed_midway_is_settled_by_the_next_write(
+    tmp_path: Path, aim: str, committed: bool
+) -> None:
+    url = f"sqlite:///{tmp_path / 'trainer.db'}"
+    decks = journal_folder(tmp_path / "killed", url)
+    before = folder_files(decks)
+    kill_at(url, decks, aim)
+    write_other_deck(decks)
+    expected = uninterrupted(tmp_path / "reference") if committed else before
+    assert folder_files(decks) == expected | {"other.yaml": (decks / "other.yaml").read_bytes()}
+
+
+def test_a_file_only_write_refuses_a_folder_whose_import_the_database_decides(
+    db_url: str, tmp_path: Path
+) -> None:
+    decks = journal_folder(tmp_path / "killed", db_url)
+    before = snapshot(db_url, decks)
+    kill_at(db_url, decks, "recorded")
+    left = folder_files(decks)
+    with pytest.raises(TrainerError, match="was cut short; sync that folder"):
+        write_other_deck(decks)
+    assert folder_files(decks) == left
+    with Collection.open(db_url) as col:
+        col.sync_decks([decks], now=NOW)
+    write_other_deck(decks)
+    assert folder_files(decks) == before[1] | {"other.yaml": (decks / "other.yaml").read_bytes()}

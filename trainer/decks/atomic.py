@@ -6,10 +6,13 @@ deck folder (`.import-<id>.journal`), written and flushed to disk before the fir
 touched, that names every file the import stages, backs up, moves in or creates. The import then
 ends in one of two ways, and a crash before either leaves the journal for `recover_imports`:
 
-- `finish` once the import has committed (the caller records the journal's id in its own
-  transaction): the backups and the journal are removed;
+- `finish` once the import has committed: the journal is renamed `.import-<id>.done` (the
+  commit of an import with no database), then the backups and it are removed;
 - `roll_back` otherwise: the new files are removed, the backups moved back over the files they
   replaced, and the journal removed.
+
+An import whose files go with a database transaction (`decided_by_database`) commits with it:
+the caller records the journal's id in that transaction, and recovery asks the database.
 
 While an import runs it holds a shared `flock` on the deck folder; `recover_imports` takes it
 exclusively without waiting, so a journal is only ever settled when no import into that folder
@@ -29,12 +32,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trainer.errors import TrainerError
+
 try:
     import fcntl
 except ImportError:  # Windows: no locks, journals are settled unchecked
     fcntl = None  # type: ignore[assignment]
 
 JOURNAL_PATTERN = ".import-*.journal"
+DONE_PATTERN = ".import-*.done"
 UNWRITTEN_JOURNAL_PATTERN = ".import-*.journal.*.tmp"
 
 
@@ -115,12 +121,19 @@ class ImportJournal:
     """Files the import creates directly (images), none of them there before."""
     made_folders: list[str] = field(default_factory=list)
     """Folders the import creates, removed again on a roll back if empty."""
+    decided_by_database: bool = False
+    """Whether the import commits with a database transaction that records its id."""
     _lock: contextlib.ExitStack | None = None
 
     @property
     def path(self) -> Path:
         """The journal file."""
         return self.folder / f".import-{self.id}.journal"
+
+    @property
+    def done_path(self) -> Path:
+        """The journal's name once the import has committed."""
+        return self.folder / f".import-{self.id}.done"
 
     @classmethod
     def begin(
@@ -129,6 +142,8 @@ class ImportJournal:
         moves: Sequence[tuple[Path, Path]],
         created: Sequence[Path] = (),
         made_folders: Sequence[Path] = (),
+        *,
+        decided_by_database: bool = False,
     ) -> ImportJournal:
         """Take the folder's shared lock and write the journal of an import that moves each
         (staged, target) pair of `moves` into place and creates `created`; returns once the
@@ -150,11 +165,17 @@ class ImportJournal:
             ],
             [str(path.relative_to(folder)) for path in created],
             [str(path.relative_to(folder)) for path in made_folders],
+            decided_by_database,
             lock,
         )
         try:
-            record = {"id": import_id, "moves": [vars(m) for m in journal.moves]}
-            record |= {"created": journal.created, "made_folders": journal.made_folders}
+            record = {
+                "id": import_id,
+                "moves": [vars(m) for m in journal.moves],
+                "created": journal.created,
+                "made_folders": journal.made_folders,
+                "decided_by_database": decided_by_database,
+            }
             write_atomically(journal.path, json.dumps(record, indent=1))
             sync_folder(folder)
         except BaseException:
@@ -172,6 +193,7 @@ class ImportJournal:
             [Move(**move) for move in record["moves"]],
             list(record["created"]),
             list(record["made_folders"]),
+            bool(record["decided_by_database"]),
         )
 
     def back_up(self) -> None:
@@ -188,7 +210,10 @@ class ImportJournal:
             sync_folder(self.folder / name)
 
     def finish(self) -> None:
-        """The import committed: remove the backups, then the journal."""
+        """The import committed: mark the journal done, then remove the backups and it."""
+        if self.path.exists():
+            os.replace(self.path, self.done_path)
+            sync_folder(self.folder)
         for move in self.moves:
             (self.folder / move.staged).unlink(missing_ok=True)
             if move.backup is not None:
@@ -229,6 +254,7 @@ class ImportJournal:
 
     def _close(self) -> None:
         self.path.unlink(missing_ok=True)
+        self.done_path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             sync_folder(self.folder)
         self._release()
@@ -251,26 +277,38 @@ def _remove_if_empty(folder: Path) -> None:
 
 def pending_imports(folder: Path) -> list[Path]:
     """The journals of imports into `folder` that have not ended (running, or left by a crash)."""
-    return sorted(folder.glob(JOURNAL_PATTERN)) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted([*folder.glob(JOURNAL_PATTERN), *folder.glob(DONE_PATTERN)])
 
 
-def recover_imports(folder: Path, committed: Callable[[str], bool]) -> list[str]:
-    """Settle every journal a crashed import left in `folder`: `finish` it if `committed(id)`
-    says its import committed, else `roll_back`. Leaves everything alone while an import into
-    the folder is running. Returns the ids settled. Raises OSError if a file cannot be put
-    back (its journal stays, to be settled next time)."""
+def recover_imports(folder: Path, committed: Callable[[str], bool] | None = None) -> list[str]:
+    """Settle every journal a crashed import left in `folder`: `finish` one marked done, or
+    decided by the database when `committed(id)` says its transaction committed; `roll_back`
+    any other. Without `committed` (a writer with no database) a journal the database decides
+    raises `TrainerError`, as does any journal while another import into the folder is running
+    (then, with `committed`, everything is left alone: the running import ends its own journal
+    and the others are settled next time). Returns the ids settled. Raises OSError if a file
+    cannot be put back (its journal stays, to be settled next time)."""
     unwritten = sorted(folder.glob(UNWRITTEN_JOURNAL_PATTERN)) if folder.is_dir() else []
     if not pending_imports(folder) and not unwritten:
         return []
     settled = []
     with _folder_lock(folder, exclusive=True) as alone:
         if not alone:
+            if committed is None:
+                raise TrainerError(f"another import into {folder} is running; try again when it has ended")
             return []
         for path in unwritten:  # an import killed while writing its journal changed nothing else
             path.unlink(missing_ok=True)
         for path in pending_imports(folder):
-            journal = ImportJournal.read(path)
-            if committed(journal.id):
+            journal, done = ImportJournal.read(path), path.suffix == ".done"
+            if not done and journal.decided_by_database and committed is None:
+                raise TrainerError(
+                    f"an import into {folder} was cut short; sync that folder (`trainer sync --decks "
+                    f"{folder}`) with the collection it went to, to finish or undo it first"
+                )
+            if done or (journal.decided_by_database and committed is not None and committed(journal.id)):
                 journal.finish()
             else:
                 journal.roll_back()

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from trainer.decks.atomic import ImportJournal, write_atomically
+from trainer.decks.atomic import ImportJournal, recover_imports, write_atomically
 from trainer.decks.deckfile import CONCEPTS_FILE, SLUG, deck_files, load_decks
 from trainer.decks.media import MEDIA_FOLDER, MEDIA_NAME
 from trainer.errors import DeckError, Problem, TrainerError
@@ -192,10 +192,12 @@ def write_decks(
     naming every problem if the decks would not load; the folder is unchanged then.
 
     The files go in under an import journal (`trainer.decks.atomic`), so a crash midway is
-    rolled back by the next recovery. With `commit` the journal is closed before returning;
-    without it the import stays open: the caller records `import_id` in the transaction that
-    makes its own change, then calls `finish`, or `undo` if that transaction failed (a crash
-    in between is finished or rolled back by recovery, by whether that transaction committed).
+    rolled back by the next recovery; an earlier import a crash left unfinished here is rolled
+    back first, or refused (`TrainerError`) if a database decides it. With `commit` the
+    journal is closed before returning; without it the import stays open: the caller records
+    `import_id` in the transaction that makes its own change, then calls `finish`, or `undo` if
+    that transaction failed (a crash in between is finished or rolled back by recovery, by
+    whether that transaction committed).
     """
     folder = Path(decks_dir)
     targets = _targets(folder, drafts, replace)
@@ -203,11 +205,13 @@ def write_decks(
     media_folder = folder / MEDIA_FOLDER
     staged = [folder / f".{draft.slug}.yaml.partial" for draft in drafts]
     try:
+        recover_imports(folder)
         journal = ImportJournal.begin(
             folder,
             list(zip(staged, targets, strict=True)),
             created=list(images),
             made_folders=[media_folder] if images and not media_folder.is_dir() else [],
+            decided_by_database=not commit,
         )
     except OSError as exc:
         raise TrainerError(f"could not write the decks: {exc}; nothing was written") from None
