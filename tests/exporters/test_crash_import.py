@@ -161,7 +161,9 @@ def uninterrupted(root: Path) -> dict[str, bytes]:
     decks = journal_folder(root, url)
     with Collection.open(url) as col:
         import_child.run_import(col, decks)
-    return folder_files(decks)
+    files = folder_files(decks)
+    assert not [name for name in files if Path(name).name.startswith(".")], "an import left a file behind"
+    return files
 
 
 def assert_imported(url: str, decks: Path, expected: dict[str, bytes]) -> None:
