@@ -88,18 +88,16 @@ def utc_times(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, format="ISO8601")
 
 
-def memory_frame(col: Collection, *, suspended: bool = True, studied: bool = False) -> pd.DataFrame:
+def memory_frame(col: Collection, *, suspended: bool = True) -> pd.DataFrame:
     """One row per live card (`MEMORY_COLUMNS`): card_id, deck, stability, difficulty and
-    last_review in UTC (nan and NaT for a card never studied). Suspended cards are left out if
-    `suspended` is False, cards never studied if `studied` is True."""
+    last_review in UTC (nan and NaT for a card never studied); suspended cards are left out if
+    `suspended` is False."""
     s = store.states
     query = select(s.c.card_id, s.c.deck, s.c.stability, s.c.difficulty, driver_value(s.c.last_review)).where(
         s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED)
     )
     if not suspended:
         query = query.where(~s.c.suspended)
-    if studied:
-        query = query.where(s.c.last_review.is_not(None))
     with read_transaction(col.engine) as conn:
         frame = pd.DataFrame(raw_rows(conn, query), columns=MEMORY_COLUMNS)
     frame["last_review"] = utc_times(frame["last_review"])
@@ -244,10 +242,7 @@ def _state_counts(col: Collection, now: datetime) -> pd.DataFrame:
     s = store.states
     day = col.day(now)
     introduced = s.c.state != int(CardState.NEW)
-    decay = -col.settings.parameters[20]
-    factor = 0.9 ** (1 / decay) - 1
-    elapsed = _elapsed_days(col, s.c.last_review, now)
-    recall = func.power(1 + factor * case((elapsed < 0, 0.0), else_=elapsed) / s.c.stability, decay)
+    recall = recall_now(col, now)
     reviewed = introduced & s.c.stability.is_not(None) & s.c.last_review.is_not(None)
     due_today = s.c.queue.in_([int(Queue.LEARNING), int(Queue.REVIEW)]) & (s.c.due < day.end)
     query = (
@@ -279,6 +274,16 @@ def _state_counts(col: Collection, now: datetime) -> pd.DataFrame:
     with read_transaction(col.engine) as conn:
         rows = raw_rows(conn, query)
     return pd.DataFrame(rows, columns=columns).set_index("domain")
+
+
+def recall_now(col: Collection, now: datetime) -> ColumnElement[Any]:
+    """SQL for a card state's FSRS retrievability at `now` (the formula of
+    `forecast.retrievability`; NULL for a card never studied)."""
+    s = store.states
+    decay = -col.settings.parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    elapsed = _elapsed_days(col, s.c.last_review, now)
+    return func.power(1 + factor * case((elapsed < 0, 0.0), else_=elapsed) / s.c.stability, decay)
 
 
 def _elapsed_days(col: Collection, column: Any, when: datetime) -> ColumnElement[Any]:

@@ -22,8 +22,7 @@ from trainer.insights.stats import (
     json_values,
     log_aggregates,
     raw_rows,
-    retrievability_at,
-    utc_times,
+    recall_now,
 )
 from trainer.insights.tallies import ensure_tallies
 from trainer.model import Queue
@@ -69,23 +68,25 @@ def card_concepts(col: Collection) -> pd.DataFrame:
 
 def domain_concept_retrievability(col: Collection, now: datetime) -> pd.DataFrame:
     """Mean retrievability now of reviewed cards per cell: rows are domains, columns concepts
-    (nan where a cell has no reviewed card)."""
+    (nan where a cell has no reviewed card). The database sums the cards' recall per domain and
+    list of concepts."""
     c, s = store.cards, store.states
+    concepts = _concept_text(c)
     query = (
-        select(c.c.deck, _concept_text(c), s.c.stability, driver_value(s.c.last_review))
+        select(c.c.deck, concepts, func.count(), func.sum(recall_now(col, now)))
         .join(s, (s.c.card_id == c.c.id) & (s.c.learner_id == col.learner_id))
         .where(s.c.queue != int(Queue.RETIRED), s.c.last_review.is_not(None))
+        .group_by(c.c.deck, concepts)
     )
     with read_transaction(col.engine) as conn:
         rows = raw_rows(conn, query)
     if not rows:
         return pd.DataFrame(dtype=float)
-    cards = pd.DataFrame(rows, columns=["deck", "concepts", "stability", "last_review"])
-    cards["last_review"] = utc_times(cards["last_review"])
-    cards["stability"] = cards["stability"].astype(float)
-    cards["r"] = retrievability_at(cards, col.settings.parameters, now)
-    cells = with_concepts(cards[["deck", "concepts", "r"]])
-    return cells.pivot_table(index="deck", columns="concept", values="r", aggfunc="mean")
+    groups = pd.DataFrame(rows, columns=["deck", "concepts", "cards", "recall"])
+    # A card without a stability has no recall (NULL): it counts as 0, as in `retrievability`.
+    groups["recall"] = pd.to_numeric(groups["recall"]).astype(float).fillna(0.0)
+    cells = with_concepts(groups).groupby(["deck", "concept"])[["cards", "recall"]].sum()
+    return (cells["recall"] / cells["cards"]).unstack("concept")
 
 
 def _concept_totals(col: Collection) -> pd.DataFrame:
