@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,7 +285,8 @@ def reference_workload(
 ) -> list[float]:
     """The simulation with both outcomes worked out for every due card and boolean masks."""
     total = len(cards)
-    cards = cards.iloc[np.linspace(0, total - 1, SAMPLE).astype(int)]
+    if total > SAMPLE:
+        cards = cards.iloc[np.linspace(0, total - 1, SAMPLE).astype(int)]
     scale = total / len(cards)
     rng = np.random.default_rng(SEED)
     levels = np.asarray(RETENTIONS, dtype=float)[:, None]
@@ -345,6 +347,45 @@ def test_workload_matches_the_reference_simulation(varied: Collection) -> None:
     assert got.cards == len(cards)
     assert list(got.reviews_per_day) == pytest.approx(expected, rel=1e-12)
     assert expected[-1] > expected[0] > 0
+
+
+@pytest.mark.parametrize(("count", "new_per_day", "daily"), [(5, 0, True), (12, 1, True), (900, 20, False)])
+def test_the_simulation_matches_the_reference_for_few_cards_and_many(
+    count: int, new_per_day: int, daily: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few cards leave days with nothing due (no draws those days): the day-by-day simulation
+    runs. Many cards have something due every day: the review-by-review one does."""
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    from trainer.insights import workload as module
+
+    rng = np.random.default_rng(count)
+    studied = rng.random(count) < 0.7
+    cards = pd.DataFrame(
+        {
+            "stability": np.where(studied, rng.lognormal(2.5, 1.0, count), np.nan),
+            "difficulty": np.where(studied, rng.uniform(1, 10, count), np.nan),
+            "last_review": pd.to_datetime(
+                [
+                    NOW - timedelta(days=float(x)) if s else None
+                    for x, s in zip(rng.uniform(0, 40, count), studied, strict=True)
+                ],
+                utc=True,
+            ),
+        }
+    )
+    original, day_by_day = module._review_day_by_day, []
+
+    def spy(*args: Any) -> np.ndarray:
+        day_by_day.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(module, "_review_day_by_day", spy)
+    got = module.simulate_workload(cards, DEFAULT_PARAMETERS, NOW, new_per_day)
+    assert list(got) == pytest.approx(
+        reference_workload(cards, DEFAULT_PARAMETERS, NOW, new_per_day), rel=1e-12
+    )
+    assert bool(day_by_day) == daily
 
 
 def test_recall_by_domain_and_concept_matches_the_reference(varied: Collection) -> None:
