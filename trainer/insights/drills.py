@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 
-from trainer.insights.stats import MIN_EVIDENCE
+from trainer.insights.stats import MIN_EVIDENCE, driver_value, raw_rows
 from trainer.insights.tallies import ensure_tallies
-from trainer.model import Card, CardKind, CardState, Rating
+from trainer.model import Card, CardKind, CardState, Queue, Rating, Variant
 from trainer.storage import drill_tallies as tables
 from trainer.storage import store
 from trainer.storage.database import read_transaction
 from trainer.storage.drill_tallies import FLAG, POINT
+from trainer.storage.driver import Driver
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -72,15 +73,6 @@ class Habit:
         }
 
 
-@dataclass
-class _Tally:
-    """How often one rubric text was shown and missed (a point) or raised (a flag)."""
-
-    variants: set[int]
-    shown: int = 0
-    times: int = 0
-
-
 def _recall(col: Collection) -> pd.DataFrame:
     """Per domain: graded answers to facts and clozes (cards in review state) and the share passed."""
     logs, cards = store.logs, store.cards
@@ -105,14 +97,14 @@ def _recall(col: Collection) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class DrillTallies:
-    """The learner's drill tallies with each drill's current domain: `groups` (card_id, domain,
-    variant, total, answers, ticked, flagged, first_log_id; ordered by first answer), `marks`
-    ((card_id, variant, total, kind, item) to times) and `times` (domain, duration_ms,
-    target_s, answers)."""
+    """The learner's drill tallies with each drill's current domain: `groups` as (card_id,
+    domain, variant, total, answers, ticked, flagged) in the order of their first answers,
+    `marks` as (card_id, variant, total, kind, item) to times, and `times` as (domain,
+    duration_ms, time target in seconds or None, answers)."""
 
-    groups: pd.DataFrame
+    groups: list[tuple[str, str, int, int, int, int, int]]
     marks: dict[tuple[str, int, int, str, int], int]
-    times: pd.DataFrame
+    times: list[tuple[str, int, int | None, int]]
 
 
 def drill_tallies(col: Collection, now: datetime | None = None) -> DrillTallies:
@@ -136,37 +128,37 @@ def drill_tallies(col: Collection, now: datetime | None = None) -> DrillTallies:
         .order_by(d.c.card_id, d.c.duration_ms)
     )
     with read_transaction(col.engine) as conn:
-        groups = [tuple(row) for row in conn.execute(group_query)]
-        marks = {tuple(row[:5]): int(row[5]) for row in conn.execute(mark_query)}
-        durations = [tuple(row) for row in conn.execute(time_query)]
-    names = ["card_id", "domain", "variant", "total", "answers", "ticked", "flagged"]
-    times = pd.DataFrame(durations, columns=["domain", "duration_ms", "target_s", "answers"])
-    times["target_s"] = pd.to_numeric(times["target_s"]).fillna(240).astype(float)
-    return DrillTallies(pd.DataFrame(groups, columns=names), marks, times)  # type: ignore[arg-type]
+        groups = raw_rows(conn, group_query)
+        marks = {(c, v, t, k, i): n for c, v, t, k, i, n in raw_rows(conn, mark_query)}
+        times = raw_rows(conn, time_query)
+    return DrillTallies(groups, marks, times)  # type: ignore[arg-type]
 
 
 def _drill_performance(tallied: DrillTallies) -> pd.DataFrame:
     """Per domain with graded drill answers: how many, mean core coverage, red-flag rate, median
     answer time as a multiple of the target and the share of answers over `OVER_TARGET` times it
     (answers without a time count in the share, never over)."""
-    groups = tallied.groups.assign(coverage=tallied.groups["ticked"] / tallied.groups["total"].astype(float))
+    names = ["card_id", "domain", "variant", "total", "answers", "ticked", "flagged"]
+    groups = pd.DataFrame(tallied.groups, columns=names)
+    groups["coverage"] = groups["ticked"] / groups["total"].astype(float)
     per_domain = groups.groupby("domain")[["answers", "coverage", "flagged"]].sum()
-    times = tallied.times
-    ratio = times["duration_ms"].astype(float) / 1000 / times["target_s"]
+    times = pd.DataFrame(tallied.times, columns=["domain", "duration_ms", "target_s", "answers"])
+    target = pd.to_numeric(times["target_s"]).fillna(240).astype(float)
+    ratio = times["duration_ms"].astype(float) / 1000 / target
     timed = times.assign(ratio=ratio, over=(ratio > OVER_TARGET) * times["answers"])
     medians = {
         str(domain): float(np.median(np.repeat(rows["ratio"].to_numpy(), rows["answers"].to_numpy())))
         for domain, rows in timed.groupby("domain")
     }
     answers = per_domain["answers"]
+    over = timed.groupby("domain")["over"].sum().reindex(answers.index, fill_value=0)
     return pd.DataFrame(
         {
             "drill_answers": answers,
             "core_coverage": per_domain["coverage"] / answers,
             "red_flag_rate": per_domain["flagged"] / answers,
             "time_vs_target": pd.Series(medians, dtype=float),
-            "over_target_share": timed.groupby("domain")["over"].sum().reindex(answers.index, fill_value=0)
-            / answers,
+            "over_target_share": over / answers,
         },
         index=answers.index,
     )
@@ -180,7 +172,7 @@ def drill_report(col: Collection, tallied: DrillTallies | None = None) -> pd.Dat
     tallied = drill_tallies(col) if tallied is None else tallied
     per_domain = pd.DataFrame(index=pd.Index([deck.slug for deck in col.decks()], name="domain"))
     per_domain = per_domain.join(_recall(col))
-    if not tallied.groups.empty:
+    if tallied.groups:
         per_domain = per_domain.join(_drill_performance(tallied))
     frame = per_domain.reset_index().reindex(columns=COLUMNS)
     for name in ("recall_reviews", "drill_answers"):
@@ -206,6 +198,35 @@ def framing_gaps(report: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _rubrics(col: Collection) -> dict[str, Card]:
+    """The learner's live drills, each read as far as its rubrics (core points, red flags and
+    variants): what the habits need, without rendering or the rest of each card."""
+    cards, states = store.cards, store.states
+    query = (
+        select(cards.c.id, driver_value(cards.c.points), driver_value(cards.c.drill))
+        .join(states, states.c.card_id == cards.c.id)
+        .where(
+            states.c.learner_id == col.learner_id,
+            states.c.queue != int(Queue.RETIRED),
+            cards.c.kind == CardKind.DRILL.value,
+        )
+    )
+    with read_transaction(col.engine) as conn:
+        rows = raw_rows(conn, query)
+    found = {}
+    for card_id, points, drill in rows:
+        extras = Driver.read_json(drill) or {}
+        found[card_id] = Card(
+            card_id,
+            "",
+            CardKind.DRILL,
+            points=tuple(Driver.read_json(points) or ()),
+            red_flags=tuple(extras.get("red_flags") or ()),
+            variants=tuple(Variant.from_dict(v) for v in extras.get("variants") or ()),
+        )
+    return found
+
+
 def _texts(card: Card | None, variant: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The core points and red flags of `variant` of the drill `card`, None if it has no such variant."""
     if card is None or not 0 <= variant < card.variant_count:
@@ -223,47 +244,37 @@ def drill_habits(
     has since changed are left out. `tallied` is `drill_tallies(col)` when the caller has read
     them already."""
     tallied = drill_tallies(col) if tallied is None else tallied
-    if tallied.groups.empty:
+    if not tallied.groups:
         return [], []
-    cards = {card.id: card for card in col.card_contents(kind=CardKind.DRILL)}
-    tallies: dict[tuple[str, str, str, str], _Tally] = {}
-
-    def count(key: tuple[str, str, str, str], variant: int, shown: int, times: int) -> None:
-        tally = tallies.setdefault(key, _Tally(set()))
-        tally.variants.add(variant)
-        tally.shown += shown
-        tally.times += times
-
+    rubrics = _rubrics(col)
     marks = tallied.marks
-    columns = ("card_id", "domain", "variant", "total", "answers")
-    # Groups in the order their first answers were given, so a drill's texts keep that order.
-    for card_id, domain, variant, total, shown in zip(*(tallied.groups[c] for c in columns), strict=True):
-        card_id, domain, variant, total, shown = (
-            str(card_id),
-            str(domain),
-            int(variant),
-            int(total),
-            int(shown),
-        )
-        rubric = _texts(cards.get(card_id), variant)
+    # (card_id, domain, "points" or "flags", text) to [variants, answers shown, times missed or
+    # raised], first seen in the order of the groups' first answers, so a drill's texts keep it.
+    found: dict[tuple[str, str, str, str], list[Any]] = {}
+    for card_id, domain, variant, total, shown, _ticked, _flagged in tallied.groups:
+        rubric = _texts(rubrics.get(card_id), variant)
         if rubric is None or total != len(rubric[0]):
             continue
-        for index, text in enumerate(rubric[0]):
-            ticked = marks.get((card_id, variant, total, POINT, index), 0)
-            count((card_id, domain, "points", text), variant, shown, shown - ticked)
-        for index, text in enumerate(rubric[1]):
-            raised = marks.get((card_id, variant, total, FLAG, index), 0)
-            count((card_id, domain, "flags", text), variant, shown, raised)
+        for what, kind, texts in (("points", POINT, rubric[0]), ("flags", FLAG, rubric[1])):
+            for index, text in enumerate(texts):
+                marked = marks.get((card_id, variant, total, kind, index), 0)
+                times = shown - marked if kind == POINT else marked
+                entry = found.get(key := (card_id, domain, what, text))
+                if entry is None:
+                    found[key] = [{variant}, shown, times]
+                else:
+                    entry[0].add(variant)
+                    entry[1] += shown
+                    entry[2] += times
     missed: list[Habit] = []
     flagged: list[Habit] = []
-    for (card_id, domain, what, text), tally in tallies.items():
-        if tally.shown < MIN_ANSWERS:
+    for (card_id, domain, what, text), (variants, shown, times) in found.items():
+        if shown < MIN_ANSWERS:
             continue
-        habit = Habit(card_id, domain, tuple(sorted(tally.variants)), text, tally.shown, tally.times)
-        if what == "points" and tally.times / tally.shown >= MISSED_SHARE:
-            missed.append(habit)
-        elif what == "flags" and tally.times >= FLAG_MIN_RAISED:
-            flagged.append(habit)
+        if what == "points" and times / shown >= MISSED_SHARE:
+            missed.append(Habit(card_id, domain, tuple(sorted(variants)), text, shown, times))
+        elif what == "flags" and times >= FLAG_MIN_RAISED:
+            flagged.append(Habit(card_id, domain, tuple(sorted(variants)), text, shown, times))
     return sorted(missed, key=_most_often)[:limit], sorted(flagged, key=_most_often)[:limit]
 
 
