@@ -1,5 +1,6 @@
-"""The drill tallies: filled from the review log by migration 0017, checked against the log by
-`trainer check` and counted afresh by its repair, on SQLite and PostgreSQL."""
+"""The drill tallies and card totals' graded answers: filled from the review log by migrations
+0017 and 0019, the drill tallies checked against the log by `trainer check` and counted afresh by
+its repair, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from trainer.storage.drill_tallies import drill_rows_from_log, same_rows, stored
 
 
 def _answer_drills(col: Collection) -> None:
-    """Graded answers to two drills, with variants, red flags, answers without a time, an undo."""
+    """Graded answers to two drills, with variants, red flags, answers without a time, an undo;
+    then a fact answered into review state and on."""
     for minute in range(7):
         col.answer(
             "d-framing",
@@ -40,6 +42,10 @@ def _answer_drills(col: Collection) -> None:
             drill=DrillAnswer.of([2] if minute < 5 else [0, 1, 2]),
         )
     col.undo()
+    moment = NOW
+    for rating in (Rating.Easy, Rating.Good, Rating.Again, Rating.Good, Rating.Good):
+        col.answer("a-fact", rating, now=moment)
+        moment = col.card("a-fact").memory.due or moment
 
 
 def _stored(col: Collection) -> dict[str, list[dict[str, object]]]:
@@ -57,6 +63,7 @@ def test_the_migration_fills_the_tallies_from_the_answers_already_logged(drill_c
     kept = _stored(drill_col)
     assert len(kept["drill_tallies"]) == 4 and len(kept["drill_times"]) == 7
     report = knowing_and_framing(drill_col)
+    assert report.report.set_index("domain").loc["alpha", "recall_reviews"] == 3
     config = alembic_config()
     with write_transaction(drill_col.engine) as conn:
         config.attributes["connection"] = conn

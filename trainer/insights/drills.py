@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from trainer.insights.stats import MIN_EVIDENCE, driver_value, raw_rows
 from trainer.insights.tallies import ensure_tallies
-from trainer.model import Card, CardKind, CardState, Queue, Rating, Variant
+from trainer.model import Card, CardKind, Queue, Variant
 from trainer.storage import drill_tallies as tables
-from trainer.storage import store
+from trainer.storage import store, tallies
 from trainer.storage.database import read_transaction
 from trainer.storage.drill_tallies import FLAG, POINT
 from trainer.storage.driver import Driver
@@ -74,21 +74,19 @@ class Habit:
 
 
 def _recall(col: Collection) -> pd.DataFrame:
-    """Per domain: graded answers to facts and clozes (cards in review state) and the share passed."""
-    logs, cards = store.logs, store.cards
-    passed = func.sum(case((logs.c.rating != int(Rating.Again), 1), else_=0))
+    """Per domain: graded answers to facts and clozes (cards in review state) and the share
+    passed, from the card totals (call `ensure_tallies` first)."""
+    totals, cards = tallies.card_totals, store.cards
     query = (
-        select(cards.c.deck, func.count(), passed)
-        .join(cards, cards.c.id == logs.c.card_id)
+        select(cards.c.deck, func.sum(totals.c.graded), func.sum(totals.c.passed))
+        .join(cards, cards.c.id == totals.c.card_id)
         .where(
-            logs.c.learner_id == col.learner_id,
-            logs.c.state_before == int(CardState.REVIEW),
-            cards.c.kind != CardKind.DRILL.value,
+            totals.c.learner_id == col.learner_id, totals.c.graded != 0, cards.c.kind != CardKind.DRILL.value
         )
         .group_by(cards.c.deck)
     )
     with read_transaction(col.engine) as conn:
-        rows = [(str(deck), int(count), int(ok)) for deck, count, ok in conn.execute(query)]
+        rows = [(str(deck), int(count), int(ok)) for deck, count, ok in raw_rows(conn, query)]
     frame = pd.DataFrame(rows, columns=["domain", "recall_reviews", "passed"]).set_index("domain")
     return pd.DataFrame(
         {"recall_reviews": frame["recall_reviews"], "recall_rate": frame["passed"] / frame["recall_reviews"]}

@@ -102,7 +102,12 @@ def _tallies_from_log(col: Collection, conn: Any) -> dict[str, list[dict[str, An
         possible=("possible", "sum"),
         duration_ms=("duration_ms", "sum"),
     )
-    totals = log.groupby("card_id", as_index=False).agg(reviews=("rating", "size"), failed=("failed", "sum"))
+    totals = log.groupby("card_id", as_index=False).agg(
+        reviews=("rating", "size"),
+        failed=("failed", "sum"),
+        graded=("graded", "sum"),
+        passed=("passed", "sum"),
+    )
     return {
         "deck_days": _rows(days),
         "card_totals": _rows(totals),

@@ -337,7 +337,8 @@ class DeckDay(Base):
 
 
 class CardTotal(Base):
-    """A learner's answers to one card over all time, and how many were Again."""
+    """A learner's answers to one card over all time: how many, how many were Again, and how many
+    were graded (given in review state) and of those passed (not Again)."""
 
     __tablename__ = "card_totals"
 
@@ -345,6 +346,8 @@ class CardTotal(Base):
     card_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     reviews: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    graded: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CalibrationBin(Base):

@@ -73,7 +73,7 @@ DECK_DAY_COUNTS = [
 """The counts kept per learner, deck and day (the columns of `deck_days` beside its key)."""
 
 _DECK_DAY_SQL = _upsert("deck_days", ["learner_id", "day", "deck"], DECK_DAY_COUNTS)
-_CARD_TOTAL_SQL = _upsert("card_totals", ["learner_id", "card_id"], ["reviews", "failed"])
+_CARD_TOTAL_SQL = _upsert("card_totals", ["learner_id", "card_id"], ["reviews", "failed", "graded", "passed"])
 _CALIBRATION_SQL = _upsert(
     "calibration_bins", ["learner_id", "deck", "bin"], ["reviews", "predicted", "recalled"]
 )
@@ -107,7 +107,14 @@ def tally_answer(conn: Connection | Driver, learner_id: int, tally: AnswerTally,
     )
     driver.execute(
         _CARD_TOTAL_SQL,
-        {"learner_id": learner_id, "card_id": tally.card_id, "reviews": step, "failed": failed},
+        {
+            "learner_id": learner_id,
+            "card_id": tally.card_id,
+            "reviews": step,
+            "failed": failed,
+            "graded": graded,
+            "passed": graded if tally.rating != Rating.Again else 0,
+        },
     )
     if tally.predicted is not None:
         driver.execute(
