@@ -72,7 +72,12 @@ MODULES = [
     Target("trainer/settings.py", ("tests/test_settings.py",)),
     Target(
         "trainer/decks/sync.py",
-        ("tests/decks/test_sync.py", "tests/decks/test_own_cards.py", "tests/decks/test_sync_scope.py"),
+        (
+            "tests/decks/test_sync.py",
+            "tests/decks/test_own_cards.py",
+            "tests/decks/test_sync_scope.py",
+            "tests/cli/test_deck_sources.py",
+        ),
     ),
     Target("trainer/storage/backup.py", ("tests/storage/test_backup.py",)),
     Target(
