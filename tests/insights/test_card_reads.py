@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, insert, select, update
 from tests.conftest import NOW
 from trainer import Collection
 from trainer.insights import charts, forecast
-from trainer.insights.readiness import MemoryArrays, interview_moment, plan_recall, readiness
+from trainer.insights.readiness import MemoryArrays, interview_moment, plan_recall, readiness, review_gain
 from trainer.insights.weakness import PRIOR_REVIEWS, domain_concept_retrievability, gap_attribution
 from trainer.insights.workload import RETENTIONS, SAMPLE, SEED, workload
 from trainer.model import Queue
@@ -259,6 +259,11 @@ def test_a_plan_matches_the_reference_plan(per_day: int) -> None:
     expected = reference_plan(Memories(stability, difficulty, last), 20, per_day, 20.4, DEFAULT_PARAMETERS)
     assert got == pytest.approx(expected, rel=1e-12)
     assert list(memory.stability[studied]) == list(stability[studied])  # the plan works on a copy
+    reference = Memories(stability, difficulty, last)
+    for day in (0.0, 3.0):
+        gain = _expected_after(reference, np.arange(count), day, 20.4, DEFAULT_PARAMETERS)[0]
+        gain -= forecast.retrievability(stability, 20.4 - last, DEFAULT_PARAMETERS)
+        np.testing.assert_allclose(review_gain(memory, day, 20.4, DEFAULT_PARAMETERS), gain, rtol=1e-12)
 
 
 @pytest.mark.parametrize("days", [3, 12, 40])

@@ -134,38 +134,75 @@ class MemoryArrays:
         return forecast.retrievability(self.stability, day - self.last, w)
 
 
-def _expected_after(
-    memory: MemoryArrays, day: float, horizon: float, w: Sequence[float]
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """For every card reviewed at `day`: expected recall at `horizon` (recalled, Good, with the
-    current retrievability; forgotten, Again, otherwise), the difficulty after a Good answer,
-    and the days from `day` to `horizon`."""
-    s, d = memory.stability, memory.difficulty
-    r = forecast.retrievability(s, day - memory.last, w)
-    fresh = np.isnan(s)
-    s0, d0 = forecast.initial_state(forecast.GOOD, w)
-    # A card never studied is first answered Good: certain recall from the first memory, which
-    # a Good review at recall 1 keeps as it is. Such cards are few or none after the first
-    # days of a plan, and without them the substitutions would change nothing.
-    any_fresh = bool(fresh.any())
-    if any_fresh:
-        r = np.where(fresh, 1.0, r)
-        s, d = np.where(fresh, s0, s), np.where(fresh, d0, d)
-    good = forecast.recall_stability(s, d, r, w)
-    again = forecast.forget_stability(s, d, r, w)
-    difficulty = forecast.next_difficulty(d, forecast.GOOD, w)
-    if any_fresh:
-        difficulty = np.where(fresh, d0, difficulty)
-    ahead = max(horizon - day, 1e-6)
-    mix = r * forecast.retrievability(good, ahead, w)
-    mix += (1 - r) * forecast.retrievability(again, ahead, w)
-    return mix, difficulty, ahead
+class _Plan:
+    """Cards' memories as a plan changes them, with the parts of the FSRS formulas of a review
+    that change only when a card is reviewed (those of its stability and difficulty) kept per
+    card. A card never studied counts as first answered Good (certain recall, the first memory)."""
+
+    def __init__(self, memory: MemoryArrays, horizon: float, w: Sequence[float]):
+        self.stability = memory.stability.copy()
+        self.difficulty = memory.difficulty.copy()
+        self.last = memory.last.copy()
+        self.horizon, self.w = horizon, w
+        self.decay = -w[20]
+        self.factor = 0.9 ** (1 / self.decay) - 1
+        self.s0, self.d0 = forecast.initial_state(forecast.GOOD, w)
+        self.fresh = np.isnan(self.stability)
+        count = len(self.stability)
+        self.base, self.grow, self.lapse, self.short, self.next_difficulty = (
+            np.empty(count) for _ in range(5)
+        )
+        self.at_horizon = self.recall(self.stability, horizon - self.last)
+        self._keep(np.arange(count))
+
+    def recall(self, stability: np.ndarray, elapsed: np.ndarray | float) -> np.ndarray:
+        """`forecast.retrievability`, for arrays and numbers already checked."""
+        r = np.power(1 + self.factor * np.maximum(elapsed, 0.0) / stability, self.decay)
+        return np.where(np.isfinite(r), r, 0.0)
+
+    def _keep(self, cards: np.ndarray) -> None:
+        """Work out the kept parts of `forecast.recall_stability`, `forget_stability` and
+        `next_difficulty` (the same operations in the same order) for `cards`."""
+        w, fresh = self.w, self.fresh[cards]
+        s = np.where(fresh, self.s0, self.stability[cards])
+        d = np.where(fresh, self.d0, self.difficulty[cards])
+        self.base[cards] = s
+        self.grow[cards] = np.exp(w[8]) * (11 - d) * np.power(s, -w[9])
+        self.lapse[cards] = w[11] * np.power(d, -w[12]) * (np.power(s + 1, w[13]) - 1)
+        self.short[cards] = s / np.exp(w[17] * w[18])
+        self.next_difficulty[cards] = np.where(fresh, self.d0, forecast.next_difficulty(d, forecast.GOOD, w))
+
+    def expected(self, day: float) -> tuple[np.ndarray, float]:
+        """Every card's expected recall at the horizon after a review at `day` (recalled, Good,
+        with its recall then; forgotten, Again, otherwise), and the days from `day` to it."""
+        w = self.w
+        r = self.recall(self.stability, day - self.last)
+        if self.fresh.any():
+            r = np.where(self.fresh, 1.0, r)
+        good = np.maximum(self.base * (1 + self.grow * (np.exp((1 - r) * w[10]) - 1)), forecast.STABILITY_MIN)
+        again = np.minimum(self.lapse * np.exp((1 - r) * w[14]), self.short)
+        again = np.maximum(again, forecast.STABILITY_MIN)
+        ahead = max(self.horizon - day, 1e-6)
+        mix = r * self.recall(good, ahead)
+        mix += (1 - r) * self.recall(again, ahead)
+        return mix, ahead
+
+    def review(self, cards: np.ndarray, day: float, expected: np.ndarray, ahead: float) -> None:
+        """Apply one expected review at `day` to `cards`: each keeps the stability whose recall
+        at the horizon is its `expected` recall there."""
+        self.stability[cards] = stability_for_recall(expected, ahead, self.w)
+        self.difficulty[cards] = self.next_difficulty[cards]
+        self.last[cards] = day
+        self.fresh[cards] = False
+        self.at_horizon[cards] = self.recall(self.stability[cards], self.horizon - self.last[cards])
+        self._keep(cards)
 
 
 def review_gain(memory: MemoryArrays, day: float, horizon: float, w: Sequence[float]) -> np.ndarray:
     """For every card, how much a review at `day` is expected to raise its recall at `horizon`."""
-    after, _difficulty, _ahead = _expected_after(memory, day, horizon, w)
-    return after - memory.recall_at(horizon, w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plan = _Plan(memory, horizon, w)
+        return plan.expected(day)[0] - plan.at_horizon
 
 
 def stability_for_recall(r: np.ndarray, elapsed: float, w: Sequence[float]) -> np.ndarray:
@@ -180,21 +217,16 @@ def plan_recall(memory: MemoryArrays, days: int, per_day: int, horizon: float, w
     """Expected mean recall at `horizon` after `per_day` reviews on each of `days` days, each
     day spent on the cards a review helps most there (`review_gain`). A reviewed card keeps the
     stability whose recall at `horizon` equals its expected recall there."""
-    plan = MemoryArrays(memory.stability.copy(), memory.difficulty.copy(), memory.last.copy())
-    if not len(plan.stability):
+    if not len(memory.stability):
         return 0.0
-    at_horizon = plan.recall_at(horizon, w)
-    for day in range(days if per_day > 0 else 0):
-        # Every card's expected review is worked out once: it ranks the cards and, for those
-        # picked, is the review applied.
-        after, difficulty, ahead = _expected_after(plan, float(day), horizon, w)
-        count = min(per_day, len(after))
-        picked = np.argpartition(-(after - at_horizon), count - 1)[:count]
-        plan.stability[picked] = stability_for_recall(after[picked], ahead, w)
-        plan.difficulty[picked] = difficulty[picked]
-        plan.last[picked] = float(day)
-        at_horizon[picked] = forecast.retrievability(plan.stability[picked], horizon - plan.last[picked], w)
-    return float(at_horizon.mean())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plan = _Plan(memory, horizon, w)
+        for day in range(days if per_day > 0 else 0):
+            expected, ahead = plan.expected(float(day))
+            count = min(per_day, len(expected))
+            picked = np.argpartition(-(expected - plan.at_horizon), count - 1)[:count]
+            plan.review(picked, float(day), expected[picked], ahead)
+    return float(plan.at_horizon.mean())
 
 
 def reviews_per_day_needed(
