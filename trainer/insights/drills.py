@@ -127,7 +127,10 @@ def drill_tallies(col: Collection, now: datetime | None = None) -> DrillTallies:
     )
     with read_transaction(col.engine) as conn:
         groups = raw_rows(conn, group_query)
-        marks = {(c, v, t, k, i): n for c, v, t, k, i, n in raw_rows(conn, mark_query)}
+        marks = {
+            (card, variant, total, kind, item): n
+            for card, variant, total, kind, item, n in raw_rows(conn, mark_query)
+        }
         times = raw_rows(conn, time_query)
     return DrillTallies(groups, marks, times)  # type: ignore[arg-type]
 
