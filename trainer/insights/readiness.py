@@ -18,7 +18,7 @@ import pandas as pd
 
 from trainer.clock import day_bounds_of, learner_day
 from trainer.insights import forecast
-from trainer.insights.stats import memory_frame, retrievability_at
+from trainer.insights.stats import MEMORY_COLUMNS, memory_frame, retrievability_at
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -66,10 +66,13 @@ def interview_moment(col: Collection, interview_date: date) -> datetime:
     return day_bounds_of(interview_date, col.settings.zone, col.settings.rollover_hour)[0]
 
 
-def recall_on(col: Collection, when: datetime) -> pd.DataFrame:
-    """Per live unsuspended card: card_id, deck, stability, difficulty, last_review and `r`,
-    the predicted recall at `when` (0 for cards never studied)."""
-    cards = memory_frame(col, suspended=False)
+def recall_on(
+    col: Collection, when: datetime, columns: Sequence[str] = tuple(MEMORY_COLUMNS)
+) -> pd.DataFrame:
+    """Per live unsuspended card: of card_id, deck, stability, difficulty and last_review
+    those in `columns` (stability and last_review at least), and `r`, the predicted recall at
+    `when` (0 for cards never studied)."""
+    cards = memory_frame(col, columns)
     cards["r"] = retrievability_at(cards, col.settings.parameters, when)
     return cards
 
@@ -87,7 +90,7 @@ def readiness(
     if days_left < 0:
         return None
     moment = interview_moment(col, when_date)
-    cards = recall_on(col, moment)
+    cards = recall_on(col, moment, ["deck", "stability", "difficulty", "last_review"])
     per_domain = {str(k): float(v) for k, v in cards.groupby("deck")["r"].mean().items()}
     needed = reviews_per_day_needed(cards, now, moment, col.settings.parameters, target)
     return Readiness(

@@ -88,21 +88,21 @@ def utc_times(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, format="ISO8601")
 
 
-def memory_frame(col: Collection, *, suspended: bool = True) -> pd.DataFrame:
-    """One row per live card (`MEMORY_COLUMNS`): card_id, deck, stability, difficulty and
-    last_review in UTC (nan and NaT for a card never studied); suspended cards are left out if
-    `suspended` is False."""
+def memory_frame(col: Collection, columns: Sequence[str] = tuple(MEMORY_COLUMNS)) -> pd.DataFrame:
+    """One row per live, unsuspended card: of `MEMORY_COLUMNS` (card_id, deck, stability,
+    difficulty and last_review in UTC; nan and NaT for a card never studied) those in `columns`."""
     s = store.states
-    query = select(s.c.card_id, s.c.deck, s.c.stability, s.c.difficulty, driver_value(s.c.last_review)).where(
-        s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED)
+    sources: dict[str, ColumnElement[Any]] = {name: s.c[name] for name in MEMORY_COLUMNS}
+    sources["last_review"] = driver_value(s.c.last_review)
+    query = select(*(sources[name] for name in columns)).where(
+        s.c.learner_id == col.learner_id, s.c.queue != int(Queue.RETIRED), ~s.c.suspended
     )
-    if not suspended:
-        query = query.where(~s.c.suspended)
     with read_transaction(col.engine) as conn:
-        frame = pd.DataFrame(raw_rows(conn, query), columns=MEMORY_COLUMNS)
-    frame["last_review"] = utc_times(frame["last_review"])
-    frame["stability"] = frame["stability"].astype(float)
-    frame["difficulty"] = frame["difficulty"].astype(float)
+        frame = pd.DataFrame(raw_rows(conn, query), columns=list(columns))
+    if "last_review" in columns:
+        frame["last_review"] = utc_times(frame["last_review"])
+    for name in {"stability", "difficulty"} & set(columns):
+        frame[name] = frame[name].astype(float)
     return frame
 
 

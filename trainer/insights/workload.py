@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trainer.insights import forecast
-from trainer.insights.readiness import recall_on
+from trainer.insights.stats import memory_frame
 
 if TYPE_CHECKING:
     from trainer.collection import Collection
@@ -59,6 +59,7 @@ class _Pairs:
     retention_of: np.ndarray
 
     def copy(self) -> _Pairs:
+        """Pairs with arrays of their own, equal to these."""
         return _Pairs(*(np.array(getattr(self, f.name)) for f in fields(self)))
 
     def review(self, pairs: np.ndarray, day: np.ndarray | int, draws: np.ndarray, w: Sequence[float]) -> None:
@@ -100,7 +101,7 @@ def simulate_workload(
     seed: int = SEED,
 ) -> tuple[float, ...]:
     """Mean reviews a day over `horizon` days for each of `retentions`, for `cards` (rows of
-    `readiness.recall_on`: stability, difficulty and last_review, nan/NaT when never studied)."""
+    `stats.memory_frame`: stability, difficulty and last_review, nan/NaT when never studied)."""
     total = len(cards)
     if total == 0:
         return tuple(0.0 for _ in retentions)
@@ -172,7 +173,7 @@ def _review_by_rounds(pairs: _Pairs, w: Sequence[float], horizon: int, seed: int
 
 def workload(col: Collection, now: datetime) -> Workload:
     """The learner's simulated reviews a day at each desired retention in RETENTIONS."""
-    cards = recall_on(col, now)
+    cards = memory_frame(col, ["stability", "difficulty", "last_review"])
     settings = col.settings
     per_day = simulate_workload(cards, settings.parameters, now, settings.new_per_day)
     return Workload(RETENTIONS, per_day, len(cards), HORIZON_DAYS)
