@@ -26,7 +26,13 @@ from tests.conftest import NOW
 from trainer import Collection
 from trainer.insights import charts, forecast
 from trainer.insights.readiness import MemoryArrays, interview_moment, plan_recall, readiness, review_gain
-from trainer.insights.weakness import PRIOR_REVIEWS, domain_concept_retrievability, gap_attribution
+from trainer.insights.weakness import (
+    FIT_ROUNDS,
+    PRIOR_REVIEWS,
+    _additive_fit,
+    domain_concept_retrievability,
+    gap_attribution,
+)
 from trainer.insights.workload import RETENTIONS, SAMPLE, SEED, workload
 from trainer.model import Queue
 from trainer.storage import store
@@ -115,8 +121,10 @@ def varied(db_url: str, tmp_path: Path, open_collection: Callable[..., Collectio
         }
         for _ in range(4000)
     ]
+    retired = [c["id"] for c in changes if c["queue"] == int(Queue.RETIRED)]
     with write_transaction(col.engine) as conn:
         conn.execute(statement, changes)
+        conn.execute(update(store.cards).where(store.cards.c.id.in_(retired)).values(retired=True))
         conn.execute(insert(store.logs), log)
     return col
 
@@ -479,3 +487,29 @@ def test_calendar_cells_name_their_day_week_and_weekday(varied: Collection) -> N
         assert cell["weekday"] == day.strftime("%a")
         assert cell["reviews"] == days.count(day)
     assert sum(cell["reviews"] for cell in values) == len(times)
+
+
+def test_the_additive_fit_matches_the_plain_alternating_means() -> None:
+    rng = np.random.default_rng(3)
+    cells = pd.DataFrame(
+        {
+            "deck": rng.choice(["ds", "ml", "sys", "infra"], 60),
+            "concept": rng.choice(CONCEPTS, 60),
+            "reviews": rng.integers(1, 200, 60).astype(float),
+            "rate": rng.uniform(0.02, 0.6, 60),
+        }
+    ).drop_duplicates(["deck", "concept"])
+    weights, rate = cells["reviews"].to_numpy(), cells["rate"].to_numpy()
+    mu = float(np.average(rate, weights=weights))
+    domains, d_index = np.unique(cells["deck"].to_numpy(), return_inverse=True)
+    concepts, c_index = np.unique(cells["concept"].to_numpy(), return_inverse=True)
+    a, b = np.zeros(len(domains)), np.zeros(len(concepts))
+    for _ in range(FIT_ROUNDS):
+        a = np.bincount(d_index, weights * (rate - mu - b[c_index])) / np.bincount(d_index, weights)
+        a -= np.average(a, weights=np.bincount(d_index, weights))
+        b = np.bincount(c_index, weights * (rate - mu - a[d_index])) / np.bincount(c_index, weights)
+        b -= np.average(b, weights=np.bincount(c_index, weights))
+    got_mu, domain, concept = _additive_fit(cells)
+    assert got_mu == mu
+    assert list(domain.index) == list(domains) and list(domain) == list(a)
+    assert list(concept.index) == list(concepts) and list(concept) == list(b)

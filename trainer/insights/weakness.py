@@ -91,15 +91,16 @@ def domain_concept_retrievability(col: Collection, now: datetime) -> pd.DataFram
 
 def _concept_totals(col: Collection) -> pd.DataFrame:
     """Per (domain, concept): the tallied reviews and failed answers of the learner's live cards,
-    summed by the database per domain and list of concepts."""
+    summed by the database per domain and list of concepts. A card the learner answered is
+    retired for them exactly when it is retired (its state's queue follows the card, which
+    `trainer check` verifies), so the states are not read."""
     ensure_tallies(col, datetime.now(UTC))
-    c, s, t = store.cards, store.states, tallies.card_totals
+    c, t = store.cards, tallies.card_totals
     concepts = _concept_text(c)
     query = (
         select(c.c.deck, concepts, func.sum(t.c.reviews), func.sum(t.c.failed))
-        .join(s, (s.c.card_id == c.c.id) & (s.c.learner_id == col.learner_id))
         .join(t, (t.c.card_id == c.c.id) & (t.c.learner_id == col.learner_id))
-        .where(s.c.queue != int(Queue.RETIRED), t.c.reviews > 0)
+        .where(~c.c.retired, t.c.reviews > 0)
         .group_by(c.c.deck, concepts)
     )
     with read_transaction(col.engine) as conn:
@@ -119,13 +120,16 @@ def _additive_fit(cells: pd.DataFrame) -> tuple[float, pd.Series, pd.Series]:
     concepts, c_index = np.unique(cells["concept"].to_numpy(), return_inverse=True)
     a = np.zeros(len(domains))
     b = np.zeros(len(concepts))
+    # Each domain's and concept's weight, and the weighted mean as np.average works it out.
+    d_weight, c_weight = np.bincount(d_index, weights), np.bincount(c_index, weights)
+    d_total, c_total = d_weight.sum(), c_weight.sum()
     for _ in range(FIT_ROUNDS):
         residual = rate - mu - b[c_index]
-        a = np.bincount(d_index, weights * residual) / np.bincount(d_index, weights)
-        a -= np.average(a, weights=np.bincount(d_index, weights))
+        a = np.bincount(d_index, weights * residual) / d_weight
+        a -= np.multiply(a, d_weight).sum() / d_total
         residual = rate - mu - a[d_index]
-        b = np.bincount(c_index, weights * residual) / np.bincount(c_index, weights)
-        b -= np.average(b, weights=np.bincount(c_index, weights))
+        b = np.bincount(c_index, weights * residual) / c_weight
+        b -= np.multiply(b, c_weight).sum() / c_total
     return mu, pd.Series(a, index=domains), pd.Series(b, index=concepts)
 
 
