@@ -31,7 +31,9 @@ def test_next_answer_and_next_again(
     assert card["id"] == "a-fact" and card["kind"] == "fact" and card["reps"] == 0
     assert "Well under 1%" in card["back_html"] and "Accuracy misleads" in card["why_html"]
     expected = [format_interval(p.interval_seconds) for p in collection_of(app).previews("a-fact", now=NOW)]
-    assert [p["interval"] for p in card["previews"]] == expected == ["1m", "6m", "10m", "10d"]
+    # Easy's interval is fuzzed (a few days either way around fsrs's own), the others are not.
+    assert [p["interval"] for p in card["previews"]] == expected
+    assert expected[:3] == ["1m", "6m", "10m"] and re.fullmatch(r"\d+d", expected[3])
     clock.advance(seconds=5)
     response = _answer(
         client,
