@@ -41,6 +41,7 @@ def fsrs_fuzz_range(days: int, maximum: int) -> tuple[int, int]:
 @given(st.integers(0, 40000), st.integers(1, 36500), st.integers(0, 2**64 - 1))
 @example(days=3, maximum=36500, seed=1)  # the shortest fuzzed interval, at the low end of its range
 @example(days=2, maximum=36500, seed=1)  # the longest interval left alone
+@example(days=5, maximum=36500, seed=31)  # a low draw where only the first range widens the fuzz
 def test_seeded_fuzz_is_fsrs_fuzz_for_the_same_draw(days: int, maximum: int, seed: int) -> None:
     ours = scheduling.SeededScheduler(maximum_interval=maximum).with_seed(seed)
     draw = random.Random(seed).random()

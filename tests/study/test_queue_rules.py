@@ -5,11 +5,14 @@ limit leaves nothing in any domain; a day's limits stay used when its rollover h
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import NOW
 from tests.insights.test_stats import write_decks
@@ -188,3 +191,70 @@ def test_drills_are_mixed_in_only_when_asked(
             conn, col.learner_id, col.day(NOW), decks=["a"], last_deck=None, limits=(20, 200), **chosen
         )
     assert card is not None and card.id == second
+
+
+def test_reviews_take_turns_in_deck_order(db_url: str, tmp_path: Path, open_collection: Opener) -> None:
+    col = collection(db_url, tmp_path, open_collection, {"a": 2, "b": 2, "c": 2})
+    for card_id in ("a-1", "a-2", "b-1", "b-2", "c-1", "c-2"):
+        col.answer(card_id, Rating.Easy, NOW - timedelta(days=400))  # reviews due long ago
+    decks = []
+    while (card := col.next_card(NOW)) is not None:
+        decks.append(card.card.deck)
+        col.answer(card.id, Rating.Good, NOW)
+    assert len(decks) == 6
+    # Each review comes from the domain after the one just shown.
+    following = {"a": "b", "b": "c", "c": "a"}
+    assert all(nxt == following[prev] for prev, nxt in itertools.pairwise(decks)), decks
+
+
+def test_new_cards_go_first_to_the_domain_introduced_least_over_the_last_30_days(
+    db_url: str, tmp_path: Path, open_collection: Opener
+) -> None:
+    col = collection(db_url, tmp_path, open_collection, {"a": 3, "b": 3}, new_per_day=1, reviews_per_day=0)
+    day = NOW + timedelta(days=60)
+    col.answer("a-1", Rating.Easy, day - timedelta(days=29))  # the first of the 30 days that count
+    col.answer("b-1", Rating.Easy, day - timedelta(days=30))  # the day before them
+    counts = col.due_counts(day)
+    assert (counts["a"].new, counts["b"].new) == (0, 1)
+    assert served(col, day) == "b-2"
+
+
+def test_a_domain_with_nothing_introduced_counts_as_none_introduced() -> None:
+    assert queue.new_card_order(["a", "b", "c"], {"a": (0, 1)}) == ["b", "c", "a"]
+    assert queue.new_card_order(["a", "b", "c"], {"c": (1, 0)}) == ["a", "b", "c"]
+
+
+def _one_at_a_time(
+    available: dict[str, int], limit: int, order: list[str], introduced: dict[str, tuple[int, int]]
+) -> dict[str, int]:
+    """What a session serves when it asks `new_card_order` for each new card in turn."""
+    decks = [d for d in order if d in available] + sorted(set(available) - set(order))
+    left, seen, share = dict(available), dict(introduced), dict.fromkeys(available, 0)
+    for _ in range(limit):
+        waiting = [deck for deck in decks if left[deck] > 0]
+        if not waiting:
+            break
+        deck = queue.new_card_order(waiting, seen)[0]
+        share[deck] += 1
+        left[deck] -= 1
+        today, recent = seen.get(deck, (0, 0))
+        seen[deck] = (today + 1, recent + 1)
+    return share
+
+
+DECK_NAMES = st.sampled_from(["a", "b", "c", "d"])
+
+
+@given(
+    available=st.dictionaries(DECK_NAMES, st.integers(0, 6), min_size=1),
+    limit=st.integers(0, 20),
+    order=st.lists(DECK_NAMES, unique=True),
+    introduced=st.dictionaries(DECK_NAMES, st.tuples(st.integers(0, 4), st.integers(0, 30))),
+)
+def test_todays_new_share_is_what_the_session_serves_one_card_at_a_time(
+    available: dict[str, int], limit: int, order: list[str], introduced: dict[str, tuple[int, int]]
+) -> None:
+    introduced = {deck: (today, max(today, recent)) for deck, (today, recent) in introduced.items()}
+    assert queue.share_new(available, limit, order, introduced) == _one_at_a_time(
+        available, limit, order, introduced
+    )
