@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.conftest import NOW
@@ -251,6 +251,10 @@ DECK_NAMES = st.sampled_from(["a", "b", "c", "d"])
     order=st.lists(DECK_NAMES, unique=True),
     introduced=st.dictionaries(DECK_NAMES, st.tuples(st.integers(0, 4), st.integers(0, 30))),
 )
+# A card served adds one to its domain's count over the 30 days as well as today's: after "a"'s
+# card, "a" is level with "b" today and, over the 30 days, one above it or level with it.
+@example(available={"a": 2, "b": 2}, limit=2, order=["a", "b"], introduced={"a": (0, 5), "b": (1, 5)})
+@example(available={"a": 2, "b": 2}, limit=2, order=["a", "b"], introduced={"a": (0, 5), "b": (1, 6)})
 def test_todays_new_share_is_what_the_session_serves_one_card_at_a_time(
     available: dict[str, int], limit: int, order: list[str], introduced: dict[str, tuple[int, int]]
 ) -> None:
