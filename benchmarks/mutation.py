@@ -875,17 +875,20 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]], k
     timing = {m.target.name: m.timing for m in modules if m.timing}
     if timing:
         wall = sum(t["minutes"] for t in timing.values())
+        cpu = sum(t.get("cpu") or 0.0 for t in timing.values())
         lines += [
             "",
             f"Last full run of each module: {wall:.0f} minutes in all (the sum of the modules' own runs), on"
             " 2 cores shared with other jobs; the workers and the one-minute load average during each"
-            " module's run are in the table.",
+            f" module's run are in the table. The runs used {cpu:.0f} CPU minutes (user and system time of"
+            " mutmut and its test workers, from `getrusage`), so on 2 free cores with 2 workers the"
+            f" whole run needs about {cpu / 2:.0f} minutes plus the time the tests spend waiting.",
         ]
     lines += [
         "",
         "| module | tests | mutants | killed | survived | no tests | equivalent | not run | score"
-        " | minutes | workers | load (low-mean-high) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        " | minutes | CPU minutes | workers | load (low-mean-high) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for module in modules:
         score = module.score()
@@ -894,10 +897,10 @@ def report(modules: list[Module], constants: list[tuple[str, str, str, bool]], k
         tests = ", ".join(f"`{Path(test).stem}`" for test in module.target.tests)
         run = timing.get(module.target.name)
         measured = (
-            f" {run['minutes']:.1f} | {run['workers']} |"
+            f" {run['minutes']:.1f} | {run['cpu']:.1f} | {run['workers']} |"
             f" {'-'.join(f'{x:.0f}' for x in run['load']) if run.get('load') else 'not sampled'} |"
             if run
-            else " | | |"
+            else " | | | |"
         )
         lines.append(
             f"| `{module.target.path}` | {tests} | {total} | {module.killed} | {module.counts['survived']} |"
