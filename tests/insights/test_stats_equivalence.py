@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from tests.conftest import NOW
 from trainer import Collection, Rating
@@ -30,7 +30,7 @@ from trainer.insights.tallies import ensure_tallies
 from trainer.insights.weakness import missed_points
 from trainer.model import CardState
 from trainer.storage import store, tallies
-from trainer.storage.database import read_transaction
+from trainer.storage.database import read_transaction, write_transaction
 from trainer.storage.drill_tallies import COUNTED
 
 DOMAINS = {"ds": ["stats", "metrics"], "ml": ["metrics", "models"], "sys": ["latency", "models"]}
@@ -217,6 +217,31 @@ def test_calibration_matches_the_row_by_row_reference(history: Collection) -> No
     assert expected["reviews"].sum() > 100
     got = calibration_report(history)
     pd.testing.assert_frame_equal(got, expected[got.columns], check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("limit", [1, 3, 7])
+def test_the_most_missed_points_are_the_references_first_ones(history: Collection, limit: int) -> None:
+    expected = reference_missed_points(history, limit=limit)
+    assert len(expected) == limit
+    pd.testing.assert_frame_equal(missed_points(history, limit=limit), expected, check_dtype=False)
+
+
+def test_points_of_a_rubric_length_the_drill_lacks_are_passed_over_however_many(history: Collection) -> None:
+    """Tallies of a six-point rubric the drill never had, missed most of all, come first in the
+    ranking: the cards' rubrics are read further down until the limit's worth have text."""
+    ensure_tallies(history, NOW)
+    with write_transaction(history.engine) as conn:
+        conn.execute(
+            insert(tallies.rubric_tallies),
+            [
+                {"learner_id": history.learner_id, "card_id": "ds-drill-0", "total": 6, "point": point}
+                | {"shown": 500, "ticked": 0}
+                for point in range(6)
+            ],
+        )
+    for limit in (1, 3, 7):
+        expected = reference_missed_points(history, limit=limit)
+        pd.testing.assert_frame_equal(missed_points(history, limit=limit), expected, check_dtype=False)
 
 
 def test_missed_points_match_the_reference_and_skip_answers_to_an_older_rubric(history: Collection) -> None:

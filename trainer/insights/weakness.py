@@ -218,40 +218,54 @@ def missed_points(col: Collection, limit: int = 20, now: datetime | None = None)
     longer has (the deck has since changed), or of a length two of its texts share with
     different points, are left out."""
     columns = ["card_id", "domain", "point", "index", "shown", "missed", "miss_rate"]
+    order = (["missed", "miss_rate", "card_id", "index"], [False, False, True, True])
     ensure_tallies(col, now or datetime.now(UTC))
-    r, c = tallies.rubric_tallies, store.cards
+    r = tallies.rubric_tallies
     query = select(r.c.card_id, r.c.total, r.c.point, r.c.shown, r.c.ticked).where(
         r.c.learner_id == col.learner_id, r.c.shown > r.c.ticked
     )
     with read_transaction(col.engine) as conn:
         rows = raw_rows(conn, query)
-        ids = sorted({row[0] for row in rows})
-        cards = raw_rows(
-            conn,
-            select(c.c.id, c.c.deck, driver_value(c.c.points), driver_value(c.c.drill)).where(
-                c.c.id.in_(ids)
-            ),
-        )
+    ranked = pd.DataFrame(rows, columns=["card_id", "total", "index", "shown", "ticked"])
+    ranked = ranked.astype({"total": "int64", "index": "int64", "shown": "int64", "ticked": "int64"})
+    ranked["missed"] = ranked["shown"] - ranked["ticked"]
+    ranked["miss_rate"] = ranked["missed"] / ranked["shown"]
+    ranked = ranked.sort_values(order[0], ascending=order[1])
+    # Most missed first, the cards' rubrics are read only until `limit` points have their text.
+    found: list[tuple[Any, ...]] = []
+    cards: dict[str, tuple[str, dict[int, list[str] | None]]] = {}
+    start, size = 0, max(2 * limit, 1)
+    while len(found) < limit and start < len(ranked):
+        chunk = ranked.iloc[start : start + size]
+        cards.update(_rubrics(col, sorted(set(chunk["card_id"]) - set(cards))))
+        for card_id, total, point, shown, missed in zip(
+            chunk["card_id"], chunk["total"], chunk["index"], chunk["shown"], chunk["missed"], strict=True
+        ):
+            deck, rubrics = cards.get(card_id, ("", {}))
+            if (texts := rubrics.get(total)) is not None:
+                found.append((card_id, deck, texts[point], point, shown, missed))
+        start, size = start + size, 2 * size
+    frame = pd.DataFrame(found, columns=columns[:-1]).astype(
+        {"index": "int64", "shown": "int64", "missed": "int64"}
+    )
+    frame["miss_rate"] = frame["missed"] / frame["shown"]
+    frame = frame.sort_values(order[0], ascending=order[1])
+    return frame.head(limit).reset_index(drop=True)
+
+
+def _rubrics(col: Collection, ids: list[str]) -> dict[str, tuple[str, dict[int, list[str] | None]]]:
+    """Each of the cards `ids`: its deck and the point texts of each rubric length it uses
+    (`_rubrics_by_length`)."""
+    c = store.cards
+    query = select(c.c.id, c.c.deck, driver_value(c.c.points), driver_value(c.c.drill)).where(c.c.id.in_(ids))
+    with read_transaction(col.engine) as conn:
+        cards = raw_rows(conn, query)
     points = json_values(col, [card[2] for card in cards])
     drills = json_values(col, [card[3] for card in cards])
-    rubrics = {
-        card[0]: _rubrics_by_length(texts or [], drill)
+    return {
+        card[0]: (card[1], _rubrics_by_length(texts or [], drill))
         for card, texts, drill in zip(cards, points, drills, strict=True)
     }
-    decks = {card[0]: card[1] for card in cards}
-    frame = pd.DataFrame(
-        [
-            (card_id, decks[card_id], texts[point], point, shown, shown - ticked)
-            for card_id, total, point, shown, ticked in rows
-            if (texts := rubrics.get(card_id, {}).get(total)) is not None
-        ],
-        columns=columns[:-1],
-    ).astype({"index": "int64", "shown": "int64", "missed": "int64"})
-    frame["miss_rate"] = frame["missed"] / frame["shown"]
-    frame = frame.sort_values(
-        ["missed", "miss_rate", "card_id", "index"], ascending=[False, False, True, True]
-    )
-    return frame.head(limit).reset_index(drop=True)
 
 
 def overall_recall(report: pd.DataFrame) -> float | None:
