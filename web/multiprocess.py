@@ -122,6 +122,10 @@ def serve_with_gunicorn(
         "worker_class": "gthread",
         "threads": threads,
         "keepalive": 75,
+        # A worker still busy when the server stops gets this long before it is killed; an answer
+        # takes milliseconds, and a killed transaction is rolled back, so Ctrl+C need not wait
+        # gunicorn's default 30 seconds for a worker held up (one still importing, say).
+        "graceful_timeout": 10,
         "loglevel": "warning",
         # gunicorn's control socket lives in the home folder, shared by every server of the
         # user, and its shutdown holds the master back for seconds; nothing here uses it.
