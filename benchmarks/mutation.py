@@ -100,7 +100,12 @@ MODULES = [
     ),
     Target(
         "trainer/insights/weakness.py",
-        ("tests/insights/test_stats_gaps.py", "tests/insights/test_weakness_ranking.py"),
+        (
+            "tests/insights/test_stats_gaps.py",
+            "tests/insights/test_weakness_ranking.py",
+            "tests/insights/test_card_reads.py",
+            "tests/insights/test_stats_equivalence.py",
+        ),
     ),
 ]
 # The parts of the tree a module's copy needs (web and exporters are imported from the checkout;
