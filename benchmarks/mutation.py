@@ -291,7 +291,7 @@ EQUIVALENT: dict[str, str] = {
             "equivalent: without the float dtype the arrays stay integer, but the next step multiplies by"
             " the float `factor`, so every value is computed in float64 all the same"
         )
-        for n in (13, 15, 23, 25)
+        for n in (13, 15, 22, 24)
     },
     "trainer.insights.forecast.x_next_difficulty__mutmut_25": (
         "equivalent: for a difficulty in [1, 10] and parameters inside fsrs's bounds (w4 <= 10,"
