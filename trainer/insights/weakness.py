@@ -245,8 +245,17 @@ def missed_points(col: Collection, limit: int = 20, now: datetime | None = None)
             if (texts := rubrics.get(total)) is not None:
                 found.append((card_id, deck, texts[point], point, shown, missed))
         start, size = start + size, 2 * size
+    # Typed explicitly so that an empty answer (limit 0, nothing missed) has the same column
+    # types as a full one: pandas would leave text columns of an empty frame as object.
     frame = pd.DataFrame(found, columns=columns[:-1]).astype(
-        {"index": "int64", "shown": "int64", "missed": "int64"}
+        {
+            "card_id": "str",
+            "domain": "str",
+            "point": "str",
+            "index": "int64",
+            "shown": "int64",
+            "missed": "int64",
+        }
     )
     frame["miss_rate"] = frame["missed"] / frame["shown"]
     frame = frame.sort_values(order[0], ascending=order[1])
