@@ -368,18 +368,6 @@ EQUIVALENT: dict[str, str] = {
     "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_35": (
         "equivalent: `mean` is `pivot_table`'s default aggfunc"
     ),
-    "trainer.insights.weakness.x_gap_attribution__mutmut_21": (
-        "equivalent: `card_totals` is the tally of exactly what `log_aggregates` counts over the whole"
-        " log (every answer and undo updates it, a change of basis rebuilds it from the log), so both"
-        " give the same reviews and failures per card, as floats"
-    ),
-    "trainer.insights.weakness.x_gap_attribution__mutmut_45": (
-        "equivalent: pandas reads `as_index` only as a truth value, and None is false like False"
-    ),
-    "trainer.insights.weakness.x_gap_attribution__mutmut_60": (
-        "equivalent: every card in the totals has at least one review (`card_totals` keeps reviews > 0,"
-        " `log_aggregates` counts log rows), so no cell has none and the filter drops nothing either way"
-    ),
     **dict.fromkeys(
         [
             "trainer.insights.weakness.x_missed_points__mutmut_15",
@@ -388,28 +376,6 @@ EQUIVALENT: dict[str, str] = {
         (
             "equivalent: only `columns[:-1]` is read (the frame's first columns); `miss_rate` is added"
             " under its own name below, so the last name of the list is never used"
-        ),
-    ),
-    **dict.fromkeys(
-        [
-            "trainer.insights.weakness.x_missed_points__mutmut_89",
-            "trainer.insights.weakness.x_missed_points__mutmut_93",
-            "trainer.insights.weakness.x_missed_points__mutmut_94",
-        ],
-        (
-            "equivalent: `points` and `drills` are read from the same `cards` rows, one value each"
-            " (`json_values` returns one value per input), so the three always have the same length"
-        ),
-    ),
-    **dict.fromkeys(
-        [
-            "trainer.insights.weakness.x_missed_points__mutmut_107",
-            "trainer.insights.weakness.x_missed_points__mutmut_109",
-        ],
-        (
-            "equivalent: every card with a rubric tally has its row in `cards` (tallies are written for"
-            " answered cards or rebuilt from the log joined with `cards`, and no code deletes a card:"
-            " only migration 0007 renamed some, before tallies existed), so `rubrics` always holds it"
         ),
     ),
     **dict.fromkeys(
@@ -431,6 +397,71 @@ EQUIVALENT: dict[str, str] = {
             "equivalent: `recall_30d` is missing exactly where a domain has no recall answers, and there"
             " it is multiplied by 0 answers: 1 * 0 adds 0, and NaN * 0 is NaN, which `sum` skips"
         ),
+    ),
+    # trainer/insights/weakness.py (gap attribution and most-missed points)
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_gap_attribution__mutmut_30",
+            "trainer.insights.weakness.x_gap_attribution__mutmut_32",
+        ],
+        (
+            "equivalent: `card_id` is the only column the two frames share, and `merge` joins on the"
+            " shared columns when `on` is None or not given"
+        ),
+    ),
+    "trainer.insights.weakness.x_gap_attribution__mutmut_44": (
+        "equivalent: pandas reads `as_index` only as a truth value, and None is false like False"
+    ),
+    "trainer.insights.weakness.x_gap_attribution__mutmut_59": (
+        "equivalent: every card summed into a cell has at least one review (`_concept_totals` keeps"
+        " tallies with reviews > 0, `log_aggregates` counts log rows per card), so no cell has none and"
+        " the filter drops nothing either way"
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_missed_points__mutmut_125",
+            "trainer.insights.weakness.x_missed_points__mutmut_126",
+            "trainer.insights.weakness.x_missed_points__mutmut_178",
+        ],
+        (
+            "equivalent: the chunk sizes only decide how many rows' rubrics are read per round: `found` is"
+            " always the ranked rows that have text, in ranking order, up to the end of the round that"
+            " reaches `limit`, and the final sort (stable, on the ranking's own keys) keeps that order"
+            " while `head(limit)` cuts the same first rows; for limit <= 0 the loop never runs"
+        ),
+    ),
+    "trainer.insights.weakness.x_missed_points__mutmut_128": (
+        "equivalent: once `found` holds `limit` rows another round only appends rows that come after"
+        " them in the ranking, which `head(limit)` drops (at limit 0 the frame is empty and typed the"
+        " same either way, as test_missed_and_gaps_edges checks)"
+    ),
+    "trainer.insights.weakness.x_missed_points__mutmut_129": (
+        "equivalent: the extra round at `start == len(ranked)` has an empty chunk, so `_rubrics` is"
+        " asked for no card and nothing is appended"
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_missed_points__mutmut_148",
+            "trainer.insights.weakness.x_missed_points__mutmut_154",
+            "trainer.insights.weakness.x_missed_points__mutmut_165",
+        ],
+        "equivalent: the five iterables are columns of the same `chunk`, so they always have the same length",
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_missed_points__mutmut_168",
+            "trainer.insights.weakness.x_missed_points__mutmut_170",
+        ],
+        (
+            "equivalent: every card of the chunk has just been looked up by `_rubrics`, and every card"
+            " with a rubric tally has its row in `cards` (tallies are written for answered cards or"
+            " rebuilt from the log, whose card_id references `cards`, and no code deletes a card), so"
+            " the default is never taken"
+        ),
+    ),
+    "trainer.insights.weakness.x_missed_points__mutmut_171": (
+        "equivalent: the default's rubric map is empty, so `rubrics.get(total)` is None and the row is"
+        " left out before `deck` is read"
     ),
 }
 
