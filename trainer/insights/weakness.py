@@ -40,7 +40,10 @@ FIT_ROUNDS = 50
 def with_concepts(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame`, whose "concepts" column holds JSON lists as text, with one row per row and
     concept instead (a "concept" column in its place), in the order of the rows and of each
-    list. Each distinct list is parsed once: cards share a few dozen of them."""
+    list. Each distinct list is parsed once: cards share a few dozen of them. A frame that
+    already has a "concept" or "code" column is refused (the result would lose or mix it up)."""
+    if clash := sorted({"concept", "code"} & set(frame.columns)):
+        raise ValueError(f"with_concepts: the frame already has a column named {clash[0]!r}")
     codes, texts = pd.factorize(frame["concepts"])
     lists = pd.DataFrame({"code": range(len(texts)), "concept": [json.loads(t) for t in texts]})
     lists = lists.explode("concept").dropna(subset=["concept"])
