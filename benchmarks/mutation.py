@@ -351,25 +351,6 @@ EQUIVALENT: dict[str, str] = {
     ),
     **dict.fromkeys(
         [
-            "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_17",
-            "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_19",
-            "trainer.insights.weakness.x_gap_attribution__mutmut_31",
-            "trainer.insights.weakness.x_gap_attribution__mutmut_33",
-        ],
-        (
-            "equivalent: `card_id` is the only column the two frames share, and `merge` joins on the"
-            " shared columns when `on` is not given"
-        ),
-    ),
-    "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_27": (
-        "equivalent: a frame with no columns holds no values for a dtype to apply to; both are the same"
-        " empty frame (same index, columns and dtypes)"
-    ),
-    "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_35": (
-        "equivalent: `mean` is `pivot_table`'s default aggfunc"
-    ),
-    **dict.fromkeys(
-        [
             "trainer.insights.weakness.x_missed_points__mutmut_15",
             "trainer.insights.weakness.x_missed_points__mutmut_16",
         ],
@@ -462,6 +443,73 @@ EQUIVALENT: dict[str, str] = {
     "trainer.insights.weakness.x_missed_points__mutmut_171": (
         "equivalent: the default's rubric map is empty, so `rubrics.get(total)` is None and the row is"
         " left out before `deck` is read"
+    ),
+    # trainer/insights/weakness.py (concept totals and reads)
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x__concept_totals__mutmut_17",
+            "trainer.insights.weakness.x__concept_totals__mutmut_36",
+        ],
+        (
+            "equivalent: the rows the filter keeps out are cards with 0 reviews (NOT NULL counts, left at 0"
+            " by an undo, never negative) and so 0 failures, which add nothing to a cell's sums, and"
+            " `gap_attribution`, the only caller, drops a cell whose reviews sum to 0"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x__concept_totals__mutmut_58",
+            "trainer.insights.weakness.x__concept_totals__mutmut_59",
+            "trainer.insights.weakness.x__concept_totals__mutmut_60",
+            "trainer.insights.weakness.x__concept_totals__mutmut_61",
+        ],
+        (
+            "equivalent: the counts left uncast are Python ints on both databases (SUM of an INTEGER"
+            " column: integer on SQLite, bigint on PostgreSQL), and `gap_attribution`, the only caller,"
+            " sums them, divides them as floats, casts them to float in `_additive_fit` and to int in its"
+            " result, and reads only `reviews` and `failed`, never the extra misnamed column"
+        ),
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x__concept_totals__mutmut_62",
+            "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_60",
+        ],
+        "equivalent: pandas reads the dtype None as float64 (`pandas_dtype(None)`), the same as float",
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x__rubrics__mutmut_43",
+            "trainer.insights.weakness.x__rubrics__mutmut_47",
+            "trainer.insights.weakness.x__rubrics__mutmut_48",
+        ],
+        (
+            "equivalent: `points` and `drills` are read from the same `cards` rows, one value each"
+            " (`json_values` returns one value per input), so the three always have the same length"
+        ),
+    ),
+    "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_42": (
+        "equivalent: a frame with no columns holds no values for a dtype to apply to; both are the same"
+        " empty frame (same index, columns and dtypes)"
+    ),
+    "trainer.insights.weakness.x_domain_concept_retrievability__mutmut_59": (
+        "equivalent: `fillna(None)` fills nothing, and the NaN it leaves for a card without stability is"
+        " skipped by the groupby `sum` below (0 for a cell of NaN only, min_count 0), exactly what 0.0"
+        " adds"
+    ),
+    "trainer.insights.weakness.x_with_concepts__mutmut_23": (
+        "equivalent: `lists` has only the columns `code` (from `range`, never missing) and `concept`, so"
+        " dropping rows missing any value drops the rows missing a concept"
+    ),
+    **dict.fromkeys(
+        [
+            "trainer.insights.weakness.x_with_concepts__mutmut_31",
+            "trainer.insights.weakness.x_with_concepts__mutmut_33",
+        ],
+        (
+            "equivalent: a frame with a `concept` or `code` column is refused above, so `code` is the only"
+            " column the two frames share, and `merge` joins on the shared columns when `on` is not given"
+        ),
     ),
 }
 
