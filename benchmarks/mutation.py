@@ -105,6 +105,8 @@ MODULES = [
             "tests/insights/test_weakness_ranking.py",
             "tests/insights/test_card_reads.py",
             "tests/insights/test_stats_equivalence.py",
+            "tests/insights/test_weakness_edges.py",
+            "tests/insights/test_missed_and_gaps_edges.py",
         ),
     ),
 ]
